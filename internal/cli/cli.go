@@ -1,0 +1,150 @@
+// Package cli is Stella's command line: one cobra command per file, each a thin layer that parses flags,
+// calls the package that does the work, and prints the result on stdout (text or --output json).
+// Diagnostics go to stderr; the exit code comes from fault.ExitCode.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/version"
+)
+
+// Globals are the flags every command shares.
+type Globals struct {
+	Output  string // text | json
+	Verbose bool
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Log     *slog.Logger
+}
+
+// JSON reports whether the result should be printed as JSON.
+func (g *Globals) JSON() bool { return g.Output == "json" }
+
+// PrintJSON writes v as indented JSON on stdout.
+func (g *Globals) PrintJSON(v any) error {
+	enc := json.NewEncoder(g.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// Main runs the command line with os.Args and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Run runs the command line with args and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &Globals{Stdout: stdout, Stderr: stderr}
+	root := NewRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var p *fault.Problems
+	if errors.As(err, &p) {
+		for _, x := range p.List {
+			fmt.Fprintln(stderr, x.String())
+		}
+		if g.JSON() {
+			_ = g.PrintJSON(map[string]any{"valid": false, "problems": p.List})
+		}
+	} else {
+		msg := err.Error()
+		// Cobra's own flag errors are usage errors.
+		if fault.KindOf(err) == fault.Operational && isUsage(msg) {
+			err = fault.Wrap(fault.Input, err)
+		}
+		fmt.Fprintln(stderr, "stella: "+oneLine(msg))
+	}
+	return fault.ExitCode(err)
+}
+
+func isUsage(msg string) bool {
+	for _, p := range []string{"unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "unknown command", "accepts ", "requires at least", "required flag", "bad flag", "if any flags in the group"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+// NewRoot builds the command tree.
+func NewRoot(g *Globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "stella",
+		Short: "Signed, verifiable deployment artifacts for Docker Compose hosts",
+		Long: `Stella turns an approved promotion of a release into the immutable, signed artifact set of one
+deployment (a digest-pinned Compose lock file, a version sticker, a signed manifest and checksums),
+stores it, and proves later that not a byte changed.
+
+Start with:  stella quickstart DIR`,
+		Version:       version.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if g.Output != "text" && g.Output != "json" {
+				return fault.Inputf("--output: %q is not text or json", g.Output)
+			}
+			level := slog.LevelWarn
+			if g.Verbose {
+				level = slog.LevelDebug
+			}
+			g.Log = slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "result format: text or json")
+	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "print diagnostics on stderr")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fault.Wrap(fault.Input, err) })
+	root.AddCommand(
+		newKeysCommand(g),
+		newVersionCommand(g),
+	)
+	for _, add := range extraCommands {
+		root.AddCommand(add(g))
+	}
+	return root
+}
+
+// extraCommands lets each command file register itself from its own file without a shared edit point.
+// Order does not matter: cobra sorts commands by name.
+var extraCommands []func(*Globals) *cobra.Command
+
+func register(f func(*Globals) *cobra.Command) bool {
+	extraCommands = append(extraCommands, f)
+	return true
+}
+
+func newVersionCommand(g *Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of stella",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.JSON() {
+				return g.PrintJSON(map[string]string{"version": version.Version, "generator": version.Generator()})
+			}
+			_, err := fmt.Fprintln(g.Stdout, version.String())
+			return err
+		},
+	}
+}

@@ -1,0 +1,84 @@
+package sign
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gowebpki/jcs"
+)
+
+// SignedFields are the members every signed JSON document carries.
+type SignedFields struct {
+	Signature          string `json:"signature"`
+	SignatureAlgorithm string `json:"signatureAlgorithm"`
+	SignerKeyRef       string `json:"signerKeyRef"`
+}
+
+// Payload returns the bytes a JSON document's signature covers: the RFC 8785 canonical form of the
+// document with its top-level "signature" member removed.
+func Payload(doc []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	delete(m, "signature")
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return jcs.Transform(raw)
+}
+
+// SignJSON marshals doc (which must have a "signature" member, empty), signs its canonical form and
+// returns the indented document with the signature filled in. doc must marshal signatureAlgorithm and
+// signerKeyRef as the signer's; setFields is called to put them in before signing.
+func SignJSON(s *Signer, doc any, set func(alg, ref, sig string)) ([]byte, error) {
+	set(s.Alg, s.Ref, "")
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := Payload(raw)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := s.SignBase64(payload)
+	if err != nil {
+		return nil, err
+	}
+	set(s.Alg, s.Ref, sig)
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// JSONSignature reads the signature members of a signed JSON document.
+func JSONSignature(doc []byte) (SignedFields, error) {
+	var f SignedFields
+	if err := json.Unmarshal(doc, &f); err != nil {
+		return f, fmt.Errorf("not a JSON object: %w", err)
+	}
+	return f, nil
+}
+
+// VerifyJSON checks the signature of a signed JSON document with v. It also checks that the document's
+// signatureAlgorithm names v's algorithm.
+func VerifyJSON(v *Verifier, doc []byte) error {
+	f, err := JSONSignature(doc)
+	if err != nil {
+		return err
+	}
+	if f.Signature == "" {
+		return fmt.Errorf("no signature: %w", ErrBadSignature)
+	}
+	if f.SignatureAlgorithm != v.Alg {
+		return fmt.Errorf("signatureAlgorithm %q does not match the %s key: %w", f.SignatureAlgorithm, v.Alg, ErrBadSignature)
+	}
+	payload, err := Payload(doc)
+	if err != nil {
+		return err
+	}
+	return v.VerifyBase64(payload, f.Signature)
+}
