@@ -1,0 +1,176 @@
+// Package meta is Stella's metadata database: tenants, releases, environments, targets, deployment jobs
+// and their per-target tasks, artifacts, issued stickers and evidence packets. One interface, DB, has two
+// engines picked by URL: internal/meta/sqlite (sqlite://PATH, the embedded default, one file in the data
+// directory) and internal/meta/postgres (postgres://...). internal/meta/metatest is the conformance suite
+// both pass; internal/meta/connect opens either from a URL.
+//
+// Every record belongs to one tenant and every query is scoped by it: a transaction is opened for one
+// tenant, and another tenant's ids look absent (ErrNotFound), never forbidden.
+package meta
+
+import (
+	"context"
+	"time"
+)
+
+// DB is a metadata database.
+type DB interface {
+	// Update runs fn in one read-write transaction scoped to tenant (created on first write). fn's error
+	// rolls everything back: nothing is half-written.
+	Update(ctx context.Context, tenant string, fn func(Tx) error) error
+	// View runs fn in one read-only, consistent transaction scoped to tenant.
+	View(ctx context.Context, tenant string, fn func(Tx) error) error
+	// Tenants lists every tenant with a record, sorted. It is for operators (fsck, evidence verify).
+	Tenants(ctx context.Context) ([]string, error)
+	// SchemaVersion is the migration version the database is at.
+	SchemaVersion(ctx context.Context) (int, error)
+	// Engine names the engine ("sqlite" or "postgres").
+	Engine() string
+	Close() error
+}
+
+// Tx is one transaction of one tenant. Its methods see and change only that tenant's records.
+type Tx interface {
+	Tenant() string
+
+	// PutRelease records a release. Releases are immutable: recording the same id again with the same
+	// document is a no-op, with a different one ErrExists.
+	PutRelease(ctx context.Context, r Release) error
+	Release(ctx context.Context, id string) (Release, error)
+
+	// PutEnvironment records an environment's current configuration (insert or replace).
+	PutEnvironment(ctx context.Context, e Environment) error
+	Environment(ctx context.Context, id string) (Environment, error)
+	// PutTarget records a target of an environment (insert or replace).
+	PutTarget(ctx context.Context, t Target) error
+	Targets(ctx context.Context, environmentID string) ([]Target, error)
+
+	// CreateDeployment records a new deployment job with one task per target; an existing id is ErrExists.
+	// The release and environment must be recorded.
+	CreateDeployment(ctx context.Context, d Deployment, tasks []Task) error
+	Deployment(ctx context.Context, id string) (Deployment, error)
+	// Deployments lists the latest deployments, newest first (by CreatedAt, then id descending).
+	Deployments(ctx context.Context, limit int) ([]Deployment, error)
+	SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error
+	Tasks(ctx context.Context, deploymentID string) ([]Task, error)
+	SetTaskStatus(ctx context.Context, deploymentID, targetID, status, message string, at time.Time) error
+
+	// PutArtifacts records the files of a deployment's artifact set; an existing name is ErrExists.
+	PutArtifacts(ctx context.Context, deploymentID string, as []Artifact) error
+	Artifacts(ctx context.Context, deploymentID string) ([]Artifact, error)
+
+	// PutSticker records an issued version sticker; an existing id is ErrExists.
+	PutSticker(ctx context.Context, s Sticker) error
+	Stickers(ctx context.Context, targetID string) ([]Sticker, error)
+
+	// AppendEvidence appends one packet to the tenant's evidence chain. It locks the chain head (so
+	// concurrent writers of one tenant keep one linear chain), calls build with it, and stores the
+	// packet build returns, which must carry Seq = head.Seq+1 and PrevHash = head.Hash. Evidence is never
+	// updated or deleted; the database refuses both.
+	AppendEvidence(ctx context.Context, build func(head ChainHead) (Evidence, error)) (Evidence, error)
+	Evidence(ctx context.Context, id string) (Evidence, error)
+	// ListEvidence lists packets newest first (by chain sequence); limit <= 0 means all.
+	ListEvidence(ctx context.Context, limit int) ([]Evidence, error)
+	// Chain calls fn with every packet in chain order (sequence ascending).
+	Chain(ctx context.Context, fn func(Evidence) error) error
+	// ChainHead is the sequence and hash of the tenant's last appended packet (zero for an empty chain).
+	ChainHead(ctx context.Context) (ChainHead, error)
+}
+
+// Release is a recorded release; Doc is its JSON description (components with digests).
+type Release struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+	Doc       []byte
+}
+
+// Environment is a recorded environment; Doc is its JSON configuration (secret references, never values).
+type Environment struct {
+	ID   string
+	Name string
+	Tier string
+	Doc  []byte
+}
+
+// Target is one host of an environment.
+type Target struct {
+	EnvironmentID string
+	ID            string
+	Name          string
+	Type          string
+}
+
+// Deployment states.
+const (
+	StatusGenerated = "generated" // artifact set stored, not yet deployed
+	StatusDeploying = "deploying"
+	StatusDeployed  = "deployed"
+	StatusFailed    = "failed"
+	StatusRolledBack = "rolled_back"
+	TaskPending     = "pending"
+)
+
+// Deployment is a deployment job: one release to one environment.
+type Deployment struct {
+	ID            string
+	ReleaseID     string
+	EnvironmentID string
+	PromotionID   string
+	Status        string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	// StoreKey is where the artifact set lives in the artifact store (TENANT/DEPLOYMENT).
+	StoreKey string
+}
+
+// Task is the part of a deployment job on one target.
+type Task struct {
+	DeploymentID   string
+	TargetID       string
+	Type           string
+	Status         string
+	IdempotencyKey string
+	Message        string
+	UpdatedAt      time.Time
+}
+
+// Artifact is one file of a deployment's artifact set.
+type Artifact struct {
+	DeploymentID string
+	Name         string
+	Type         string
+	Size         int64
+	SHA256       string // hex
+	StorageKey   string
+}
+
+// Sticker is a version sticker issued to a target.
+type Sticker struct {
+	ID           string
+	DeploymentID string
+	TargetID     string
+	IssuedAt     time.Time
+	SHA256       string
+	Doc          []byte
+}
+
+// Evidence is one stored evidence packet. Packet is the signed JSON exactly as signed; the other fields
+// are copies for queries, checked against it by evidence verification.
+type Evidence struct {
+	ID           string
+	Seq          int64
+	Type         string
+	DeploymentID string // empty for a release_decision
+	PromotionID  string
+	GeneratedAt  time.Time
+	PacketHash   string
+	PrevHash     string
+	Packet       []byte
+}
+
+// ChainHead is the position of a tenant's last evidence packet.
+type ChainHead struct {
+	Seq  int64
+	Hash string
+}

@@ -1,0 +1,462 @@
+// Package metatest is the conformance suite of the metadata database: every engine runs Run with a
+// function that opens a fresh, empty database of its kind.
+package metatest
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stella-ops/stella/internal/meta"
+)
+
+// Harness is one fresh database for one test.
+type Harness struct {
+	DB meta.DB
+	// Raw is a plain connection to the same database, for SQL issued past the interface.
+	Raw *sql.DB
+	// Reopen opens the same database again (applying migrations again).
+	Reopen func() (meta.DB, error)
+}
+
+// Opener opens a fresh, empty database; it registers its own cleanup.
+type Opener func(t *testing.T) Harness
+
+// T0 is the fixed time the suite records.
+var T0 = time.Date(2026, 1, 10, 14, 0, 0, 0, time.UTC)
+
+// Run runs the conformance suite.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Harness)
+	}{
+		{"Schema", testSchema},
+		{"Records", testRecords},
+		{"TenantIsolation", testTenantIsolation},
+		{"DeploymentsNewestFirst", testDeploymentsNewestFirst},
+		{"RollbackLeavesNothing", testRollback},
+		{"EvidenceChain", testEvidenceChain},
+		{"EvidenceRefusals", testEvidenceRefusals},
+		{"EvidenceAppendOnlyInSQL", testAppendOnlySQL},
+		{"ConcurrentWritersOneChain", testConcurrentChain},
+		{"NewerSchemaRefused", testNewerSchema},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Seed records a release, an environment with two targets and a deployment d1 for tenant.
+func Seed(t testing.TB, db meta.DB, tenant, depID string, at time.Time) {
+	t.Helper()
+	err := db.Update(context.Background(), tenant, func(tx meta.Tx) error {
+		if err := tx.PutRelease(context.Background(), meta.Release{ID: "rel-1", Name: "myapp-v1", CreatedAt: T0, Doc: []byte(`{"id":"rel-1"}`)}); err != nil {
+			return err
+		}
+		if err := tx.PutEnvironment(context.Background(), meta.Environment{ID: "env-prod", Name: "production", Tier: "production", Doc: []byte(`{}`)}); err != nil {
+			return err
+		}
+		for _, h := range []string{"host-a", "host-b"} {
+			if err := tx.PutTarget(context.Background(), meta.Target{EnvironmentID: "env-prod", ID: h, Name: h, Type: "compose_host"}); err != nil {
+				return err
+			}
+		}
+		return tx.CreateDeployment(context.Background(), meta.Deployment{ID: depID, ReleaseID: "rel-1", EnvironmentID: "env-prod", Status: meta.StatusGenerated, CreatedAt: at, StoreKey: tenant + "/" + depID},
+			[]meta.Task{{TargetID: "host-a", Type: "deploy", IdempotencyKey: depID + "/host-a"}, {TargetID: "host-b", Type: "deploy", IdempotencyKey: depID + "/host-b"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testSchema(t *testing.T, h Harness) {
+	v, err := h.DB.SchemaVersion(context.Background())
+	must(t, err)
+	if v < 1 {
+		t.Fatalf("schema version %d after open", v)
+	}
+	// Opening again is a no-op at the same version.
+	db2, err := h.Reopen()
+	must(t, err)
+	defer db2.Close()
+	v2, err := db2.SchemaVersion(context.Background())
+	must(t, err)
+	if v2 != v {
+		t.Fatalf("version %d after reopen, was %d", v2, v)
+	}
+}
+
+func testRecords(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "t1", "d1", T0)
+	err := h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
+		// Same release again: no-op; different document: exists.
+		if err := tx.PutRelease(ctx, meta.Release{ID: "rel-1", Name: "myapp-v1", CreatedAt: T0, Doc: []byte(`{"id":"rel-1"}`)}); err != nil {
+			return fmt.Errorf("idempotent release: %w", err)
+		}
+		if err := tx.PutRelease(ctx, meta.Release{ID: "rel-1", Name: "other", CreatedAt: T0, Doc: []byte(`{}`)}); !errors.Is(err, meta.ErrExists) {
+			return fmt.Errorf("changed release: got %v, want ErrExists", err)
+		}
+		if err := tx.CreateDeployment(ctx, meta.Deployment{ID: "d1", ReleaseID: "rel-1", EnvironmentID: "env-prod", Status: "x", CreatedAt: T0}, nil); !errors.Is(err, meta.ErrExists) {
+			return fmt.Errorf("duplicate deployment: got %v, want ErrExists", err)
+		}
+		if err := tx.CreateDeployment(ctx, meta.Deployment{ID: "d9", ReleaseID: "rel-nope", EnvironmentID: "env-prod", Status: "x", CreatedAt: T0}, nil); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("deployment of unknown release: got %v, want ErrNotFound", err)
+		}
+		if err := tx.PutArtifacts(ctx, "d1", []meta.Artifact{
+			{Name: "manifest.json", Type: "manifest", Size: 10, SHA256: hex64("m"), StorageKey: "t1/d1/manifest.json"},
+			{Name: "compose.stella.lock.yml", Type: "lock", Size: 20, SHA256: hex64("l"), StorageKey: "t1/d1/compose.stella.lock.yml"},
+		}); err != nil {
+			return err
+		}
+		if err := tx.PutArtifacts(ctx, "d1", []meta.Artifact{{Name: "manifest.json", Type: "manifest"}}); !errors.Is(err, meta.ErrExists) {
+			return fmt.Errorf("duplicate artifact: got %v, want ErrExists", err)
+		}
+		if err := tx.PutArtifacts(ctx, "nope", []meta.Artifact{{Name: "x"}}); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("artifact of unknown deployment: got %v, want ErrNotFound", err)
+		}
+		if err := tx.PutSticker(ctx, meta.Sticker{ID: "s1", DeploymentID: "d1", TargetID: "host-a", IssuedAt: T0, SHA256: hex64("s"), Doc: []byte(`{"v":1}`)}); err != nil {
+			return err
+		}
+		if err := tx.SetDeploymentStatus(ctx, "d1", meta.StatusDeployed, T0.Add(time.Minute)); err != nil {
+			return err
+		}
+		if err := tx.SetDeploymentStatus(ctx, "nope", meta.StatusDeployed, T0); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("status of unknown deployment: got %v", err)
+		}
+		return tx.SetTaskStatus(ctx, "d1", "host-b", "succeeded", "ok", T0.Add(time.Minute))
+	})
+	must(t, err)
+	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		r, err := tx.Release(ctx, "rel-1")
+		if err != nil || r.Name != "myapp-v1" || !r.CreatedAt.Equal(T0) || string(r.Doc) != `{"id":"rel-1"}` {
+			return fmt.Errorf("release read back %+v, %v", r, err)
+		}
+		e, err := tx.Environment(ctx, "env-prod")
+		if err != nil || e.Tier != "production" {
+			return fmt.Errorf("environment read back %+v, %v", e, err)
+		}
+		ts, err := tx.Targets(ctx, "env-prod")
+		if err != nil || len(ts) != 2 || ts[0].ID != "host-a" || ts[1].Type != "compose_host" {
+			return fmt.Errorf("targets read back %+v, %v", ts, err)
+		}
+		d, err := tx.Deployment(ctx, "d1")
+		if err != nil || d.Status != meta.StatusDeployed || !d.UpdatedAt.Equal(T0.Add(time.Minute)) || d.StoreKey != "t1/d1" || !d.CreatedAt.Equal(T0) {
+			return fmt.Errorf("deployment read back %+v, %v", d, err)
+		}
+		ks, err := tx.Tasks(ctx, "d1")
+		if err != nil || len(ks) != 2 || ks[0].Status != meta.TaskPending || ks[1].Status != "succeeded" || ks[1].Message != "ok" || ks[0].IdempotencyKey != "d1/host-a" {
+			return fmt.Errorf("tasks read back %+v, %v", ks, err)
+		}
+		as, err := tx.Artifacts(ctx, "d1")
+		if err != nil || len(as) != 2 || as[0].Name != "compose.stella.lock.yml" || as[0].Size != 20 || as[1].SHA256 != hex64("m") {
+			return fmt.Errorf("artifacts read back %+v, %v", as, err)
+		}
+		ss, err := tx.Stickers(ctx, "host-a")
+		if err != nil || len(ss) != 1 || ss[0].DeploymentID != "d1" || string(ss[0].Doc) != `{"v":1}` {
+			return fmt.Errorf("stickers read back %+v, %v", ss, err)
+		}
+		return nil
+	}))
+	tenants, err := h.DB.Tenants(ctx)
+	must(t, err)
+	if len(tenants) != 1 || tenants[0] != "t1" {
+		t.Fatalf("tenants %v", tenants)
+	}
+}
+
+func testTenantIsolation(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "acme", "d1", T0)
+	appendN(t, h.DB, "acme", "d1", 2)
+	must(t, h.DB.View(ctx, "globex", func(tx meta.Tx) error {
+		if _, err := tx.Release(ctx, "rel-1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("other tenant's release: %v", err)
+		}
+		if _, err := tx.Deployment(ctx, "d1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("other tenant's deployment: %v", err)
+		}
+		if _, err := tx.Evidence(ctx, "ev-acme-1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("other tenant's evidence: %v", err)
+		}
+		ds, _ := tx.Deployments(ctx, 50)
+		es, _ := tx.ListEvidence(ctx, 0)
+		as, _ := tx.Artifacts(ctx, "d1")
+		ks, _ := tx.Tasks(ctx, "d1")
+		ts, _ := tx.Targets(ctx, "env-prod")
+		h, _ := tx.ChainHead(ctx)
+		if len(ds)+len(es)+len(as)+len(ks)+len(ts) != 0 || h.Seq != 0 {
+			return fmt.Errorf("other tenant sees %d deployments, %d packets, %d artifacts, %d tasks, %d targets, head %d", len(ds), len(es), len(as), len(ks), len(ts), h.Seq)
+		}
+		return nil
+	}))
+	// Globex cannot write into acme's deployment, and has its own id space and chain.
+	err := h.DB.Update(ctx, "globex", func(tx meta.Tx) error {
+		if err := tx.SetDeploymentStatus(ctx, "d1", "failed", T0); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("update of other tenant's deployment: %v", err)
+		}
+		_, err := tx.AppendEvidence(ctx, packet("ev-g", "d1"))
+		if !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("evidence for other tenant's deployment: %v", err)
+		}
+		return nil
+	})
+	must(t, err)
+	Seed(t, h.DB, "globex", "d1", T0)
+	appendN(t, h.DB, "globex", "d1", 1)
+	must(t, h.DB.View(ctx, "globex", func(tx meta.Tx) error {
+		hd, err := tx.ChainHead(ctx)
+		if err != nil || hd.Seq != 1 {
+			return fmt.Errorf("globex head %+v %v", hd, err)
+		}
+		d, _ := tx.Deployment(ctx, "d1")
+		if d.Status != meta.StatusGenerated {
+			return fmt.Errorf("globex d1 status %q", d.Status)
+		}
+		return nil
+	}))
+}
+
+func testDeploymentsNewestFirst(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "t1", "d000", T0)
+	must(t, h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
+		for i := 1; i < 120; i++ {
+			// Every tenth pair shares a time; the id breaks the tie.
+			at := T0.Add(time.Duration(i/2) * time.Second)
+			if err := tx.CreateDeployment(ctx, meta.Deployment{ID: fmt.Sprintf("d%03d", i), ReleaseID: "rel-1", EnvironmentID: "env-prod", Status: meta.StatusGenerated, CreatedAt: at}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		ds, err := tx.Deployments(ctx, 50)
+		if err != nil {
+			return err
+		}
+		if len(ds) != 50 || ds[0].ID != "d119" || ds[1].ID != "d118" || ds[49].ID != "d070" {
+			return fmt.Errorf("latest 50: %d, first %s, second %s, last %s", len(ds), ds[0].ID, ds[1].ID, ds[len(ds)-1].ID)
+		}
+		return nil
+	}))
+}
+
+func testRollback(t *testing.T, h Harness) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
+		if err := tx.PutRelease(ctx, meta.Release{ID: "rel-1", Name: "n", CreatedAt: T0, Doc: []byte(`{}`)}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v", err)
+	}
+	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		if _, err := tx.Release(ctx, "rel-1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("release survived a rolled-back transaction: %v", err)
+		}
+		return nil
+	}))
+}
+
+func hex64(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// packet builds a stand-in packet that continues the head (the evidence package builds real ones).
+func packet(id, dep string) func(meta.ChainHead) (meta.Evidence, error) {
+	return func(h meta.ChainHead) (meta.Evidence, error) {
+		return meta.Evidence{ID: id, Seq: h.Seq + 1, Type: "deployment", DeploymentID: dep, GeneratedAt: T0,
+			PrevHash: h.Hash, PacketHash: "sha256:" + hex64(h.Hash+id), Packet: []byte(`{"id":"` + id + `"}`)}, nil
+	}
+}
+
+func appendN(t testing.TB, db meta.DB, tenant, dep string, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		must := func(err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(db.Update(context.Background(), tenant, func(tx meta.Tx) error {
+			_, err := tx.AppendEvidence(context.Background(), packet(fmt.Sprintf("ev-%s-%d", tenant, i), dep))
+			return err
+		}))
+	}
+}
+
+// checkLinear checks that the tenant's chain is 1..n with each prev the previous packet's hash.
+func checkLinear(t *testing.T, db meta.DB, tenant string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	must(t, db.View(ctx, tenant, func(tx meta.Tx) error {
+		var prev meta.Evidence
+		count := 0
+		err := tx.Chain(ctx, func(e meta.Evidence) error {
+			count++
+			if e.Seq != int64(count) || e.PrevHash != prev.PacketHash {
+				return fmt.Errorf("packet %s: seq %d prev %q after seq %d hash %q", e.ID, e.Seq, e.PrevHash, prev.Seq, prev.PacketHash)
+			}
+			prev = e
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		hd, err := tx.ChainHead(ctx)
+		if err != nil {
+			return err
+		}
+		if count != n || hd.Seq != int64(n) || hd.Hash != prev.PacketHash {
+			return fmt.Errorf("chain of %d packets (want %d), head %+v, last %s", count, n, hd, prev.PacketHash)
+		}
+		return nil
+	}))
+}
+
+func testEvidenceChain(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "t1", "d1", T0)
+	appendN(t, h.DB, "t1", "d1", 3)
+	checkLinear(t, h.DB, "t1", 3)
+	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		es, err := tx.ListEvidence(ctx, 2)
+		if err != nil || len(es) != 2 || es[0].ID != "ev-t1-3" || es[1].ID != "ev-t1-2" {
+			return fmt.Errorf("newest first: %v %v", es, err)
+		}
+		e, err := tx.Evidence(ctx, "ev-t1-2")
+		if err != nil || e.DeploymentID != "d1" || string(e.Packet) != `{"id":"ev-t1-2"}` || !e.GeneratedAt.Equal(T0) {
+			return fmt.Errorf("read back %+v %v", e, err)
+		}
+		return nil
+	}))
+}
+
+func testEvidenceRefusals(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "t1", "d1", T0)
+	appendN(t, h.DB, "t1", "d1", 1)
+	cases := []struct {
+		name  string
+		build func(meta.ChainHead) (meta.Evidence, error)
+		want  error
+	}{
+		{"duplicate id", packet("ev-t1-1", "d1"), meta.ErrExists},
+		{"unknown deployment", packet("ev-x", "no-such-deployment"), meta.ErrNotFound},
+		{"wrong sequence", func(hd meta.ChainHead) (meta.Evidence, error) {
+			e, _ := packet("ev-y", "d1")(hd)
+			e.Seq += 5
+			return e, nil
+		}, meta.ErrBadChain},
+		{"wrong previous hash", func(hd meta.ChainHead) (meta.Evidence, error) {
+			e, _ := packet("ev-z", "d1")(hd)
+			e.PrevHash = "sha256:" + hex64("forged")
+			return e, nil
+		}, meta.ErrBadChain},
+	}
+	for _, c := range cases {
+		err := h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
+			// Something else written in the same transaction must vanish with the refusal.
+			if err := tx.SetDeploymentStatus(ctx, "d1", meta.StatusFailed, T0); err != nil {
+				return err
+			}
+			_, err := tx.AppendEvidence(ctx, c.build)
+			return err
+		})
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, err, c.want)
+		}
+	}
+	checkLinear(t, h.DB, "t1", 1)
+	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		d, _ := tx.Deployment(ctx, "d1")
+		if d.Status != meta.StatusGenerated {
+			return fmt.Errorf("half-written: deployment status %q", d.Status)
+		}
+		return nil
+	}))
+}
+
+func testAppendOnlySQL(t *testing.T, h Harness) {
+	Seed(t, h.DB, "t1", "d1", T0)
+	appendN(t, h.DB, "t1", "d1", 2)
+	for _, q := range []string{
+		`UPDATE evidence SET packet = '{}' WHERE tenant_id = 't1'`,
+		`UPDATE evidence SET prev_hash = '' WHERE id = 'ev-t1-2'`,
+		`DELETE FROM evidence WHERE id = 'ev-t1-2'`,
+		`DELETE FROM evidence`,
+		`DELETE FROM evidence_heads`,
+		`UPDATE evidence_heads SET seq = 1`,
+	} {
+		if _, err := h.Raw.Exec(q); err == nil {
+			t.Errorf("%s: accepted", q)
+		} else if q[0] == 'U' && q[7] == 'e' || q[0] == 'D' {
+			t.Logf("%s: %v", q, err)
+		}
+	}
+	checkLinear(t, h.DB, "t1", 2)
+}
+
+func testConcurrentChain(t *testing.T, h Harness) {
+	Seed(t, h.DB, "t1", "d1", T0)
+	const writers, each = 8, 12
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				errs <- h.DB.Update(context.Background(), "t1", func(tx meta.Tx) error {
+					_, err := tx.AppendEvidence(context.Background(), packet(fmt.Sprintf("ev-%d-%d", w, i), "d1"))
+					return err
+				})
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkLinear(t, h.DB, "t1", writers*each)
+}
+
+func testNewerSchema(t *testing.T, h Harness) {
+	ctx := context.Background()
+	v, err := h.DB.SchemaVersion(ctx)
+	must(t, err)
+	if _, err := h.Raw.Exec(`INSERT INTO stella_schema (version, name, applied_at_us) VALUES ($1, 'from-the-future.sql', 0)`, v+1); err != nil {
+		t.Fatal(err)
+	}
+	db, err := h.Reopen()
+	if err == nil {
+		db.Close()
+		t.Fatal("a database at a newer schema version was opened")
+	}
+	if !errors.Is(err, meta.ErrNewerSchema) {
+		t.Fatalf("got %v, want ErrNewerSchema", err)
+	}
+	t.Log(err)
+}

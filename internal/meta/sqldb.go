@@ -1,0 +1,561 @@
+package meta
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Dialect is what differs between the SQL engines. The queries themselves are shared: both engines take
+// $N placeholders, ON CONFLICT and the same types (times are stored as microseconds since the epoch,
+// documents as text).
+type Dialect struct {
+	Name string
+	// LockHead is appended to the SELECT of the chain head row to lock it for the rest of the transaction
+	// ("FOR UPDATE" in PostgreSQL; "" in SQLite, where the write transaction is BEGIN IMMEDIATE and so
+	// already excludes every other writer).
+	LockHead string
+	// IsUnique reports a unique or primary key violation.
+	IsUnique func(error) bool
+	// IsAppendOnly reports the evidence trigger's refusal.
+	IsAppendOnly func(error) bool
+}
+
+// SQL is the DB of both engines over database/sql. Writes go through w, reads through r (the same pool
+// in PostgreSQL; in SQLite w begins IMMEDIATE transactions on one connection and r deferred ones).
+type SQL struct {
+	W, R *sql.DB
+	D    Dialect
+	// Closers are closed by Close after the pools.
+	Closers []func() error
+}
+
+// Engine names the engine.
+func (s *SQL) Engine() string { return s.D.Name }
+
+// Close closes the pools.
+func (s *SQL) Close() error {
+	err := s.W.Close()
+	if s.R != s.W {
+		err = errors.Join(err, s.R.Close())
+	}
+	for _, c := range s.Closers {
+		err = errors.Join(err, c())
+	}
+	return err
+}
+
+// SchemaVersion is the highest applied migration.
+func (s *SQL) SchemaVersion(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.R.QueryRowContext(ctx, `SELECT MAX(version) FROM stella_schema`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// Tenants lists every tenant, sorted.
+func (s *SQL) Tenants(ctx context.Context) ([]string, error) {
+	rows, err := s.R.QueryContext(ctx, `SELECT id FROM tenants ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// Update runs fn in a write transaction.
+func (s *SQL) Update(ctx context.Context, tenant string, fn func(Tx) error) error {
+	if tenant == "" {
+		return errors.New("update metadata: empty tenant")
+	}
+	tx, err := s.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	t := &sqlTx{tx: tx, tenant: tenant, d: s.D, write: true}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, created_at_us) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, tenant, us(time.Now())); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("record tenant %s: %w", tenant, err)
+	}
+	if err := fn(t); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// View runs fn in a read-only transaction.
+func (s *SQL) View(ctx context.Context, tenant string, fn func(Tx) error) error {
+	tx, err := s.R.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.D.Name == "postgres", Isolation: s.readIsolation()})
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	return fn(&sqlTx{tx: tx, tenant: tenant, d: s.D})
+}
+
+func (s *SQL) readIsolation() sql.IsolationLevel {
+	if s.D.Name == "postgres" {
+		// One snapshot for the whole read, so a chain walk sees a consistent chain and head.
+		return sql.LevelRepeatableRead
+	}
+	return sql.LevelDefault
+}
+
+type sqlTx struct {
+	tx     *sql.Tx
+	tenant string
+	d      Dialect
+	write  bool
+}
+
+func (t *sqlTx) Tenant() string { return t.tenant }
+
+func us(t time.Time) int64 { return t.UnixMicro() }
+
+func fromUS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func (t *sqlTx) mustWrite(op string) error {
+	if !t.write {
+		return fmt.Errorf("%s: read-only transaction", op)
+	}
+	return nil
+}
+
+func (t *sqlTx) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if t.d.IsAppendOnly != nil && t.d.IsAppendOnly(err) {
+		return fmt.Errorf("%s: %w", op, ErrAppendOnly)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+func (t *sqlTx) PutRelease(ctx context.Context, r Release) error {
+	if err := t.mustWrite("record release"); err != nil {
+		return err
+	}
+	old, err := t.Release(ctx, r.ID)
+	if err == nil {
+		if old.Name == r.Name && bytes.Equal(old.Doc, r.Doc) {
+			return nil
+		}
+		return exists("release", t.tenant, r.ID)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return t.insertOnce(ctx, "release", r.ID, `INSERT INTO releases (tenant_id, id, name, created_at_us, doc) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (tenant_id, id) DO NOTHING`, t.tenant, r.ID, r.Name, us(r.CreatedAt), string(r.Doc))
+}
+
+// insertOnce runs an INSERT … ON CONFLICT (key) DO NOTHING and turns "no row inserted" into ErrExists.
+// A conflict is thus reported without a failed statement, which in PostgreSQL would abort the whole
+// transaction.
+func (t *sqlTx) insertOnce(ctx context.Context, what, id, q string, args ...any) error {
+	res, err := t.tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		if t.d.IsUnique(err) {
+			return exists(what, t.tenant, id)
+		}
+		return t.wrap("record "+what+" "+id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return exists(what, t.tenant, id)
+	}
+	return nil
+}
+
+func (t *sqlTx) Release(ctx context.Context, id string) (Release, error) {
+	r := Release{ID: id}
+	var at int64
+	var doc string
+	err := t.tx.QueryRowContext(ctx, `SELECT name, created_at_us, doc FROM releases WHERE tenant_id = $1 AND id = $2`, t.tenant, id).Scan(&r.Name, &at, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, notFound("release", t.tenant, id)
+	}
+	if err != nil {
+		return r, t.wrap("read release "+id, err)
+	}
+	r.CreatedAt, r.Doc = fromUS(at), []byte(doc)
+	return r, nil
+}
+
+func (t *sqlTx) PutEnvironment(ctx context.Context, e Environment) error {
+	if err := t.mustWrite("record environment"); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO environments (tenant_id, id, name, tier, doc) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (tenant_id, id) DO UPDATE SET name = excluded.name, tier = excluded.tier, doc = excluded.doc`,
+		t.tenant, e.ID, e.Name, e.Tier, string(e.Doc))
+	return t.wrap("record environment "+e.ID, err)
+}
+
+func (t *sqlTx) Environment(ctx context.Context, id string) (Environment, error) {
+	e := Environment{ID: id}
+	var doc string
+	err := t.tx.QueryRowContext(ctx, `SELECT name, tier, doc FROM environments WHERE tenant_id = $1 AND id = $2`, t.tenant, id).Scan(&e.Name, &e.Tier, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, notFound("environment", t.tenant, id)
+	}
+	if err != nil {
+		return e, t.wrap("read environment "+id, err)
+	}
+	e.Doc = []byte(doc)
+	return e, nil
+}
+
+func (t *sqlTx) PutTarget(ctx context.Context, x Target) error {
+	if err := t.mustWrite("record target"); err != nil {
+		return err
+	}
+	if _, err := t.Environment(ctx, x.EnvironmentID); err != nil {
+		return fmt.Errorf("record target %s: %w", x.ID, err)
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO targets (tenant_id, environment_id, id, name, type) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (tenant_id, environment_id, id) DO UPDATE SET name = excluded.name, type = excluded.type`,
+		t.tenant, x.EnvironmentID, x.ID, x.Name, x.Type)
+	return t.wrap("record target "+x.ID, err)
+}
+
+func (t *sqlTx) Targets(ctx context.Context, envID string) ([]Target, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, name, type FROM targets WHERE tenant_id = $1 AND environment_id = $2 ORDER BY id`, t.tenant, envID)
+	if err != nil {
+		return nil, t.wrap("list targets", err)
+	}
+	defer rows.Close()
+	var out []Target
+	for rows.Next() {
+		x := Target{EnvironmentID: envID}
+		if err := rows.Scan(&x.ID, &x.Name, &x.Type); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task) error {
+	if err := t.mustWrite("record deployment"); err != nil {
+		return err
+	}
+	if _, err := t.Deployment(ctx, d.ID); err == nil {
+		return exists("deployment", t.tenant, d.ID)
+	} else if !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if _, err := t.Release(ctx, d.ReleaseID); err != nil {
+		return fmt.Errorf("record deployment %s: %w", d.ID, err)
+	}
+	if _, err := t.Environment(ctx, d.EnvironmentID); err != nil {
+		return fmt.Errorf("record deployment %s: %w", d.ID, err)
+	}
+	if d.UpdatedAt.IsZero() {
+		d.UpdatedAt = d.CreatedAt
+	}
+	if err := t.insertOnce(ctx, "deployment", d.ID, `INSERT INTO deployments (tenant_id, id, release_id, environment_id, promotion_id, status, created_at_us, updated_at_us, store_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, id) DO NOTHING`,
+		t.tenant, d.ID, d.ReleaseID, d.EnvironmentID, d.PromotionID, d.Status, us(d.CreatedAt), us(d.UpdatedAt), d.StoreKey); err != nil {
+		return err
+	}
+	for _, k := range tasks {
+		if k.Status == "" {
+			k.Status = TaskPending
+		}
+		if k.UpdatedAt.IsZero() {
+			k.UpdatedAt = d.CreatedAt
+		}
+		if err := t.insertOnce(ctx, "task", d.ID+"/"+k.TargetID, `INSERT INTO deployment_tasks (tenant_id, deployment_id, target_id, type, status, idempotency_key, message, updated_at_us)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, deployment_id, target_id) DO NOTHING`,
+			t.tenant, d.ID, k.TargetID, k.Type, k.Status, k.IdempotencyKey, k.Message, us(k.UpdatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const deploymentCols = `id, release_id, environment_id, promotion_id, status, created_at_us, updated_at_us, store_key`
+
+func scanDeployment(sc interface{ Scan(...any) error }) (Deployment, error) {
+	var d Deployment
+	var c, u int64
+	err := sc.Scan(&d.ID, &d.ReleaseID, &d.EnvironmentID, &d.PromotionID, &d.Status, &c, &u, &d.StoreKey)
+	d.CreatedAt, d.UpdatedAt = fromUS(c), fromUS(u)
+	return d, err
+}
+
+func (t *sqlTx) Deployment(ctx context.Context, id string) (Deployment, error) {
+	d, err := scanDeployment(t.tx.QueryRowContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE tenant_id = $1 AND id = $2`, t.tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, notFound("deployment", t.tenant, id)
+	}
+	if err != nil {
+		return d, t.wrap("read deployment "+id, err)
+	}
+	return d, nil
+}
+
+func (t *sqlTx) Deployments(ctx context.Context, limit int) ([]Deployment, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE tenant_id = $1 ORDER BY created_at_us DESC, id DESC LIMIT $2`, t.tenant, limit)
+	if err != nil {
+		return nil, t.wrap("list deployments", err)
+	}
+	defer rows.Close()
+	var out []Deployment
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error {
+	if err := t.mustWrite("set deployment status"); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE deployments SET status = $3, updated_at_us = $4 WHERE tenant_id = $1 AND id = $2`, t.tenant, id, status, us(at))
+	return t.affected(res, err, "deployment", id)
+}
+
+func (t *sqlTx) affected(res sql.Result, err error, what, id string) error {
+	if err != nil {
+		return t.wrap("update "+what+" "+id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound(what, t.tenant, id)
+	}
+	return nil
+}
+
+func (t *sqlTx) Tasks(ctx context.Context, deploymentID string) ([]Task, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT target_id, type, status, idempotency_key, message, updated_at_us FROM deployment_tasks
+		WHERE tenant_id = $1 AND deployment_id = $2 ORDER BY target_id`, t.tenant, deploymentID)
+	if err != nil {
+		return nil, t.wrap("list tasks", err)
+	}
+	defer rows.Close()
+	var out []Task
+	for rows.Next() {
+		k := Task{DeploymentID: deploymentID}
+		var at int64
+		if err := rows.Scan(&k.TargetID, &k.Type, &k.Status, &k.IdempotencyKey, &k.Message, &at); err != nil {
+			return nil, err
+		}
+		k.UpdatedAt = fromUS(at)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) SetTaskStatus(ctx context.Context, deploymentID, targetID, status, message string, at time.Time) error {
+	if err := t.mustWrite("set task status"); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE deployment_tasks SET status = $4, message = $5, updated_at_us = $6 WHERE tenant_id = $1 AND deployment_id = $2 AND target_id = $3`,
+		t.tenant, deploymentID, targetID, status, message, us(at))
+	return t.affected(res, err, "task", deploymentID+"/"+targetID)
+}
+
+func (t *sqlTx) PutArtifacts(ctx context.Context, deploymentID string, as []Artifact) error {
+	if err := t.mustWrite("record artifacts"); err != nil {
+		return err
+	}
+	if _, err := t.Deployment(ctx, deploymentID); err != nil {
+		return fmt.Errorf("record artifacts: %w", err)
+	}
+	for _, a := range as {
+		if err := t.insertOnce(ctx, "artifact", deploymentID+"/"+a.Name, `INSERT INTO artifacts (tenant_id, deployment_id, name, type, size, sha256, storage_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (tenant_id, deployment_id, name) DO NOTHING`,
+			t.tenant, deploymentID, a.Name, a.Type, a.Size, a.SHA256, a.StorageKey); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *sqlTx) Artifacts(ctx context.Context, deploymentID string) ([]Artifact, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT name, type, size, sha256, storage_key FROM artifacts WHERE tenant_id = $1 AND deployment_id = $2 ORDER BY name`, t.tenant, deploymentID)
+	if err != nil {
+		return nil, t.wrap("list artifacts", err)
+	}
+	defer rows.Close()
+	var out []Artifact
+	for rows.Next() {
+		a := Artifact{DeploymentID: deploymentID}
+		if err := rows.Scan(&a.Name, &a.Type, &a.Size, &a.SHA256, &a.StorageKey); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) PutSticker(ctx context.Context, s Sticker) error {
+	if err := t.mustWrite("record sticker"); err != nil {
+		return err
+	}
+	if _, err := t.Deployment(ctx, s.DeploymentID); err != nil {
+		return fmt.Errorf("record sticker %s: %w", s.ID, err)
+	}
+	return t.insertOnce(ctx, "sticker", s.ID, `INSERT INTO stickers (tenant_id, id, deployment_id, target_id, issued_at_us, sha256, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (tenant_id, id) DO NOTHING`, t.tenant, s.ID, s.DeploymentID, s.TargetID, us(s.IssuedAt), s.SHA256, string(s.Doc))
+}
+
+func (t *sqlTx) Stickers(ctx context.Context, targetID string) ([]Sticker, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, deployment_id, issued_at_us, sha256, doc FROM stickers WHERE tenant_id = $1 AND target_id = $2 ORDER BY issued_at_us DESC, id DESC`, t.tenant, targetID)
+	if err != nil {
+		return nil, t.wrap("list stickers", err)
+	}
+	defer rows.Close()
+	var out []Sticker
+	for rows.Next() {
+		s := Sticker{TargetID: targetID}
+		var at int64
+		var doc string
+		if err := rows.Scan(&s.ID, &s.DeploymentID, &at, &s.SHA256, &doc); err != nil {
+			return nil, err
+		}
+		s.IssuedAt, s.Doc = fromUS(at), []byte(doc)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) AppendEvidence(ctx context.Context, build func(ChainHead) (Evidence, error)) (Evidence, error) {
+	if err := t.mustWrite("append evidence"); err != nil {
+		return Evidence{}, err
+	}
+	// The head row exists from the tenant's first packet on; lock it (PostgreSQL: FOR UPDATE; SQLite:
+	// the IMMEDIATE transaction already holds the database's write lock).
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO evidence_heads (tenant_id, seq, packet_hash) VALUES ($1, 0, '') ON CONFLICT (tenant_id) DO NOTHING`, t.tenant); err != nil {
+		return Evidence{}, t.wrap("append evidence", err)
+	}
+	var head ChainHead
+	if err := t.tx.QueryRowContext(ctx, `SELECT seq, packet_hash FROM evidence_heads WHERE tenant_id = $1 `+t.d.LockHead, t.tenant).Scan(&head.Seq, &head.Hash); err != nil {
+		return Evidence{}, t.wrap("append evidence: lock chain head", err)
+	}
+	e, err := build(head)
+	if err != nil {
+		return Evidence{}, err
+	}
+	if e.Seq != head.Seq+1 || e.PrevHash != head.Hash {
+		return Evidence{}, fmt.Errorf("append evidence %s: %w (sequence %d after %d)", e.ID, ErrBadChain, e.Seq, head.Seq)
+	}
+	if _, err := t.Evidence(ctx, e.ID); err == nil {
+		return Evidence{}, exists("evidence", t.tenant, e.ID)
+	} else if !errors.Is(err, ErrNotFound) {
+		return Evidence{}, err
+	}
+	var dep any
+	if e.DeploymentID != "" {
+		dep = e.DeploymentID
+		if _, err := t.Deployment(ctx, e.DeploymentID); err != nil {
+			return Evidence{}, fmt.Errorf("append evidence %s: %w", e.ID, err)
+		}
+	}
+	if err := t.insertOnce(ctx, "evidence", e.ID, `INSERT INTO evidence (tenant_id, id, seq, type, deployment_id, promotion_id, generated_at_us, packet_hash, prev_hash, packet)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, id) DO NOTHING`,
+		t.tenant, e.ID, e.Seq, e.Type, dep, e.PromotionID, us(e.GeneratedAt), e.PacketHash, e.PrevHash, string(e.Packet)); err != nil {
+		return Evidence{}, err
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE evidence_heads SET seq = $2, packet_hash = $3 WHERE tenant_id = $1`, t.tenant, e.Seq, e.PacketHash); err != nil {
+		return Evidence{}, t.wrap("append evidence: move chain head", err)
+	}
+	return e, nil
+}
+
+const evidenceCols = `id, seq, type, deployment_id, promotion_id, generated_at_us, packet_hash, prev_hash, packet`
+
+func scanEvidence(sc interface{ Scan(...any) error }) (Evidence, error) {
+	var e Evidence
+	var dep sql.NullString
+	var at int64
+	var packet string
+	err := sc.Scan(&e.ID, &e.Seq, &e.Type, &dep, &e.PromotionID, &at, &e.PacketHash, &e.PrevHash, &packet)
+	e.DeploymentID, e.GeneratedAt, e.Packet = dep.String, fromUS(at), []byte(packet)
+	return e, err
+}
+
+func (t *sqlTx) Evidence(ctx context.Context, id string) (Evidence, error) {
+	e, err := scanEvidence(t.tx.QueryRowContext(ctx, `SELECT `+evidenceCols+` FROM evidence WHERE tenant_id = $1 AND id = $2`, t.tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, notFound("evidence", t.tenant, id)
+	}
+	if err != nil {
+		return e, t.wrap("read evidence "+id, err)
+	}
+	return e, nil
+}
+
+func (t *sqlTx) ListEvidence(ctx context.Context, limit int) ([]Evidence, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	var out []Evidence
+	err := t.scanEvidenceRows(ctx, `SELECT `+evidenceCols+` FROM evidence WHERE tenant_id = $1 ORDER BY seq DESC LIMIT $2`, func(e Evidence) error {
+		out = append(out, e)
+		return nil
+	}, t.tenant, limit)
+	return out, err
+}
+
+func (t *sqlTx) Chain(ctx context.Context, fn func(Evidence) error) error {
+	return t.scanEvidenceRows(ctx, `SELECT `+evidenceCols+` FROM evidence WHERE tenant_id = $1 ORDER BY seq`, fn, t.tenant)
+}
+
+func (t *sqlTx) scanEvidenceRows(ctx context.Context, q string, fn func(Evidence) error, args ...any) error {
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return t.wrap("list evidence", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvidence(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (t *sqlTx) ChainHead(ctx context.Context) (ChainHead, error) {
+	var h ChainHead
+	err := t.tx.QueryRowContext(ctx, `SELECT seq, packet_hash FROM evidence_heads WHERE tenant_id = $1`, t.tenant).Scan(&h.Seq, &h.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ChainHead{}, nil
+	}
+	return h, t.wrap("read chain head", err)
+}
