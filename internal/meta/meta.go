@@ -103,12 +103,12 @@ type Target struct {
 
 // Deployment states.
 const (
-	StatusGenerated = "generated" // artifact set stored, not yet deployed
-	StatusDeploying = "deploying"
-	StatusDeployed  = "deployed"
-	StatusFailed    = "failed"
+	StatusGenerated  = "generated" // artifact set stored, not yet deployed
+	StatusDeploying  = "deploying"
+	StatusDeployed   = "deployed"
+	StatusFailed     = "failed"
 	StatusRolledBack = "rolled_back"
-	TaskPending     = "pending"
+	TaskPending      = "pending"
 )
 
 // Deployment is a deployment job: one release to one environment.

@@ -1,0 +1,318 @@
+// Package evidence makes, stores, verifies and exports evidence packets: signed records of who approved
+// what and what exactly was deployed. Packets are of three types (release_decision, deployment,
+// rollback), carry the context schema's content with its canonical hash, are signed like every other
+// Stella document (RFC 8785 canonical JSON without "signature") and form one hash chain per tenant in
+// the metadata database, which refuses to update or delete them. See docs/evidence.md.
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/gowebpki/jcs"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/version"
+)
+
+// Packet types.
+const (
+	TypeReleaseDecision = "release_decision"
+	TypeDeployment      = "deployment"
+	TypeRollback        = "rollback"
+)
+
+// Types lists the packet types.
+var Types = []string{TypeReleaseDecision, TypeDeployment, TypeRollback}
+
+// Version is the packet format version.
+const Version = "1.0"
+
+// Packet is an evidence packet as signed and stored. Sequence and PreviousHash link it into its tenant's
+// chain and are signed with the rest.
+type Packet struct {
+	ID               string    `json:"id"`
+	Version          string    `json:"version"`
+	Type             string    `json:"type"`
+	GeneratedAt      time.Time `json:"generatedAt"`
+	GeneratorVersion string    `json:"generatorVersion"`
+	TenantID         string    `json:"tenantId"`
+	PromotionID      string    `json:"promotionId,omitempty"`
+	Content          Content   `json:"content"`
+	// ContentHash is "sha256:" + hex SHA-256 of the RFC 8785 canonical JSON of Content.
+	ContentHash string `json:"contentHash"`
+	// Sequence is the packet's position in its tenant's chain: 1, 2, 3 …
+	Sequence int64 `json:"sequence"`
+	// PreviousHash is the PacketHash of packet Sequence-1; "" for the first packet.
+	PreviousHash string `json:"previousHash"`
+	sign.SignedFields
+}
+
+// Content is what a packet attests.
+type Content struct {
+	Release     Release     `json:"release"`
+	Environment Environment `json:"environment"`
+	Actors      Actors      `json:"actors"`
+	Decision    Decision    `json:"decision"`
+	Execution   *Execution  `json:"execution,omitempty"`
+	Previous    *Previous   `json:"previous,omitempty"`
+}
+
+// Release is the released set of components.
+type Release struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	DisplayName string      `json:"displayName,omitempty"`
+	CreatedAt   time.Time   `json:"createdAt"`
+	CreatedBy   string      `json:"createdBy,omitempty"`
+	Components  []Component `json:"components"`
+	SourceRef   *SourceRef  `json:"sourceRef,omitempty"`
+}
+
+// Component is one image of the release, pinned by digest.
+type Component struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	Digest          string `json:"digest"`
+	Semver          string `json:"semver"`
+	Tag             string `json:"tag"`
+	Role            string `json:"role"`
+	ImageRepository string `json:"imageRepository"`
+}
+
+// SourceRef says where the release was built from.
+type SourceRef struct {
+	Repository  string `json:"repository,omitempty"`
+	CommitSha   string `json:"commitSha,omitempty"`
+	Branch      string `json:"branch,omitempty"`
+	BuildID     string `json:"buildId,omitempty"`
+	PipelineURL string `json:"pipelineUrl,omitempty"`
+}
+
+// Environment is where the release goes.
+type Environment struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Tier    string   `json:"tier"`
+	Targets []Target `json:"targets"`
+}
+
+// Target is one host of the environment.
+type Target struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Actors are the people behind the decision.
+type Actors struct {
+	Requester Person     `json:"requester"`
+	Approvers []Approver `json:"approvers"`
+}
+
+// Person is a requester.
+type Person struct {
+	ID    string `json:"id" yaml:"id"`
+	Name  string `json:"name" yaml:"name"`
+	Email string `json:"email" yaml:"email"`
+}
+
+// Approver is one approval (or rejection).
+type Approver struct {
+	ID      string    `json:"id" yaml:"id"`
+	Name    string    `json:"name" yaml:"name"`
+	Action  string    `json:"action" yaml:"action"`
+	At      time.Time `json:"at" yaml:"at"`
+	Comment string    `json:"comment" yaml:"comment"`
+}
+
+// Decision is the outcome and the gates that led to it.
+type Decision struct {
+	Result  string   `json:"result"`
+	Gates   []Gate   `json:"gates"`
+	Reasons []string `json:"reasons"`
+}
+
+// Gate is one automated check of the promotion.
+type Gate struct {
+	Type    string         `json:"type" yaml:"type"`
+	Name    string         `json:"name" yaml:"name"`
+	Status  string         `json:"status" yaml:"status"`
+	Message string         `json:"message" yaml:"message"`
+	Details map[string]any `json:"details" yaml:"details"`
+}
+
+// Execution is what was done: the deployment job and the artifacts it produced.
+type Execution struct {
+	WorkflowRunID   string     `json:"workflowRunId,omitempty"`
+	DeploymentJobID string     `json:"deploymentJobId"`
+	Artifacts       []Artifact `json:"artifacts"`
+	Logs            string     `json:"logs,omitempty"`
+}
+
+// Artifact is one file of the artifact set; ContentHash is "sha256:" + hex of its bytes.
+type Artifact struct {
+	Type        string `json:"type"`
+	Name        string `json:"name"`
+	ContentHash string `json:"contentHash"`
+}
+
+// Previous is what a deployment replaced (or a rollback returns to): component name → digest.
+type Previous struct {
+	ReleaseID   string            `json:"releaseId"`
+	ReleaseName string            `json:"releaseName"`
+	Digests     map[string]string `json:"digests"`
+}
+
+// Draft is what a caller knows when it records a decision; Append fills in the rest.
+type Draft struct {
+	// ID is optional; the default is derived from tenant, type, subject and time (see DefaultID).
+	ID          string
+	Type        string
+	TenantID    string
+	PromotionID string
+	GeneratedAt time.Time
+	Content     Content
+}
+
+// CanonicalHash is "sha256:" + hex SHA-256 of the RFC 8785 canonical form of the JSON raw.
+func CanonicalHash(raw []byte) (string, error) {
+	c, err := jcs.Transform(raw)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(c)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// ContentHash is the contentHash of c.
+func ContentHash(c Content) (string, error) {
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	return CanonicalHash(raw)
+}
+
+// PacketHash is the hash that links a packet into its chain: "sha256:" + hex SHA-256 of the RFC 8785
+// canonical form of the whole stored packet, signature included. The next packet's previousHash is it.
+func PacketHash(stored []byte) (string, error) { return CanonicalHash(stored) }
+
+// DefaultID derives a packet id from what the packet is about, so the same decision recorded twice has
+// the same id and the second is refused as a duplicate.
+func DefaultID(d Draft) string {
+	subject := d.PromotionID
+	if d.Content.Execution != nil {
+		subject = d.Content.Execution.DeploymentJobID
+	}
+	h := sha256.Sum256([]byte(d.TenantID + "\x00" + d.Type + "\x00" + subject + "\x00" + d.GeneratedAt.UTC().Format(time.RFC3339Nano)))
+	return "ev-" + hex.EncodeToString(h[:12])
+}
+
+// Check validates a draft; its errors are bad input.
+func (d Draft) Check() error {
+	switch {
+	case !slices.Contains(Types, d.Type):
+		return fault.Inputf("evidence: type %q is not release_decision, deployment or rollback", d.Type)
+	case d.TenantID == "":
+		return fault.Inputf("evidence: no tenant")
+	case d.GeneratedAt.IsZero():
+		return fault.Inputf("evidence: no generation time")
+	case d.Content.Decision.Result != "allow" && d.Content.Decision.Result != "deny":
+		return fault.Inputf("evidence: decision.result %q is not allow or deny", d.Content.Decision.Result)
+	case d.Type == TypeReleaseDecision && d.PromotionID == "":
+		return fault.Inputf("evidence: a release_decision needs a promotion id")
+	case d.Type != TypeReleaseDecision && (d.Content.Execution == nil || d.Content.Execution.DeploymentJobID == ""):
+		return fault.Inputf("evidence: a %s packet needs execution.deploymentJobId", d.Type)
+	case d.Type == TypeRollback && d.Content.Previous == nil:
+		return fault.Inputf("evidence: a rollback packet needs previous (the release it returns to)")
+	}
+	return nil
+}
+
+// Append signs the draft as the next packet of its tenant's chain and stores it in tx, returning the
+// stored record. The chain head is locked for the rest of tx, so concurrent appends stay linear.
+func Append(ctx context.Context, tx meta.Tx, s *sign.Signer, d Draft) (meta.Evidence, error) {
+	if d.TenantID == "" {
+		d.TenantID = tx.Tenant()
+	}
+	if d.TenantID != tx.Tenant() {
+		return meta.Evidence{}, fmt.Errorf("append evidence: packet of tenant %s in a transaction of %s", d.TenantID, tx.Tenant())
+	}
+	if err := d.Check(); err != nil {
+		return meta.Evidence{}, err
+	}
+	d.GeneratedAt = d.GeneratedAt.UTC()
+	if d.ID == "" {
+		d.ID = DefaultID(d)
+	}
+	normalize(&d.Content)
+	ch, err := ContentHash(d.Content)
+	if err != nil {
+		return meta.Evidence{}, fmt.Errorf("append evidence %s: %w", d.ID, err)
+	}
+	var dep string
+	if d.Content.Execution != nil {
+		dep = d.Content.Execution.DeploymentJobID
+	}
+	return tx.AppendEvidence(ctx, func(head meta.ChainHead) (meta.Evidence, error) {
+		p := &Packet{
+			ID: d.ID, Version: Version, Type: d.Type, GeneratedAt: d.GeneratedAt,
+			GeneratorVersion: version.Generator(), TenantID: d.TenantID, PromotionID: d.PromotionID,
+			Content: d.Content, ContentHash: ch, Sequence: head.Seq + 1, PreviousHash: head.Hash,
+		}
+		raw, err := sign.SignJSON(s, p, func(alg, ref, sig string) {
+			p.SignatureAlgorithm, p.SignerKeyRef, p.Signature = alg, ref, sig
+		})
+		if err != nil {
+			return meta.Evidence{}, fmt.Errorf("sign evidence %s: %w", d.ID, err)
+		}
+		ph, err := PacketHash(raw)
+		if err != nil {
+			return meta.Evidence{}, err
+		}
+		return meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, DeploymentID: dep, PromotionID: p.PromotionID,
+			GeneratedAt: p.GeneratedAt, PacketHash: ph, PrevHash: p.PreviousHash, Packet: raw}, nil
+	})
+}
+
+// normalize makes empty lists [] rather than null and times UTC, so equal content hashes equally.
+func normalize(c *Content) {
+	c.Release.CreatedAt = c.Release.CreatedAt.UTC()
+	if c.Release.Components == nil {
+		c.Release.Components = []Component{}
+	}
+	if c.Environment.Targets == nil {
+		c.Environment.Targets = []Target{}
+	}
+	if c.Actors.Approvers == nil {
+		c.Actors.Approvers = []Approver{}
+	}
+	for i := range c.Actors.Approvers {
+		c.Actors.Approvers[i].At = c.Actors.Approvers[i].At.UTC()
+	}
+	if c.Decision.Gates == nil {
+		c.Decision.Gates = []Gate{}
+	}
+	if c.Decision.Reasons == nil {
+		c.Decision.Reasons = []string{}
+	}
+	if c.Execution != nil && c.Execution.Artifacts == nil {
+		c.Execution.Artifacts = []Artifact{}
+	}
+}
+
+// Parse decodes a stored packet.
+func Parse(raw []byte) (*Packet, error) {
+	var p Packet
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("not an evidence packet: %w", err)
+	}
+	return &p, nil
+}

@@ -1,0 +1,182 @@
+package evidence
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/sign"
+)
+
+// Keys gives the public keys that may have signed with the key reference ref.
+type Keys interface {
+	Verifiers(ref string) ([]*sign.Verifier, error)
+}
+
+// KeySet is the usual Keys: the public keys given (on the command line) and, when Keyring is set, the
+// keyring's key of each reference. A signature by a key that is not among them does not verify.
+type KeySet struct {
+	Public  []*sign.Verifier
+	Keyring *sign.Keyring
+}
+
+// Verifiers implements Keys.
+func (k KeySet) Verifiers(ref string) ([]*sign.Verifier, error) {
+	vs := append([]*sign.Verifier(nil), k.Public...)
+	if k.Keyring != nil {
+		v, err := k.Keyring.Verifier(ref)
+		if err != nil && len(vs) == 0 {
+			return nil, err
+		}
+		if err == nil {
+			vs = append(vs, v)
+		}
+	}
+	return vs, nil
+}
+
+// ChainReport is the result of verifying one tenant's chain.
+type ChainReport struct {
+	Tenant   string          `json:"tenant"`
+	Packets  int             `json:"packets"`
+	Head     int64           `json:"head"`
+	Problems []fault.Problem `json:"problems,omitempty"`
+}
+
+// VerifyChain walks the tenant's chain in one consistent read and checks, for every packet: that it
+// parses, that the row's copies (id, tenant, sequence, type, hashes) match the signed packet, its
+// contentHash, its signature, and that it follows the previous packet (sequence +1 and previousHash =
+// the previous packet's hash). Finally the chain head must be the last packet, so a packet removed from
+// the end is found too. Every problem names its packet.
+func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (ChainReport, error) {
+	rep := ChainReport{Tenant: tenant}
+	err := db.View(ctx, tenant, func(tx meta.Tx) error {
+		var prevSeq int64
+		var prevHash, prevID string
+		err := tx.Chain(ctx, func(e meta.Evidence) error {
+			rep.Packets++
+			name := fmt.Sprintf("evidence %s/%s (sequence %d)", tenant, e.ID, e.Seq)
+			add := func(msg, want, got string) {
+				rep.Problems = append(rep.Problems, fault.Problem{File: name, Message: msg, Expected: want, Found: got})
+			}
+			hash, herr := PacketHash(e.Packet)
+			switch {
+			case e.Seq != prevSeq+1:
+				missing := fmt.Sprintf("sequence %d", prevSeq+1)
+				if e.Seq > prevSeq+2 {
+					missing = fmt.Sprintf("sequences %d to %d", prevSeq+1, e.Seq-1)
+				}
+				add(fmt.Sprintf("chain broken: %s missing between %s and this packet", missing, orStart(prevID)), fmt.Sprint(prevSeq+1), fmt.Sprint(e.Seq))
+			case e.PrevHash != prevHash:
+				add("chain broken: previous hash is not the hash of "+orStart(prevID), prevHash, e.PrevHash)
+			}
+			if herr != nil {
+				add("packet is not valid JSON: "+herr.Error(), "", "")
+				prevSeq, prevHash, prevID = e.Seq, e.PacketHash, e.ID
+				return nil
+			}
+			if hash != e.PacketHash {
+				add("packet hash does not match the packet (the packet was altered)", e.PacketHash, hash)
+			}
+			checkPacket(e, tenant, keys, add)
+			prevSeq, prevHash, prevID = e.Seq, hash, e.ID
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		head, err := tx.ChainHead(ctx)
+		if err != nil {
+			return err
+		}
+		rep.Head = head.Seq
+		if head.Seq != prevSeq || head.Hash != prevHash {
+			rep.Problems = append(rep.Problems, fault.Problem{
+				File:     fmt.Sprintf("evidence chain of tenant %s", tenant),
+				Message:  fmt.Sprintf("chain head is at sequence %d but the last packet is %s: packets removed from the end", head.Seq, orStart(prevID)),
+				Expected: fmt.Sprintf("%d %s", head.Seq, head.Hash), Found: fmt.Sprintf("%d %s", prevSeq, prevHash),
+			})
+		}
+		return nil
+	})
+	return rep, err
+}
+
+func orStart(id string) string {
+	if id == "" {
+		return "the start of the chain"
+	}
+	return id
+}
+
+// checkPacket checks one packet against its row, its content hash and its signature.
+func checkPacket(e meta.Evidence, tenant string, keys Keys, add func(msg, want, got string)) {
+	p, err := Parse(e.Packet)
+	if err != nil {
+		add(err.Error(), "", "")
+		return
+	}
+	for _, c := range []struct{ field, row, packet string }{
+		{"id", e.ID, p.ID},
+		{"tenantId", tenant, p.TenantID},
+		{"sequence", fmt.Sprint(e.Seq), fmt.Sprint(p.Sequence)},
+		{"previousHash", e.PrevHash, p.PreviousHash},
+		{"type", e.Type, p.Type},
+	} {
+		if c.row != c.packet {
+			add("stored "+c.field+" differs from the signed packet's", c.row, c.packet)
+		}
+	}
+	var raw struct {
+		Content json.RawMessage `json:"content"`
+	}
+	_ = json.Unmarshal(e.Packet, &raw)
+	if ch, err := CanonicalHash(raw.Content); err != nil {
+		add("content is not valid JSON", "", "")
+	} else if ch != p.ContentHash {
+		add("contentHash does not match the content", p.ContentHash, ch)
+	}
+	if err := verifySignature(e.Packet, p, keys); err != nil {
+		add(err.Error(), "", "")
+	}
+}
+
+func verifySignature(raw []byte, p *Packet, keys Keys) error {
+	vs, err := keys.Verifiers(p.SignerKeyRef)
+	if err != nil {
+		return fmt.Errorf("signature: no public key for signerKeyRef %q: %v", p.SignerKeyRef, err)
+	}
+	if len(vs) == 0 {
+		return fmt.Errorf("signature: no public key given for signerKeyRef %q", p.SignerKeyRef)
+	}
+	var last error
+	for _, v := range vs {
+		if last = sign.VerifyJSON(v, raw); last == nil {
+			return nil
+		}
+	}
+	if errors.Is(last, sign.ErrBadSignature) && len(vs) > 1 {
+		return fmt.Errorf("signature does not verify with any of the %d keys given (signerKeyRef %q)", len(vs), p.SignerKeyRef)
+	}
+	return fmt.Errorf("signature (signerKeyRef %q): %v", p.SignerKeyRef, last)
+}
+
+// VerifyPacket checks one exported packet on its own: parse, contentHash and signature.
+func VerifyPacket(raw []byte, keys Keys) error {
+	p, err := Parse(raw)
+	if err != nil {
+		return err
+	}
+	var probs []fault.Problem
+	checkPacket(meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, PrevHash: p.PreviousHash, Packet: raw}, p.TenantID, keys,
+		func(msg, want, got string) {
+			probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: msg, Expected: want, Found: got})
+		})
+	if len(probs) > 0 {
+		return &fault.Problems{List: probs}
+	}
+	return nil
+}
