@@ -222,4 +222,3 @@ func lineOf(doc *yaml.Node, path string) int {
 	}
 	return line
 }
-

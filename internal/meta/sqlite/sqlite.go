@@ -83,10 +83,10 @@ func check(ctx context.Context, path string, db *sql.DB) error {
 	}
 	var res string
 	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&res); err != nil {
-		return fmt.Errorf("%s is not a usable SQLite database: %w", path, err)
+		return fmt.Errorf("not a usable SQLite database: %w", err)
 	}
 	if res != "ok" {
-		return fmt.Errorf("%s is a damaged SQLite database: %s", path, res)
+		return fmt.Errorf("damaged SQLite database: %s", res)
 	}
 	return nil
 }

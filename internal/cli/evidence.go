@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/evidence"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/sign"
+)
+
+var _ = register(newEvidenceCommand)
+
+func newEvidenceCommand(g *Globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "evidence",
+		Short: "List, export and verify the signed, hash-chained evidence packets",
+		Long: `Evidence packets record who approved what and what exactly was deployed. They are signed, chained
+per tenant (each packet carries the previous packet's hash) and never changed: the database refuses
+UPDATE and DELETE. See docs/evidence.md.`,
+	}
+	cmd.AddCommand(newEvidenceListCommand(g), newEvidenceExportCommand(g), newEvidenceVerifyCommand(g))
+	return cmd
+}
+
+type evidenceRow struct {
+	ID              string    `json:"id"`
+	Type            string    `json:"type"`
+	TenantID        string    `json:"tenantId"`
+	DeploymentJobID string    `json:"deploymentJobId"`
+	PromotionID     string    `json:"promotionId"`
+	Sequence        int64     `json:"sequence"`
+	GeneratedAt     time.Time `json:"generatedAt"`
+	PacketHash      string    `json:"packetHash"`
+}
+
+// tenantsOf is the one tenant given, or every tenant of the database.
+func tenantsOf(ctx context.Context, db meta.DB, tenant string) ([]string, error) {
+	if tenant != "" {
+		return []string{tenant}, nil
+	}
+	return db.Tenants(ctx)
+}
+
+func newEvidenceListCommand(g *Globals) *cobra.Command {
+	var o dbOptions
+	var tenant string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List evidence packets, newest first",
+		Example: `  stella evidence list --tenant acme --output json
+  stella evidence list --database postgres://stella@db.internal/stella`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := o.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			tenants, err := tenantsOf(ctx, db, tenant)
+			if err != nil {
+				return err
+			}
+			rows := []evidenceRow{}
+			for _, t := range tenants {
+				err := db.View(ctx, t, func(tx meta.Tx) error {
+					es, err := tx.ListEvidence(ctx, limit)
+					for _, e := range es {
+						rows = append(rows, evidenceRow{ID: e.ID, Type: e.Type, TenantID: t, DeploymentJobID: e.DeploymentID, PromotionID: e.PromotionID, Sequence: e.Seq, GeneratedAt: e.GeneratedAt, PacketHash: e.PacketHash})
+					}
+					return err
+				})
+				if err != nil {
+					return err
+				}
+			}
+			// Newest first across tenants; within a tenant, chain order decides.
+			sort.SliceStable(rows, func(i, j int) bool {
+				if rows[i].TenantID == rows[j].TenantID {
+					return rows[i].Sequence > rows[j].Sequence
+				}
+				if !rows[i].GeneratedAt.Equal(rows[j].GeneratedAt) {
+					return rows[i].GeneratedAt.After(rows[j].GeneratedAt)
+				}
+				return rows[i].TenantID < rows[j].TenantID
+			})
+			if limit > 0 && len(rows) > limit {
+				rows = rows[:limit]
+			}
+			if g.JSON() {
+				return g.PrintJSON(rows)
+			}
+			for _, r := range rows {
+				fmt.Fprintf(g.Stdout, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Type, r.TenantID, r.Sequence, orDash(r.DeploymentJobID), r.GeneratedAt.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's packets (default: every tenant)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many packets (default: all)")
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newEvidenceExportCommand(g *Globals) *cobra.Command {
+	var o dbOptions
+	var tenant, format, file string
+	cmd := &cobra.Command{
+		Use:   "export ID --format json|pdf -o FILE",
+		Short: "Write one packet as the signed JSON exactly as stored, or as a PDF report",
+		Long: `Write one packet to FILE: --format json is the signed packet byte for byte as stored (verify it with the
+signer's public key); --format pdf is a report for people. Here -o/--output names the file.`,
+		Example: `  stella evidence export ev-3f9c… --format pdf -o evidence.pdf
+  stella evidence export ev-3f9c… --format json -o evidence.json --tenant acme`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "json" && format != "pdf" {
+				return fault.Inputf("--format: %q is not json or pdf", format)
+			}
+			if file == "" {
+				return fault.Inputf("-o: give the file to write")
+			}
+			ctx := cmd.Context()
+			db, err := o.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			e, t, err := findEvidence(ctx, db, tenant, args[0])
+			if err != nil {
+				return err
+			}
+			var data []byte
+			switch format {
+			case "json":
+				data = e.Packet
+			case "pdf":
+				p, err := evidence.Parse(e.Packet)
+				if err != nil {
+					return fault.Wrap(fault.Verification, fmt.Errorf("export evidence %s/%s: %w", t, e.ID, err))
+				}
+				var b strings.Builder
+				if err := evidence.PDF(&b, p, e.PacketHash); err != nil {
+					return err
+				}
+				data = []byte(b.String())
+			}
+			if err := writeFileAtomic(file, data); err != nil {
+				return fmt.Errorf("export evidence %s: %w", e.ID, err)
+			}
+			_, err = fmt.Fprintln(g.Stdout, file)
+			return err
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().StringVar(&tenant, "tenant", "", "the packet's tenant (default: search every tenant)")
+	cmd.Flags().StringVar(&format, "format", "json", "json (the signed packet as stored) or pdf (a report)")
+	// -o is the file here, as the contract names it; it stands in for the global --output.
+	cmd.Flags().StringVarP(&file, "output", "o", "", "file to write")
+	return cmd
+}
+
+// findEvidence finds packet id in tenant, or in any tenant when tenant is empty.
+func findEvidence(ctx context.Context, db meta.DB, tenant, id string) (meta.Evidence, string, error) {
+	tenants, err := tenantsOf(ctx, db, tenant)
+	if err != nil {
+		return meta.Evidence{}, "", err
+	}
+	var found []meta.Evidence
+	var in []string
+	for _, t := range tenants {
+		err := db.View(ctx, t, func(tx meta.Tx) error {
+			e, err := tx.Evidence(ctx, id)
+			if err == nil {
+				found, in = append(found, e), append(in, t)
+			}
+			if errors.Is(err, meta.ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return meta.Evidence{}, "", err
+		}
+	}
+	switch len(found) {
+	case 0:
+		if tenant != "" {
+			return meta.Evidence{}, "", fault.NotFoundf("evidence %s: no such packet in tenant %s", id, tenant)
+		}
+		return meta.Evidence{}, "", fault.NotFoundf("evidence %s: no such packet", id)
+	case 1:
+		return found[0], in[0], nil
+	}
+	return meta.Evidence{}, "", fault.Inputf("evidence %s: in tenants %s; give --tenant", id, strings.Join(in, ", "))
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it into place, so a failure
+// leaves nothing half-written.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// keySet builds the verification keys from --public-key and --keyring: the public keys given; the
+// keyring (by each packet's signerKeyRef) when --keyring is given or no --public-key is.
+func keySet(publicKeys []string, keyringDir string) (evidence.KeySet, error) {
+	var ks evidence.KeySet
+	for _, p := range publicKeys {
+		v, err := sign.LoadPublicFile(p)
+		if err != nil {
+			return ks, fault.Inputf("--public-key: %v", err)
+		}
+		ks.Public = append(ks.Public, v)
+	}
+	if keyringDir != "" || len(publicKeys) == 0 {
+		kr := keyring(keyringDir)
+		ks.Keyring = &kr
+	}
+	return ks, nil
+}
+
+func newEvidenceVerifyCommand(g *Globals) *cobra.Command {
+	var o dbOptions
+	var tenant, keyringDir string
+	var publicKeys []string
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Walk every evidence chain and check each packet's hashes and signature",
+		Long: `Walk each tenant's evidence chain (or only --tenant's) and check every packet: its content hash, its
+signature, and that it follows the previous packet (sequence and hash) up to the chain head. Exit 0 when
+every chain holds, 3 with one line per problem, naming the packet. Public keys come from the keyring by
+each packet's signerKeyRef, or from --public-key files.`,
+		Example: `  stella evidence verify --tenant acme
+  stella evidence verify --public-key prod.pub --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ks, err := keySet(publicKeys, keyringDir)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			db, err := o.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			tenants, err := tenantsOf(ctx, db, tenant)
+			if err != nil {
+				return err
+			}
+			reports := []evidence.ChainReport{}
+			var problems []fault.Problem
+			for _, t := range tenants {
+				rep, err := evidence.VerifyChain(ctx, db, t, ks)
+				if err != nil {
+					return err
+				}
+				reports = append(reports, rep)
+				problems = append(problems, rep.Problems...)
+			}
+			if len(problems) > 0 {
+				return &fault.Problems{List: problems}
+			}
+			if g.JSON() {
+				return g.PrintJSON(map[string]any{"valid": true, "chains": reports})
+			}
+			for _, r := range reports {
+				fmt.Fprintf(g.Stdout, "tenant %s: %d packets, chain intact\n", r.Tenant, r.Packets)
+			}
+			return nil
+		},
+	}
+	o.flags(cmd)
+	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's chain (default: every tenant)")
+	cmd.Flags().StringArrayVar(&publicKeys, "public-key", nil, "public key PEM file to verify with (repeatable)")
+	keyringFlag(cmd, &keyringDir)
+	return cmd
+}
