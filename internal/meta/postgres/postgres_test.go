@@ -96,3 +96,14 @@ func TestServiceRoleInsertSelectOnly(t *testing.T) {
 		t.Errorf("service role cannot update deployments: %v", err)
 	}
 }
+
+func BenchmarkPostgres(b *testing.B) {
+	metatest.Bench(b, func(b *testing.B) meta.DB {
+		db, err := postgres.Open(context.Background(), FreshSchema(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+}

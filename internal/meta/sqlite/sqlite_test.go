@@ -27,3 +27,14 @@ func TestConformance(t *testing.T) {
 		return metatest.Harness{DB: db, Raw: raw, Reopen: func() (meta.DB, error) { return sqlite.Open(context.Background(), path) }}
 	})
 }
+
+func BenchmarkSQLite(b *testing.B) {
+	metatest.Bench(b, func(b *testing.B) meta.DB {
+		db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "stella.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+}
