@@ -8,6 +8,7 @@
 package lockfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -45,12 +47,22 @@ func inputErr(file string, line int, field, format string, args ...any) error {
 	return fault.Inputf("%s: %s", loc, msg)
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	typeLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+)
 
 // Parse reads a Compose template. file names it in errors.
 func Parse(file string, data []byte) (*Template, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			if m := typeLine.FindStringSubmatch(te.Errors[0]); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				return nil, inputErr(file, n, "", "%s", m[2])
+			}
+		}
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			return nil, inputErr(file, n, "", "malformed YAML: %s", m[2])
@@ -61,6 +73,13 @@ func Parse(file string, data []byte) (*Template, error) {
 		return nil, inputErr(file, 0, "", "empty Compose file")
 	}
 	root := doc.Content[0]
+	if err := release.DuplicateKeys(file, root, ""); err != nil {
+		return nil, err
+	}
+	if loc := ChecksumLine.FindIndex(data); loc != nil {
+		n := bytes.Count(data[:loc[0]], []byte("\n")) + 1
+		return nil, inputErr(file, n, "", "a line with key sha256 and a 64-hex value is reserved for the lock's own checksum (x-stella.checksums.sha256); quote the key or move the value")
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
 	}

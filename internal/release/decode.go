@@ -66,7 +66,7 @@ func decodeStrict(file string, data []byte, out any) (map[string]int, error) {
 	walkPaths(doc, "", lines, keyAt)
 	valueAt := map[string]string{} // scalar value -> path of its key
 	walkValues(doc, "", valueAt)
-	if err := checkDuplicateKeys(file, doc, ""); err != nil {
+	if err := DuplicateKeys(file, doc, ""); err != nil {
 		return nil, err
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -157,7 +157,9 @@ func walkPaths(n *yaml.Node, prefix string, lines map[string]int, keyAt map[int]
 	}
 }
 
-func checkDuplicateKeys(file string, n *yaml.Node, prefix string) error {
+// DuplicateKeys reports the first mapping key that appears twice (YAML forbids it; yaml.v3's node
+// decoder lets it pass), naming file, line and the key's path under prefix.
+func DuplicateKeys(file string, n *yaml.Node, prefix string) error {
 	switch n.Kind {
 	case yaml.MappingNode:
 		seen := map[string]bool{}
@@ -171,13 +173,13 @@ func checkDuplicateKeys(file string, n *yaml.Node, prefix string) error {
 				return fieldErr(file, k.Line, p, "duplicate key")
 			}
 			seen[k.Value] = true
-			if err := checkDuplicateKeys(file, n.Content[i+1], p); err != nil {
+			if err := DuplicateKeys(file, n.Content[i+1], p); err != nil {
 				return err
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if err := checkDuplicateKeys(file, c, fmt.Sprintf("%s[%d]", prefix, i)); err != nil {
+			if err := DuplicateKeys(file, c, fmt.Sprintf("%s[%d]", prefix, i)); err != nil {
 				return err
 			}
 		}
