@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/generate"
+	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/sticker"
 	"github.com/stella-ops/stella/internal/store"
@@ -120,6 +121,7 @@ func storeLocation(flag string) string {
 
 func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	ctx := cmd.Context()
+	lockfile.WarmUp()
 	now, err := parseNow(o.Now)
 	if err != nil {
 		return err

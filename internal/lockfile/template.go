@@ -146,6 +146,12 @@ func (t *Template) Validator() (func() error, error) {
 	return func() error { return schema.Validate(m) }, nil
 }
 
+// WarmUp compiles the Compose schema in the background (about 15 ms, once per process) so that the
+// first Validate does not wait for it; call it at the start of a command that will generate.
+func WarmUp() {
+	go func() { _ = schema.Validate(map[string]any{"services": map[string]any{}}) }()
+}
+
 var schemaPath = regexp.MustCompile(`^(\S+) (.*)$`)
 
 // SchemaError turns compose-go's "services.api.deploy additional properties 'x' not allowed" into a
