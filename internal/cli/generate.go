@@ -1,14 +1,19 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/generate"
 	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/manifest"
+	"github.com/stella-ops/stella/internal/record"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/sticker"
 	"github.com/stella-ops/stella/internal/store"
@@ -28,6 +33,8 @@ type GenerateOptions struct {
 	Now          string
 	TargetNames  []string
 	PromotionID  string
+	Promotion    string
+	DB           dbOptions
 	Deployer     sticker.Deployer
 	Previous     sticker.Previous
 }
@@ -67,6 +74,8 @@ A set is created once: generating an existing deployment id fails and leaves the
 	f.StringVar(&o.Now, "now", "", "fix every generated time (RFC 3339) for reproducible output")
 	f.StringArrayVar(&o.TargetNames, "target-name", nil, "add a signed sticker for this target (repeatable)")
 	f.StringVar(&o.PromotionID, "promotion-id", "", "id of the promotion the deployment carries out")
+	f.StringVar(&o.Promotion, "promotion", "", "promotion file (promotion.yaml): its decision and actors go into the deployment's evidence")
+	o.DB.flags(cmd)
 	f.StringVar(&o.Deployer.UserID, "deployer-id", "", "sticker: id of the user who deploys")
 	f.StringVar(&o.Deployer.UserName, "deployer-name", "", "sticker: name of the user who deploys")
 	f.StringVar(&o.Deployer.AgentID, "agent-id", "", "sticker: id of the agent that deploys")
@@ -79,6 +88,7 @@ A set is created once: generating an existing deployment id fails and leaves the
 	}
 	_ = cmd.MarkFlagFilename("release", "yaml", "yml", "json")
 	_ = cmd.MarkFlagFilename("environment", "yaml", "yml", "json")
+	_ = cmd.MarkFlagFilename("promotion", "yaml", "yml", "json")
 	_ = cmd.MarkFlagDirname("store")
 	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(&o.Keyring))
 	return cmd
@@ -141,8 +151,25 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
+	promo, err := loadPromotion(o)
+	if err != nil {
+		return err
+	}
 	in, err := generate.Load(o.Release, o.Environment)
 	if err != nil {
+		return err
+	}
+	if promo != nil {
+		in.Files = append(in.Files, manifest.Input{Role: "promotion", Name: filepath.Base(o.Promotion), SHA256: promo.SHA256})
+	}
+	// The metadata database is opened and checked before anything is stored: an unreachable database, a
+	// recorded deployment id or a changed release leave nothing behind.
+	db, err := o.DB.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := record.Precheck(ctx, db, o.Tenant, o.DeploymentID, in.Release); err != nil {
 		return err
 	}
 	res, err := generate.Generate(ctx, generate.Request{
@@ -156,10 +183,35 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	for i, f := range res.Files {
 		files[i] = store.File{Name: f.Name, Data: f.Data}
 	}
-	if err := st.Create(ctx, ref, files); err != nil {
-		return err
-	}
 	dir := loc.SetLocation(ref)
+	recFiles, man := make([]record.File, len(files)), res.Manifest
+	for i, f := range files {
+		recFiles[i] = record.File{Name: f.Name, Data: f.Data}
+	}
+	recNow := now.UTC().Truncate(time.Second)
+	if err := st.Create(ctx, ref, files); err != nil {
+		// Stored but never recorded (a crash between the two): record the stored set as it is.
+		if !errors.Is(err, store.ErrExist) {
+			return err
+		}
+		stored, err2 := adoptStored(cmd, st, ref, in)
+		if err2 != nil {
+			return err
+		}
+		recFiles, man = stored.files, stored.manifest
+		recNow = stored.createdAt
+		g.Log.Warn("deployment was stored but not recorded; recording the stored set", "deployment", ref.String(), "location", dir)
+	}
+	rec, err := record.Record(ctx, db, record.Deployment{
+		TenantID: o.Tenant, DeploymentID: o.DeploymentID, StoreKey: ref.String(),
+		Release: in.Release, Environment: in.Environment, Targets: deploymentTargets(in.Environment, o.TargetNames),
+		Digests: pinDigests(res.Pins), Files: recFiles, Manifest: man, Promotion: promo,
+		Requester: evidence.Person{ID: o.Deployer.UserID, Name: o.Deployer.UserName},
+		Previous:  previousOf(o.Previous, in.Release), Now: recNow, Signer: signer,
+	})
+	if err != nil {
+		return fmt.Errorf("record deployment %s (the set is stored at %s; run the same command again to record it): %w", ref, dir, err)
+	}
 	g.Log.Debug("generated", "tenant", o.Tenant, "deployment", o.DeploymentID, "files", len(files), "location", dir)
 	if g.JSON() {
 		type fileOut struct {
@@ -176,7 +228,8 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			Resolutions  any       `json:"resolutions"`
 			Signer       string    `json:"signerKeyRef"`
 			Algorithm    string    `json:"signatureAlgorithm"`
-		}{o.Tenant, o.DeploymentID, dir, nil, res.Pins, res.Manifest.Resolutions, signer.Ref, signer.Alg}
+			EvidenceID   string    `json:"evidenceId"`
+		}{o.Tenant, o.DeploymentID, dir, nil, res.Pins, res.Manifest.Resolutions, signer.Ref, signer.Alg, rec.EvidenceID}
 		for _, f := range res.Files {
 			out.Files = append(out.Files, fileOut{f.Name, len(f.Data), sumHex(f.Data)})
 		}

@@ -2,6 +2,8 @@ package evidence
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -25,6 +27,8 @@ type Promotion struct {
 	Reasons  []string `yaml:"reasons"`
 
 	File string `yaml:"-"`
+	// SHA256 is the hex SHA-256 of the file's bytes, for the manifest's inputs.
+	SHA256 string `yaml:"-"`
 }
 
 // Approver actions and gate statuses a promotion file may use.
@@ -64,6 +68,8 @@ func ParsePromotion(file string, data []byte) (*Promotion, error) {
 		return nil, yamlErr(file, err)
 	}
 	p.File = file
+	sum := sha256.Sum256(data)
+	p.SHA256 = hex.EncodeToString(sum[:])
 	doc := root.Content[0]
 	bad := func(field, format string, args ...any) error {
 		return fault.Inputf("%s:%d: %s: %s", file, lineOf(doc, field), field, fmt.Sprintf(format, args...))
