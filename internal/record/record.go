@@ -103,7 +103,7 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 		return Result{}, err
 	}
 	content := evidence.Content{
-		Release: evidence.Release{ID: rel.ID, Name: rel.Name, CreatedAt: rel.CreatedAt, CreatedBy: rel.CreatedBy},
+		Release:     evidence.Release{ID: rel.ID, Name: rel.Name, CreatedAt: rel.CreatedAt, CreatedBy: rel.CreatedBy},
 		Environment: evidence.Environment{ID: env.ID, Name: env.Name, Tier: env.Tier},
 		Execution:   &evidence.Execution{DeploymentJobID: d.DeploymentID, Artifacts: evArts},
 		Previous:    d.Previous,
