@@ -31,11 +31,14 @@ type Promotion struct {
 	SHA256 string `yaml:"-"`
 }
 
-// Approver actions and gate statuses a promotion file may use.
+// Approver actions a promotion file may use, and the usual gate statuses (any non-empty status is
+// taken, as the schema says; "failed" contradicts an allow decision).
 var (
 	ApproverActions = []string{"approved", "rejected"}
 	GateStatuses    = []string{"passed", "failed", "warning", "skipped"}
 )
+
+var email = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 var safeID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
@@ -83,6 +86,8 @@ func ParsePromotion(file string, data []byte) (*Promotion, error) {
 		return nil, bad("requester.id", "required")
 	case p.Requester.Name == "":
 		return nil, bad("requester.name", "required")
+	case p.Requester.Email != "" && !email.MatchString(p.Requester.Email):
+		return nil, bad("requester.email", "%q is not an email address", p.Requester.Email)
 	case p.Decision != "allow" && p.Decision != "deny":
 		return nil, bad("decision", "%q is not allow or deny", p.Decision)
 	}
@@ -106,8 +111,8 @@ func ParsePromotion(file string, data []byte) (*Promotion, error) {
 			return nil, bad(f+".type", "required")
 		case g.Name == "":
 			return nil, bad(f+".name", "required")
-		case !contains(GateStatuses, g.Status):
-			return nil, bad(f+".status", "%q is not %s", g.Status, strings.Join(GateStatuses, ", "))
+		case g.Status == "":
+			return nil, bad(f+".status", "required (e.g. %s)", strings.Join(GateStatuses, ", "))
 		}
 	}
 	if p.Decision == "allow" {

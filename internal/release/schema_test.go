@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/release"
 )
 
@@ -71,7 +72,7 @@ func toJSON(t *testing.T, yamlData []byte) any {
 	return doc
 }
 
-// loaders parse a document of each kind the loader knows; promotion has no loader yet.
+// loaders parse a document of each kind with its loader.
 var loaders = map[string]func(file string, data []byte) error{
 	"release": func(file string, data []byte) error {
 		_, err := release.ParseRelease(file, data)
@@ -79,6 +80,10 @@ var loaders = map[string]func(file string, data []byte) error{
 	},
 	"environment": func(file string, data []byte) error {
 		_, err := release.ParseEnvironment(file, data)
+		return err
+	},
+	"promotion": func(file string, data []byte) error {
+		_, err := evidence.ParsePromotion(file, data)
 		return err
 	},
 }
