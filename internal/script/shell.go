@@ -62,7 +62,7 @@ func Shell(ctx context.Context, wf *workflow.Workflow, opts Options) ([]byte, er
 	pf("# shellcheck disable=SC2317,SC2164\n")
 	pf("set -euo pipefail\n\n")
 	pf("STELLA_SET_DIR=${STELLA_SET_DIR:-$(cd \"$(dirname \"${BASH_SOURCE[0]}\")\" && pwd)}\n")
-	pf("STELLA_PROJECT=\"%s\"\n", opts.ProjectName) // a checked Compose project name
+	pf("STELLA_PROJECT=\"%s\"\n", opts.ProjectName)         // a checked Compose project name
 	pf("STELLA_ON_FAILURE=\"%s\"\n", wf.Strategy.OnFailure) // one of workflow.FailureModes
 	pf("STELLA_STATUS=0\n\n")
 	pf("%s\n", shellRuntime(composeCmd))
