@@ -61,6 +61,8 @@ type Options struct {
 	Shellcheck string
 	// Log receives diagnostics; nil discards them.
 	Log *slog.Logger
+
+	noLint bool // benchmarks measure generation alone
 }
 
 func (o *Options) defaults() error {

@@ -345,6 +345,9 @@ func shellcheckPath(opts Options) (string, error) {
 // shellcheck checks a script's bytes (warnings and errors count); where maps a script line to the field
 // and line to name. Without shellcheck installed it logs that the check was skipped.
 func shellcheck(ctx context.Context, opts Options, src []byte, where func(line int) (string, int)) error {
+	if opts.noLint {
+		return nil
+	}
 	path, err := shellcheckPath(opts)
 	if err != nil || path == "" {
 		if err == nil {
