@@ -30,6 +30,7 @@ type GenerateOptions struct {
 	PromotionID  string
 	Deployer     sticker.Deployer
 	Previous     sticker.Previous
+	WorkflowOptions
 }
 
 func newGenerateCommand(g *Globals) *cobra.Command {
@@ -45,6 +46,11 @@ set of one deployment and stores it as STORE/TENANT/DEPLOYMENT/:
   manifest.json             every artifact with type, size and SHA-256 (signed)
   checksums.sha256          sha256sum -c format, every other file
   checksums.sha256.sig      signature of checksums.sha256
+
+With --workflow, the set also carries the deployment script, checked at generation: deploy.stella.sh
+generated from the workflow's hooks (or the user's own .sh), or for a C# script deploy.stella.script.csx,
+deploy.stella.script.dll and StellaOps.Sdk.dll compiled with Mono's mcs. The workflow's strategy goes into
+the sticker. Run a set's script with stella run-script DIR.
 
 A set is created once: generating an existing deployment id fails and leaves the first set untouched.`,
 		Example: `  stella keys generate stella/signing/dev --alg EdDSA
@@ -74,6 +80,7 @@ A set is created once: generating an existing deployment id fails and leaves the
 	f.StringVar(&o.Previous.ReleaseID, "previous-release-id", "", "sticker: release this deployment replaces")
 	f.StringVar(&o.Previous.ReleaseName, "previous-release-name", "", "sticker: name of the release this deployment replaces")
 	f.StringVar(&o.Previous.Digest, "previous-digest", "", "sticker: digest of the primary image this deployment replaces")
+	workflowFlags(cmd, &o.WorkflowOptions)
 	for _, r := range []string{"release", "environment", "tenant", "deployment-id", "key"} {
 		_ = cmd.MarkFlagRequired(r)
 	}
@@ -145,9 +152,15 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
+	strategy, extra, wfInputs, err := workflowArtifacts(ctx, g, o.WorkflowOptions, o.Tenant, in.Environment.ID, o.DeploymentID)
+	if err != nil {
+		return err
+	}
+	in.Files = append(in.Files, wfInputs...)
 	res, err := generate.Generate(ctx, generate.Request{
 		Inputs: in, TenantID: o.Tenant, DeploymentID: o.DeploymentID, Signer: signer, Now: now,
 		TargetNames: o.TargetNames, PromotionID: o.PromotionID, Deployer: o.Deployer, Previous: o.Previous,
+		Strategy: strategy, Extra: extra,
 	})
 	if err != nil {
 		return err
