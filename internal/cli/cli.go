@@ -57,6 +57,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
+	var se silentExit
+	if errors.As(err, &se) {
+		return se.code
+	}
 	var p *fault.Problems
 	if errors.As(err, &p) {
 		for _, x := range p.List {

@@ -1,0 +1,185 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/generate"
+	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/sticker"
+	"github.com/stella-ops/stella/internal/store"
+)
+
+var _ = register(newGenerateCommand)
+
+// GenerateOptions are the flags of stella generate.
+type GenerateOptions struct {
+	Release      string
+	Environment  string
+	Tenant       string
+	DeploymentID string
+	Key          string
+	Keyring      string
+	Store        string
+	Now          string
+	TargetNames  []string
+	PromotionID  string
+	Deployer     sticker.Deployer
+	Previous     sticker.Previous
+}
+
+func newGenerateCommand(g *Globals) *cobra.Command {
+	o := &GenerateOptions{}
+	cmd := &cobra.Command{
+		Use:   "generate",
+		Short: "Generate, sign and store the artifact set of one deployment",
+		Long: `Generate turns a release, an environment and the release's Compose template into the signed artifact
+set of one deployment and stores it as STORE/TENANT/DEPLOYMENT/:
+
+  compose.stella.lock.yml   the template with every image pinned to a digest
+  stella.version.json       the version sticker template (signed)
+  manifest.json             every artifact with type, size and SHA-256 (signed)
+  checksums.sha256          sha256sum -c format, every other file
+  checksums.sha256.sig      signature of checksums.sha256
+
+A set is created once: generating an existing deployment id fails and leaves the first set untouched.`,
+		Example: `  stella keys generate stella/signing/dev --alg EdDSA
+  stella generate --release release.yaml --environment environment.yaml \
+    --tenant acme --deployment-id deploy-42 --key stella/signing/dev
+  stella verify artifacts/acme/deploy-42`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runGenerate(cmd, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Release, "release", "", "release file (release.yaml)")
+	f.StringVar(&o.Environment, "environment", "", "environment file (environment.yaml)")
+	f.StringVar(&o.Tenant, "tenant", "", "tenant id")
+	f.StringVar(&o.DeploymentID, "deployment-id", "", "deployment id (unique within the tenant)")
+	f.StringVar(&o.Key, "key", "", "signing key reference in the keyring (e.g. stella/signing/prod-key-2026)")
+	keyringFlag(cmd, &o.Keyring)
+	f.StringVar(&o.Store, "store", "", "artifact store: a directory or file:// URL (default $STELLA_STORE, else ./artifacts)")
+	f.StringVar(&o.Now, "now", "", "fix every generated time (RFC 3339) for reproducible output")
+	f.StringArrayVar(&o.TargetNames, "target-name", nil, "add a signed sticker for this target (repeatable)")
+	f.StringVar(&o.PromotionID, "promotion-id", "", "id of the promotion the deployment carries out")
+	f.StringVar(&o.Deployer.UserID, "deployer-id", "", "sticker: id of the user who deploys")
+	f.StringVar(&o.Deployer.UserName, "deployer-name", "", "sticker: name of the user who deploys")
+	f.StringVar(&o.Deployer.AgentID, "agent-id", "", "sticker: id of the agent that deploys")
+	f.StringVar(&o.Deployer.AgentName, "agent-name", "", "sticker: name of the agent that deploys")
+	f.StringVar(&o.Previous.ReleaseID, "previous-release-id", "", "sticker: release this deployment replaces")
+	f.StringVar(&o.Previous.ReleaseName, "previous-release-name", "", "sticker: name of the release this deployment replaces")
+	f.StringVar(&o.Previous.Digest, "previous-digest", "", "sticker: digest of the primary image this deployment replaces")
+	for _, r := range []string{"release", "environment", "tenant", "deployment-id", "key"} {
+		_ = cmd.MarkFlagRequired(r)
+	}
+	_ = cmd.MarkFlagFilename("release", "yaml", "yml", "json")
+	_ = cmd.MarkFlagFilename("environment", "yaml", "yml", "json")
+	_ = cmd.MarkFlagDirname("store")
+	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(&o.Keyring))
+	return cmd
+}
+
+func completeKeys(dir *string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		refs, _ := keyring(*dir).List()
+		return refs, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// parseNow reads --now; empty means the current time.
+func parseNow(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now().UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fault.Inputf("--now: %q is not an RFC 3339 time (e.g. 2026-01-10T14:30:00Z)", s)
+	}
+	return t, nil
+}
+
+// loadSigner resolves --key through the keyring.
+func loadSigner(ref, dir string) (*sign.Signer, error) {
+	s, err := keyring(dir).Signer(ref)
+	return s, keyErr("--key", err)
+}
+
+func storeLocation(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if s := os.Getenv("STELLA_STORE"); s != "" {
+		return s
+	}
+	return "artifacts"
+}
+
+func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
+	ctx := cmd.Context()
+	now, err := parseNow(o.Now)
+	if err != nil {
+		return err
+	}
+	ref := store.Ref{Tenant: o.Tenant, Deployment: o.DeploymentID}
+	if err := ref.Check(); err != nil {
+		return err
+	}
+	signer, err := loadSigner(o.Key, o.Keyring)
+	if err != nil {
+		return err
+	}
+	st, loc, err := openStore(storeLocation(o.Store))
+	if err != nil {
+		return err
+	}
+	in, err := generate.Load(o.Release, o.Environment)
+	if err != nil {
+		return err
+	}
+	res, err := generate.Generate(ctx, generate.Request{
+		Inputs: in, TenantID: o.Tenant, DeploymentID: o.DeploymentID, Signer: signer, Now: now,
+		TargetNames: o.TargetNames, PromotionID: o.PromotionID, Deployer: o.Deployer, Previous: o.Previous,
+	})
+	if err != nil {
+		return err
+	}
+	files := make([]store.File, len(res.Files))
+	for i, f := range res.Files {
+		files[i] = store.File{Name: f.Name, Data: f.Data}
+	}
+	if err := st.Create(ctx, ref, files); err != nil {
+		return err
+	}
+	dir := loc.SetLocation(ref)
+	g.Log.Debug("generated", "tenant", o.Tenant, "deployment", o.DeploymentID, "files", len(files), "location", dir)
+	if g.JSON() {
+		type fileOut struct {
+			Name   string `json:"name"`
+			Size   int    `json:"size"`
+			SHA256 string `json:"sha256"`
+		}
+		out := struct {
+			TenantID     string    `json:"tenantId"`
+			DeploymentID string    `json:"deploymentId"`
+			Location     string    `json:"location"`
+			Files        []fileOut `json:"files"`
+			Pins         any       `json:"images"`
+			Resolutions  any       `json:"resolutions"`
+			Signer       string    `json:"signerKeyRef"`
+			Algorithm    string    `json:"signatureAlgorithm"`
+		}{o.Tenant, o.DeploymentID, dir, nil, res.Pins, res.Manifest.Resolutions, signer.Ref, signer.Alg}
+		for _, f := range res.Files {
+			out.Files = append(out.Files, fileOut{f.Name, len(f.Data), sumHex(f.Data)})
+		}
+		if out.Resolutions == nil {
+			out.Resolutions = []any{}
+		}
+		return g.PrintJSON(out)
+	}
+	_, err = fmt.Fprintln(g.Stdout, dir)
+	return err
+}

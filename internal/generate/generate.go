@@ -1,0 +1,319 @@
+// Package generate is the artifact generation pipeline of the spec: load the release, environment and
+// Compose template; pin every image (from the release, the template or a registry); render the lock file;
+// build the version sticker(s); list every artifact in a signed manifest; checksum every file and sign
+// the checksums. It is a pure function of its inputs, the signing key and the clock: it returns the files
+// and leaves storing them to the caller.
+package generate
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/stella-ops/stella/internal/checksum"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/manifest"
+	"github.com/stella-ops/stella/internal/release"
+	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/sticker"
+	"github.com/stella-ops/stella/internal/version"
+)
+
+// File is one file of a generated set.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Artifact is an extra file a later step adds to the set (a deployment script), with its manifest type.
+type Artifact struct {
+	Name string
+	Type string
+	Data []byte
+}
+
+// Inputs are the loaded input files.
+type Inputs struct {
+	Release      *release.Release
+	Environment  *release.Environment
+	TemplateFile string
+	Template     []byte
+	// Files records each input by content hash, for the manifest.
+	Files []manifest.Input
+}
+
+// Load reads release.yaml, environment.yaml and the Compose template the release names.
+func Load(releaseFile, environmentFile string) (*Inputs, error) {
+	relData, err := readInput("--release", releaseFile)
+	if err != nil {
+		return nil, err
+	}
+	rel, err := release.ParseRelease(releaseFile, relData)
+	if err != nil {
+		return nil, err
+	}
+	envData, err := readInput("--environment", environmentFile)
+	if err != nil {
+		return nil, err
+	}
+	env, err := release.ParseEnvironment(environmentFile, envData)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := readInput(fmt.Sprintf("%s: compose", releaseFile), rel.ComposePath)
+	if err != nil {
+		return nil, err
+	}
+	return &Inputs{
+		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: tpl,
+		Files: []manifest.Input{
+			{Role: "release", Name: baseName(releaseFile), SHA256: checksum.Sum(relData)},
+			{Role: "environment", Name: baseName(environmentFile), SHA256: checksum.Sum(envData)},
+			{Role: "compose-template", Name: baseName(rel.ComposePath), SHA256: checksum.Sum(tpl)},
+		},
+	}, nil
+}
+
+// Request is one generation.
+type Request struct {
+	Inputs       *Inputs
+	TenantID     string
+	DeploymentID string
+	Signer       *sign.Signer
+	Now          time.Time
+	// Resolver pins images whose digest neither the release nor the template gives; nil refuses them.
+	Resolver release.Resolver
+	// TargetNames adds a signed sticker per named target (stella.version.NAME.json).
+	TargetNames []string
+	PromotionID string
+	Strategy    string // default all-at-once
+	Deployer    sticker.Deployer
+	Previous    sticker.Previous
+	// Extra artifacts (deployment scripts) to carry in the set.
+	Extra []Artifact
+}
+
+// Result is a generated set.
+type Result struct {
+	TenantID     string
+	DeploymentID string
+	Files        []File
+	Manifest     *manifest.Manifest
+	Pins         []lockfile.Pin
+}
+
+// Generate runs the pipeline.
+func Generate(ctx context.Context, req Request) (*Result, error) {
+	in := req.Inputs
+	rel, env := in.Release, in.Environment
+	if err := checkID("--tenant", req.TenantID); err != nil {
+		return nil, err
+	}
+	if err := checkID("--deployment-id", req.DeploymentID); err != nil {
+		return nil, err
+	}
+	now := req.Now.UTC().Truncate(time.Second)
+	targets, err := resolveTargets(env, req.TargetNames)
+	if err != nil {
+		return nil, err
+	}
+
+	tpl, err := lockfile.Parse(in.TemplateFile, in.Template)
+	if err != nil {
+		return nil, err
+	}
+	// Schema validation runs on its own copy of the tree while the lock is rendered.
+	validate, err := tpl.Validator()
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- validate() }()
+	validated := sync.OnceValue(func() error { return tpl.SchemaError(<-done) })
+
+	pins, err := tpl.Pins(rel)
+	var resolutions []release.Resolution
+	if unpinned := lockfile.Unpinned(pins); err == nil && len(unpinned) > 0 {
+		switch {
+		case req.Resolver == nil:
+			err = lockfile.UnpinnedError(in.TemplateFile, unpinned)
+		case validated() == nil: // no registry traffic for a template that is invalid anyway
+			resolutions, err = resolve(ctx, req.Resolver, pins)
+		}
+	}
+	var lock []byte
+	if err == nil {
+		lock, err = tpl.Render(pins, lockfile.Meta{
+			Release: rel, Environment: env, TenantID: req.TenantID, DeploymentID: req.DeploymentID,
+			Now: now, Generator: version.Generator(),
+		})
+	}
+	if verr := validated(); verr != nil {
+		return nil, verr
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	m := manifest.New(req.TenantID, req.DeploymentID, rel, env, now, version.Generator())
+	m.PromotionID = req.PromotionID
+	m.Inputs = in.Files
+	m.Resolutions = resolutions
+	var files []File
+	add := func(name, typ string, data []byte) {
+		files = append(files, File{Name: name, Data: data})
+		m.Artifacts = append(m.Artifacts, manifest.Artifact{Name: name, Type: typ, Size: int64(len(data)), SHA256: checksum.Sum(data)})
+	}
+	add(lockfile.FileName, manifest.TypeComposeLock, lock)
+
+	st := newSticker(req, pins, now)
+	data, err := st.Sign(req.Signer)
+	if err != nil {
+		return nil, fmt.Errorf("sign sticker: %w", err)
+	}
+	add(sticker.FileName, manifest.TypeVersionSticker, data)
+	for _, t := range targets {
+		st := newSticker(req, pins, now)
+		st.Deployment.TargetID, st.Deployment.TargetName = t.ID, t.Name
+		data, err := st.Sign(req.Signer)
+		if err != nil {
+			return nil, fmt.Errorf("sign sticker: %w", err)
+		}
+		add(sticker.TargetFileName(t.Name), manifest.TypeVersionSticker, data)
+	}
+	for _, a := range req.Extra {
+		if err := checkID("artifact name", a.Name); err != nil {
+			return nil, err
+		}
+		add(a.Name, a.Type, a.Data)
+	}
+	manifestData, err := m.Sign(req.Signer)
+	if err != nil {
+		return nil, fmt.Errorf("sign manifest: %w", err)
+	}
+	files = append(files, File{Name: manifest.FileName, Data: manifestData})
+
+	entries := make([]checksum.Entry, len(files))
+	for i, f := range files {
+		entries[i] = checksum.Entry{Name: f.Name, SHA256: checksum.Sum(f.Data)}
+	}
+	sums := checksum.Format(entries)
+	sig, err := req.Signer.SignBase64(sums)
+	if err != nil {
+		return nil, fmt.Errorf("sign checksums: %w", err)
+	}
+	files = append(files,
+		File{Name: checksum.FileName, Data: sums},
+		File{Name: checksum.SigFileName, Data: []byte(sig + "\n")},
+	)
+	slices.SortFunc(files, func(a, b File) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		return 1
+	})
+	for i := 1; i < len(files); i++ {
+		if files[i].Name == files[i-1].Name {
+			return nil, fault.Inputf("artifact %s: two files of the set have this name", files[i].Name)
+		}
+	}
+	return &Result{TenantID: req.TenantID, DeploymentID: req.DeploymentID, Files: files, Manifest: m, Pins: pins}, nil
+}
+
+func newSticker(req Request, pins []lockfile.Pin, now time.Time) *sticker.Sticker {
+	rel, env := req.Inputs.Release, req.Inputs.Environment
+	created := ""
+	if !rel.CreatedAt.IsZero() {
+		created = rel.CreatedAt.UTC().Format(time.RFC3339)
+	}
+	digests := map[string]string{}
+	for _, p := range pins {
+		digests[p.Service] = p.Digest
+	}
+	comps := make([]sticker.Component, 0, len(rel.Components))
+	for _, c := range rel.Components {
+		comps = append(comps, sticker.Component{Name: c.Name, ID: c.ID, Image: c.Image, Digest: digests[c.Name], Semver: c.Semver, Tag: c.Tag})
+	}
+	strategy := req.Strategy
+	if strategy == "" {
+		strategy = "all-at-once"
+	}
+	return &sticker.Sticker{
+		Version:     "1.0",
+		GeneratedAt: now.Format(time.RFC3339),
+		Generator:   version.Generator(),
+		TenantID:    req.TenantID,
+		Release:     sticker.Release{ID: rel.ID, Name: rel.Name, CreatedAt: created, Components: comps},
+		Deployment: sticker.Deployment{
+			ID: req.DeploymentID, PromotionID: req.PromotionID,
+			EnvironmentID: env.ID, EnvironmentName: env.Name,
+			Strategy: strategy, StartedAt: now.Format(time.RFC3339),
+		},
+		Deployer: req.Deployer,
+		Previous: req.Previous,
+	}
+}
+
+// resolve asks the resolver once for every distinct unpinned reference and fills the pins.
+func resolve(ctx context.Context, r release.Resolver, pins []lockfile.Pin) ([]release.Resolution, error) {
+	var refs []string
+	seen := map[string]bool{}
+	for _, p := range pins {
+		if p.Digest == "" && !seen[p.Reference] {
+			seen[p.Reference] = true
+			refs = append(refs, p.Reference)
+		}
+	}
+	got, err := r.Resolve(ctx, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]release.Resolution, 0, len(refs))
+	for _, ref := range refs {
+		res, ok := got[ref]
+		if !ok || !release.IsDigest(res.Digest) {
+			return nil, fmt.Errorf("resolve %s: the resolver gave no digest", ref)
+		}
+		out = append(out, res)
+	}
+	for i := range pins {
+		if pins[i].Digest == "" {
+			pins[i].Digest = got[pins[i].Reference].Digest
+		}
+	}
+	return out, nil
+}
+
+func resolveTargets(env *release.Environment, names []string) ([]release.Target, error) {
+	var out []release.Target
+	seen := map[string]bool{}
+	for _, n := range names {
+		if err := checkID("--target-name", n); err != nil {
+			return nil, err
+		}
+		if seen[n] {
+			return nil, fault.Inputf("--target-name: %q given twice", n)
+		}
+		seen[n] = true
+		t := release.Target{ID: n, Name: n}
+		if len(env.Targets) > 0 {
+			i := slices.IndexFunc(env.Targets, func(t release.Target) bool { return t.Name == n })
+			if i < 0 {
+				return nil, fault.Inputf("--target-name: environment %s (%s) has no target %q", env.ID, env.File, n)
+			}
+			t = env.Targets[i]
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+func checkID(what, s string) error {
+	if !release.IsSafeName(s) {
+		return fault.Inputf("%s: %q is not a safe name (letters, digits, '.', '_', '-'; not starting with '.'; at most 128)", what, s)
+	}
+	return nil
+}

@@ -1,0 +1,289 @@
+// Package lockfile turns a Compose template into compose.stella.lock.yml: every image pinned to a digest
+// with its original tag in a comment, Stella's labels on every service, replicas from the environment,
+// and the x-stella block with the file's own checksum. Everything else in the template — variable
+// references, $$ escapes, healthchecks, secrets, x- fields, comments — is kept as written; nothing is
+// interpolated. The template is parsed once into a yaml.v3 node tree, validated against the Compose
+// specification's JSON Schema (compose-go's, the one Docker Compose uses), edited in place and encoded
+// once.
+package lockfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/schema"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/release"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Template is a parsed Compose template.
+type Template struct {
+	File     string
+	doc      *yaml.Node // document node
+	root     *yaml.Node // top-level mapping
+	services []service
+}
+
+type service struct {
+	name string
+	key  *yaml.Node
+	node *yaml.Node // the service's mapping
+}
+
+func inputErr(file string, line int, field, format string, args ...any) error {
+	loc := file
+	if line > 0 {
+		loc += ":" + strconv.Itoa(line)
+	}
+	msg := fmt.Sprintf(format, args...)
+	if field != "" {
+		return fault.Inputf("%s: %s: %s", loc, field, msg)
+	}
+	return fault.Inputf("%s: %s", loc, msg)
+}
+
+var (
+	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	typeLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+)
+
+// Parse reads a Compose template. file names it in errors.
+func Parse(file string, data []byte) (*Template, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) && len(te.Errors) > 0 {
+			if m := typeLine.FindStringSubmatch(te.Errors[0]); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				return nil, inputErr(file, n, "", "%s", m[2])
+			}
+		}
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return nil, inputErr(file, n, "", "malformed YAML: %s", m[2])
+		}
+		return nil, inputErr(file, 0, "", "malformed YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, inputErr(file, 0, "", "empty Compose file")
+	}
+	root := doc.Content[0]
+	if err := release.DuplicateKeys(file, root, ""); err != nil {
+		return nil, err
+	}
+	if loc := ChecksumLine.FindIndex(data); loc != nil {
+		n := bytes.Count(data[:loc[0]], []byte("\n")) + 1
+		return nil, inputErr(file, n, "", "a line with key sha256 and a 64-hex value is reserved for the lock's own checksum (x-stella.checksums.sha256); quote the key or move the value")
+	}
+	if root.Kind != yaml.MappingNode {
+		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
+	}
+	if hasAlias(root) {
+		expanded := expand(root)
+		doc.Content[0] = expanded
+		root = expanded
+	}
+	t := &Template{File: file, doc: &doc, root: root}
+	var servicesNode *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := root.Content[i]
+		switch k.Value {
+		case "x-stella":
+			return nil, inputErr(file, k.Line, "x-stella", "reserved for Stella's metadata; remove it from the template")
+		case "services":
+			servicesNode = root.Content[i+1]
+		}
+	}
+	if servicesNode == nil || servicesNode.Kind != yaml.MappingNode || len(servicesNode.Content) == 0 {
+		line := root.Line
+		if servicesNode != nil {
+			line = servicesNode.Line
+		}
+		return nil, inputErr(file, line, "services", "required: at least one service")
+	}
+	for i := 0; i+1 < len(servicesNode.Content); i += 2 {
+		k, v := servicesNode.Content[i], servicesNode.Content[i+1]
+		if v.Kind != yaml.MappingNode {
+			return nil, inputErr(file, k.Line, "services."+k.Value, "must be a mapping")
+		}
+		t.services = append(t.services, service{name: k.Value, key: k, node: v})
+	}
+	return t, nil
+}
+
+// Validate checks the template against the Compose specification's JSON Schema (as compose-go ships
+// it). It does not interpolate: ${VAR} references are valid wherever the specification allows them.
+func (t *Template) Validate() error {
+	v, err := t.Validator()
+	if err != nil {
+		return err
+	}
+	return t.SchemaError(v())
+}
+
+// Validator decodes the template now and returns a function that validates that decoded copy, so that
+// validation may run concurrently with Render. Its error goes through SchemaError once the tree is no
+// longer being edited.
+func (t *Template) Validator() (func() error, error) {
+	var m map[string]any
+	if err := t.root.Decode(&m); err != nil {
+		return nil, inputErr(t.File, 0, "", "%v", err)
+	}
+	return func() error { return schema.Validate(m) }, nil
+}
+
+var schemaPath = regexp.MustCompile(`^(\S+) (.*)$`)
+
+// SchemaError turns compose-go's "services.api.deploy additional properties 'x' not allowed" into a
+// bad-input error naming the file and line; nil stays nil.
+func (t *Template) SchemaError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if m := schemaPath.FindStringSubmatch(msg); m != nil && strings.Contains(m[1], ".") || m != nil && m[1] == "services" {
+		if line := t.lineOf(strings.Split(m[1], ".")); line > 0 {
+			return inputErr(t.File, line, m[1], "%s", m[2])
+		}
+	}
+	var target *yaml.TypeError
+	if errors.As(err, &target) {
+		return inputErr(t.File, 0, "", "%v", err)
+	}
+	return inputErr(t.File, 0, "", "invalid Compose file: %s", msg)
+}
+
+// lineOf finds the line of a dotted path of mapping keys (and list indexes).
+func (t *Template) lineOf(path []string) int {
+	n, line := t.root, 0
+	for _, p := range path {
+		switch n.Kind {
+		case yaml.MappingNode:
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					line, n, found = n.Content[i].Line, n.Content[i+1], true
+					break
+				}
+			}
+			if !found {
+				return line
+			}
+		case yaml.SequenceNode:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+		default:
+			return line
+		}
+	}
+	return line
+}
+
+// Services lists the template's service names in order.
+func (t *Template) Services() []string {
+	out := make([]string, len(t.services))
+	for i, s := range t.services {
+		out[i] = s.name
+	}
+	return out
+}
+
+// HasService reports whether the template defines service.
+func (t *Template) HasService(name string) bool {
+	for _, s := range t.services {
+		if s.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func get(m *yaml.Node, key string) (k, v *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+func del(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasAlias(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// expand returns a copy of n with every alias replaced by a copy of its anchor's node and every merge key
+// (<<) folded into its mapping, keys given in the mapping itself winning. Anchors are dropped.
+func expand(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode {
+		return expand(n.Alias)
+	}
+	c := *n
+	c.Anchor = ""
+	c.Content = nil
+	if n.Kind != yaml.MappingNode {
+		for _, x := range n.Content {
+			c.Content = append(c.Content, expand(x))
+		}
+		return &c
+	}
+	var own, merged []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			v = expand(v)
+			srcs := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				srcs = v.Content
+			}
+			for _, s := range srcs {
+				for j := 0; j+1 < len(s.Content); j += 2 {
+					merged = append(merged, s.Content[j], s.Content[j+1])
+				}
+			}
+			continue
+		}
+		own = append(own, expand(k), expand(v))
+	}
+	seen := map[string]bool{}
+	for i := 0; i < len(own); i += 2 {
+		seen[own[i].Value] = true
+	}
+	c.Content = own
+	for i := 0; i+1 < len(merged); i += 2 {
+		if !seen[merged[i].Value] {
+			seen[merged[i].Value] = true
+			kc := *merged[i]
+			c.Content = append(c.Content, &kc, merged[i+1])
+		}
+	}
+	return &c
+}

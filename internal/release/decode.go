@@ -1,0 +1,211 @@
+package release
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/stella-ops/stella/internal/fault"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// fieldErr is a bad-input error that names file, line and field: "release.yaml:7: components[1].digest: ...".
+func fieldErr(file string, line int, field, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	loc := file
+	if line > 0 {
+		loc += ":" + strconv.Itoa(line)
+	}
+	if field != "" {
+		return fault.Inputf("%s: %s: %s", loc, field, msg)
+	}
+	return fault.Inputf("%s: %s", loc, msg)
+}
+
+var (
+	yamlLineErr   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	typeLineErr   = regexp.MustCompile(`^line (\d+): (.*)$`)
+	timeErr       = regexp.MustCompile(`parsing time "([^"]*)"`)
+	unknownField  = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	cannotConvert = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+)
+
+// readFile reads an input file; a missing or unreadable file is bad input naming it.
+func readFile(flag, path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, fault.Inputf("%s: cannot read %s: %v", flag, path, pe.Err)
+		}
+		return nil, fault.Inputf("%s: %v", flag, err)
+	}
+	return data, nil
+}
+
+// decodeStrict decodes one YAML document into out, refusing unknown fields, and returns the node tree and
+// the line of every field path for later errors.
+func decodeStrict(file string, data []byte, out any) (map[string]int, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlErr(file, nil, err)
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, fieldErr(file, 0, "", "empty document")
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		return nil, fieldErr(file, doc.Line, "", "must be a mapping of fields")
+	}
+	lines := map[string]int{}
+	var keyAt = map[int][]string{} // line -> paths of keys on it
+	walkPaths(doc, "", lines, keyAt)
+	valueAt := map[string]string{} // scalar value -> path of its key
+	walkValues(doc, "", valueAt)
+	if err := DuplicateKeys(file, doc, ""); err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil {
+		if m := timeErr.FindStringSubmatch(err.Error()); m != nil {
+			if p, ok := valueAt[m[1]]; ok {
+				return nil, fieldErr(file, lines[p], p, "%q is not a time (RFC 3339, e.g. 2026-01-10T14:00:00Z)", m[1])
+			}
+		}
+		return nil, yamlErr(file, keyAt, err)
+	}
+	return lines, nil
+}
+
+func yamlErr(file string, keyAt map[int][]string, err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		m := typeLineErr.FindStringSubmatch(te.Errors[0])
+		if m == nil {
+			return fieldErr(file, 0, "", "%s", te.Errors[0])
+		}
+		line, _ := strconv.Atoi(m[1])
+		msg := m[2]
+		if u := unknownField.FindStringSubmatch(msg); u != nil {
+			return fieldErr(file, line, pathOn(keyAt, line, u[1]), "unknown field")
+		}
+		if c := cannotConvert.FindStringSubmatch(msg); c != nil {
+			return fieldErr(file, line, pathOn(keyAt, line, ""), "%q is not a valid %s", c[2], goTypeName(c[3]))
+		}
+		return fieldErr(file, line, pathOn(keyAt, line, ""), "%s", msg)
+	}
+	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return fieldErr(file, line, "", "malformed YAML: %s", m[2])
+	}
+	return fieldErr(file, 0, "", "malformed YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+}
+
+func goTypeName(t string) string {
+	switch {
+	case t == "time.Time":
+		return "time (RFC 3339, e.g. 2026-01-10T14:00:00Z)"
+	case strings.HasPrefix(t, "map["):
+		return "mapping"
+	case strings.HasPrefix(t, "[]"):
+		return "list"
+	case t == "int":
+		return "integer"
+	case t == "string":
+		return "string"
+	}
+	if i := strings.LastIndex(t, "."); i >= 0 {
+		return strings.ToLower(t[i+1:]) + " mapping"
+	}
+	return t
+}
+
+// pathOn finds the field path of a key on line (named name, if given).
+func pathOn(keyAt map[int][]string, line int, name string) string {
+	for _, p := range keyAt[line] {
+		if name == "" || strings.HasSuffix(p, name) {
+			return p
+		}
+	}
+	return name
+}
+
+func walkPaths(n *yaml.Node, prefix string, lines map[string]int, keyAt map[int][]string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := k.Value
+			if prefix != "" {
+				p = prefix + "." + k.Value
+			}
+			lines[p] = k.Line
+			keyAt[k.Line] = append(keyAt[k.Line], p)
+			walkPaths(n.Content[i+1], p, lines, keyAt)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", prefix, i)
+			lines[p] = c.Line
+			walkPaths(c, p, lines, keyAt)
+		}
+	}
+}
+
+// DuplicateKeys reports the first mapping key that appears twice (YAML forbids it; yaml.v3's node
+// decoder lets it pass), naming file, line and the key's path under prefix.
+func DuplicateKeys(file string, n *yaml.Node, prefix string) error {
+	switch n.Kind {
+	case yaml.MappingNode:
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := k.Value
+			if prefix != "" {
+				p = prefix + "." + k.Value
+			}
+			if seen[k.Value] {
+				return fieldErr(file, k.Line, p, "duplicate key")
+			}
+			seen[k.Value] = true
+			if err := DuplicateKeys(file, n.Content[i+1], p); err != nil {
+				return err
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := DuplicateKeys(file, c, fmt.Sprintf("%s[%d]", prefix, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func walkValues(n *yaml.Node, prefix string, out map[string]string) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if prefix != "" {
+				p = prefix + "." + p
+			}
+			if v := n.Content[i+1]; v.Kind == yaml.ScalarNode {
+				if _, ok := out[v.Value]; !ok {
+					out[v.Value] = p
+				}
+			} else {
+				walkValues(v, p, out)
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			walkValues(c, fmt.Sprintf("%s[%d]", prefix, i), out)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+// Package store keeps deployment artifact sets: the immutable files of STORE/{tenant}/{deployment}/.
+// A Store writes a whole set at once and never changes it afterwards; every backend passes the
+// conformance suite in storetest. Backends live in subpackages (local) and are picked by URL in
+// storeurl.
+package store
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strconv"
+)
+
+// Ref names one artifact set: a deployment of a tenant.
+type Ref struct {
+	Tenant, Deployment string
+}
+
+// String is "tenant/deployment".
+func (r Ref) String() string { return r.Tenant + "/" + r.Deployment }
+
+// Check reports whether both ids are safe names (see CheckName).
+func (r Ref) Check() error {
+	if err := CheckName("tenant", r.Tenant); err != nil {
+		return err
+	}
+	return CheckName("deployment id", r.Deployment)
+}
+
+// File is one file of a set: a safe name (no directories) and its exact bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Store keeps artifact sets. Errors wrap ErrNotExist, ErrExist, ErrBadName or ErrBadSet where those apply
+// (test with errors.Is); any other error is operational.
+type Store interface {
+	// Create writes a whole set atomically and create-only: an ErrExist error (message
+	// "deployment T/D already exists") if the set exists, also when two processes race; nothing partial
+	// is ever visible; on any error nothing is left.
+	Create(ctx context.Context, ref Ref, files []File) error
+	// Open returns the files of a set; ErrNotExist if it is absent (or another tenant's).
+	Open(ctx context.Context, ref Ref) (fs.FS, error)
+	// List returns the tenant's sets sorted by deployment id; none is an empty list, not an error.
+	List(ctx context.Context, tenant string) ([]Ref, error)
+}
+
+// MaxName is the longest safe name.
+const MaxName = 128
+
+// CheckName returns an ErrBadName error naming what (e.g. "tenant", "file name") unless s is a safe name:
+// 1 to 128 ASCII letters, digits, '.', '_' or '-', not starting with '.'. Safe names cannot hold a path
+// separator, "..", NUL or anything a shell or URL would treat specially.
+func CheckName(what, s string) error {
+	why := ""
+	switch {
+	case s == "":
+		why = "empty"
+	case len(s) > MaxName:
+		why = "longer than " + strconv.Itoa(MaxName) + " characters"
+	case s[0] == '.':
+		why = "starts with '.'"
+	default:
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; !safe(c) {
+				why = fmt.Sprintf("character %q at offset %d is not allowed (letters, digits, '.', '_', '-' only)", rune(c), i)
+				break
+			}
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	shown := s
+	if len(shown) > 40 {
+		shown = shown[:40] + "..."
+	}
+	return fmt.Errorf("%s %q: %w: %s", what, shown, ErrBadName, why)
+}
+
+func safe(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-'
+}
+
+// CheckFiles reports whether files form a set: at least one file, each a safe, distinct name.
+func CheckFiles(files []File) error {
+	if len(files) == 0 {
+		return fmt.Errorf("%w: no files", ErrBadSet)
+	}
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		if err := CheckName("file name", f.Name); err != nil {
+			return err
+		}
+		if seen[f.Name] {
+			return fmt.Errorf("%w: file name %q given twice", ErrBadSet, f.Name)
+		}
+		seen[f.Name] = true
+	}
+	return nil
+}
+
+// ExistsError is the error Create returns for a set that is already there.
+func ExistsError(ref Ref) error { return fmt.Errorf("deployment %s %w", ref, ErrExist) }
+
+// NotExistError is the error Open returns for an absent set.
+func NotExistError(ref Ref) error { return fmt.Errorf("deployment %s %w", ref, ErrNotExist) }

@@ -1,0 +1,417 @@
+// Package storetest is the conformance suite every store.Store backend runs: one call to Run from a
+// one-line test in the backend's package.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/store"
+)
+
+// Run checks that the stores newStore makes behave as store.Store says. newStore is called once per
+// subtest and must return an empty store that the subtest alone uses.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"CreateOpenRead", testCreateOpenRead},
+		{"List", testList},
+		{"CreateOnly", testCreateOnly},
+		{"ConcurrentCreate", testConcurrentCreate},
+		{"BadNames", testBadNames},
+		{"BadSets", testBadSets},
+		{"OpenMissing", testOpenMissing},
+		{"TenantIsolation", testTenantIsolation},
+		{"CanceledContext", testCanceledContext},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
+	}
+}
+
+// Set returns a set of files whose bytes depend on seed: text, binary with every byte value, and empty.
+func Set(seed string) []store.File {
+	bin := make([]byte, 256*3)
+	for i := range bin {
+		bin[i] = byte(i)
+	}
+	bin = append(bin, seed...)
+	return []store.File{
+		{Name: "compose.stella.lock.yml", Data: []byte("services:\n  api:\n    image: example/api@sha256:" + seed + "\n")},
+		{Name: "manifest.json", Data: []byte(`{"seed":"` + seed + `"}`)},
+		{Name: "blob.bin", Data: bin},
+		{Name: "empty", Data: nil},
+	}
+}
+
+// Check asserts that the set ref in s holds exactly files, byte for byte, and that its fs.FS is sound.
+func Check(t *testing.T, s store.Store, ref store.Ref, files []store.File) {
+	t.Helper()
+	fsys, err := s.Open(context.Background(), ref)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", ref, err)
+	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+		got, err := fs.ReadFile(fsys, f.Name)
+		if err != nil {
+			t.Errorf("ReadFile(%s, %s): %v", ref, f.Name, err)
+			continue
+		}
+		if !bytes.Equal(got, f.Data) {
+			t.Errorf("ReadFile(%s, %s) = %d bytes %.40q, want %d bytes %.40q", ref, f.Name, len(got), got, len(f.Data), f.Data)
+		}
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		t.Fatalf("ReadDir(%s): %v", ref, err)
+	}
+	var listed []string
+	for _, e := range entries {
+		listed = append(listed, e.Name())
+	}
+	slices.Sort(names)
+	if !slices.Equal(listed, names) {
+		t.Errorf("ReadDir(%s) = %q, want %q", ref, listed, names)
+	}
+	if err := fstest.TestFS(fsys, names...); err != nil {
+		t.Errorf("fstest.TestFS(%s): %v", ref, err)
+	}
+}
+
+func ctx() context.Context { return context.Background() }
+
+func testCreateOpenRead(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	files := Set("one")
+	if err := s.Create(ctx(), ref, files); err != nil {
+		t.Fatalf("Create(%s): %v", ref, err)
+	}
+	Check(t, s, ref, files)
+	fsys, err := s.Open(ctx(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.ReadFile(fsys, "absent"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFile(absent) error = %v, want fs.ErrNotExist", err)
+	}
+	for _, name := range []string{"../dep-1/manifest.json", "/etc/passwd", "./manifest.json"} {
+		if _, err := fs.ReadFile(fsys, name); err == nil {
+			t.Errorf("ReadFile(%q) succeeded, want an error", name)
+		}
+	}
+}
+
+func testList(t *testing.T, s store.Store) {
+	refs, err := s.List(ctx(), "acme")
+	if err != nil {
+		t.Fatalf("List of an empty store: %v", err)
+	}
+	if len(refs) != 0 {
+		t.Fatalf("List of an empty store = %v, want none", refs)
+	}
+	ids := []string{"d-2", "A.1", "d-10", "b_3", "d-1"}
+	for _, id := range ids {
+		if err := s.Create(ctx(), store.Ref{Tenant: "acme", Deployment: id}, Set(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refs, err = s.List(ctx(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Ref{}
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	for _, id := range sorted {
+		want = append(want, store.Ref{Tenant: "acme", Deployment: id})
+	}
+	if !slices.Equal(refs, want) {
+		t.Errorf("List = %v, want %v", refs, want)
+	}
+	for _, id := range ids {
+		Check(t, s, store.Ref{Tenant: "acme", Deployment: id}, Set(id))
+	}
+}
+
+func testCreateOnly(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	first := Set("first")
+	if err := s.Create(ctx(), ref, first); err != nil {
+		t.Fatal(err)
+	}
+	second := []store.File{{Name: "manifest.json", Data: []byte("second")}, {Name: "extra", Data: []byte("x")}}
+	err := s.Create(ctx(), ref, second)
+	checkExists(t, err, ref)
+	Check(t, s, ref, first)
+}
+
+func checkExists(t *testing.T, err error, ref store.Ref) {
+	t.Helper()
+	if !errors.Is(err, store.ErrExist) {
+		t.Fatalf("second Create(%s) error = %v, want store.ErrExist", ref, err)
+	}
+	if !fault.Is(err, fault.Exists) {
+		t.Errorf("second Create(%s) error kind = %v, want fault.Exists", ref, fault.KindOf(err))
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		t.Errorf("second Create(%s) error does not match fs.ErrExist", ref)
+	}
+	if want := "deployment " + ref.String() + " already exists"; err.Error() != want {
+		t.Errorf("second Create(%s) error = %q, want %q", ref, err, want)
+	}
+}
+
+func testConcurrentCreate(t *testing.T, s store.Store) {
+	const n = 16
+	ref := store.Ref{Tenant: "acme", Deployment: "race"}
+	var (
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		errs  = make([]error, n)
+	)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.Create(ctx(), ref, Set(fmt.Sprint("writer-", i)))
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("writers %d and %d both created %s", winner, i, ref)
+		case err == nil:
+			winner = i
+		default:
+			checkExists(t, err, ref)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no writer created %s; errors: %v", ref, errs)
+	}
+	Check(t, s, ref, Set(fmt.Sprint("writer-", winner)))
+	refs, err := s.List(ctx(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(refs, []store.Ref{ref}) {
+		t.Errorf("List after the race = %v, want [%v]", refs, ref)
+	}
+}
+
+// BadNames are names every store refuses, each with why.
+var BadNames = map[string]string{
+	"":                        "empty",
+	".":                       "dot",
+	"..":                      "dot-dot",
+	".hidden":                 "leading dot",
+	"a/b":                     "slash",
+	"../escape":               "parent path",
+	"a\\b":                    "backslash",
+	"a\x00b":                  "NUL",
+	"a b":                     "space",
+	"café":                    "non-ASCII",
+	"x:y":                     "colon",
+	strings.Repeat("a", 129):  "129 characters",
+	"a\n":                     "newline",
+	"%2e%2e":                  "percent-encoding",
+	"$(id)":                   "shell",
+	"~user":                   "tilde",
+	strings.Repeat("é", 64):   "multi-byte",
+	"a*":                      "glob",
+	"tenant/../other-tenant":  "traversal",
+	"/absolute":               "absolute path",
+	"name\u202egnp.exe":       "bidi override",
+	"null\x00":                "trailing NUL",
+	"quote\"":                 "quote",
+	"semi;colon":              "semicolon",
+	"CON?":                    "question mark",
+	"a\tb":                    "tab",
+	"C:drive":                 "drive letter",
+	"ok..but/slash":           "dots and slash",
+	"....":                    "only dots",
+	"\u00a0nbsp":              "non-breaking space",
+	"emoji\U0001F600":         "emoji",
+	strings.Repeat("-", 200):  "long dashes",
+	"trailing/":               "trailing slash",
+	"a|b":                     "pipe",
+	"<tag>":                   "angle brackets",
+	"back`tick":               "backtick",
+	"hash#frag":               "hash",
+	"q?x=1":                   "query",
+	"a+b":                     "plus",
+	"a=b":                     "equals",
+	"a,b":                     "comma",
+	"a@b":                     "at",
+	"a'b":                     "apostrophe",
+	"{brace}":                 "braces",
+	"[bracket]":               "brackets",
+	"a!b":                     "bang",
+	"a&b":                     "ampersand",
+	"a^b":                     "caret",
+	"a(b)":                    "parentheses",
+	"ü":                       "umlaut",
+	"\x7f":                    "DEL",
+	"\r":                      "carriage return",
+	"a\x1bb":                  "escape",
+	strings.Repeat("x", 1000): "1000 characters",
+}
+
+// GoodNames are names every store accepts.
+var GoodNames = []string{"a", "A", "0", "-", "_", "a.b", "a..b", "x-y_z.1", "rel-7f3a", strings.Repeat("z", 128)}
+
+func testBadNames(t *testing.T, s store.Store) {
+	good := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	for name, why := range BadNames {
+		for _, c := range []struct {
+			what string
+			ref  store.Ref
+			file string
+		}{
+			{"tenant", store.Ref{Tenant: name, Deployment: good.Deployment}, "f"},
+			{"deployment id", store.Ref{Tenant: good.Tenant, Deployment: name}, "f"},
+			{"file name", good, name},
+		} {
+			err := s.Create(ctx(), c.ref, []store.File{{Name: "ok", Data: []byte("ok")}, {Name: c.file, Data: []byte("x")}})
+			checkBadName(t, "Create", why, c.what, err)
+			if c.what == "file name" {
+				continue
+			}
+			_, err = s.Open(ctx(), c.ref)
+			checkBadName(t, "Open", why, c.what, err)
+			if c.what == "tenant" {
+				_, err = s.List(ctx(), name)
+				checkBadName(t, "List", why, c.what, err)
+			}
+		}
+	}
+	if refs, err := s.List(ctx(), good.Tenant); err != nil || len(refs) != 0 {
+		t.Errorf("after refused creates, List = %v, %v; want nothing", refs, err)
+	}
+	for _, name := range GoodNames {
+		ref := store.Ref{Tenant: name, Deployment: name}
+		files := []store.File{{Name: name, Data: []byte(name)}}
+		if err := s.Create(ctx(), ref, files); err != nil {
+			t.Errorf("Create with good name %q: %v", name, err)
+			continue
+		}
+		Check(t, s, ref, files)
+	}
+}
+
+func checkBadName(t *testing.T, op, why, what string, err error) {
+	t.Helper()
+	switch {
+	case err == nil:
+		t.Errorf("%s with a bad %s (%s) succeeded", op, what, why)
+	case !errors.Is(err, store.ErrBadName):
+		t.Errorf("%s with a bad %s (%s): error %q is not store.ErrBadName", op, what, why, err)
+	case !fault.Is(err, fault.Input):
+		t.Errorf("%s with a bad %s (%s): error kind %v, want fault.Input", op, what, why, fault.KindOf(err))
+	case !strings.Contains(err.Error(), what+" "):
+		t.Errorf("%s with a bad %s (%s): error %q does not name the %s", op, what, why, err, what)
+	}
+}
+
+func testBadSets(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	for why, files := range map[string][]store.File{
+		"no files":  nil,
+		"duplicate": {{Name: "a", Data: []byte("1")}, {Name: "a", Data: []byte("2")}},
+	} {
+		err := s.Create(ctx(), ref, files)
+		if !errors.Is(err, store.ErrBadSet) || !fault.Is(err, fault.Input) {
+			t.Errorf("Create with %s: error %v, want store.ErrBadSet of kind Input", why, err)
+		}
+	}
+	if _, err := s.Open(ctx(), ref); !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("Open after refused creates: error %v, want store.ErrNotExist", err)
+	}
+}
+
+func testOpenMissing(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "nope"}
+	for _, setup := range []string{"empty store", "tenant has other sets"} {
+		if setup == "tenant has other sets" {
+			if err := s.Create(ctx(), store.Ref{Tenant: "acme", Deployment: "other"}, Set("x")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fsys, err := s.Open(ctx(), ref)
+		if err == nil {
+			t.Fatalf("%s: Open(%s) = %v, want an error", setup, ref, fsys)
+		}
+		checkNotExist(t, err, ref)
+	}
+}
+
+func checkNotExist(t *testing.T, err error, ref store.Ref) {
+	t.Helper()
+	if !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("Open(%s) error = %v, want store.ErrNotExist", ref, err)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open(%s) error does not match fs.ErrNotExist", ref)
+	}
+	if !fault.Is(err, fault.NotFound) {
+		t.Errorf("Open(%s) error kind = %v, want fault.NotFound", ref, fault.KindOf(err))
+	}
+	if want := "deployment " + ref.String() + " does not exist"; err.Error() != want {
+		t.Errorf("Open(%s) error = %q, want %q", ref, err, want)
+	}
+}
+
+func testTenantIsolation(t *testing.T, s store.Store) {
+	a := store.Ref{Tenant: "tenant-a", Deployment: "dep-1"}
+	b := store.Ref{Tenant: "tenant-b", Deployment: "dep-1"}
+	if err := s.Create(ctx(), a, Set("a")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Open(ctx(), b)
+	checkNotExist(t, err, b)
+	if refs, err := s.List(ctx(), b.Tenant); err != nil || len(refs) != 0 {
+		t.Errorf("List(%s) = %v, %v; want nothing", b.Tenant, refs, err)
+	}
+	// The same deployment id in another tenant is another set.
+	if err := s.Create(ctx(), b, Set("b")); err != nil {
+		t.Fatalf("Create(%s) beside %s: %v", b, a, err)
+	}
+	Check(t, s, a, Set("a"))
+	Check(t, s, b, Set("b"))
+	for _, r := range []store.Ref{a, b} {
+		refs, err := s.List(ctx(), r.Tenant)
+		if err != nil || !slices.Equal(refs, []store.Ref{r}) {
+			t.Errorf("List(%s) = %v, %v; want [%v]", r.Tenant, refs, err, r)
+		}
+	}
+}
+
+func testCanceledContext(t *testing.T, s store.Store) {
+	c, cancel := context.WithCancel(ctx())
+	cancel()
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	if err := s.Create(c, ref, Set("x")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Create with a canceled context: error %v, want context.Canceled", err)
+	}
+	if _, err := s.Open(ctx(), ref); !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("Open after a canceled Create: error %v, want store.ErrNotExist", err)
+	}
+	if refs, err := s.List(ctx(), ref.Tenant); err != nil || len(refs) != 0 {
+		t.Errorf("List after a canceled Create = %v, %v; want nothing", refs, err)
+	}
+}

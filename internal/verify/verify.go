@@ -1,0 +1,296 @@
+// Package verify proves that an artifact set is exactly what was generated: every checksum, the lock
+// file's own checksum, the manifest's list of artifacts, and every signature, against public keys given
+// by the caller or found in a keyring by each document's signerKeyRef. Every problem is collected; none
+// stops the others from being checked.
+package verify
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/stella-ops/stella/internal/checksum"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/manifest"
+	"github.com/stella-ops/stella/internal/sign"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Keys are the public keys a set may be signed with. With Given set, only those keys are trusted;
+// otherwise each document's signerKeyRef is looked up in Keyring.
+type Keys struct {
+	Given   []*sign.Verifier
+	Keyring *sign.Keyring
+}
+
+// Result is a verification's outcome; it prints as JSON.
+type Result struct {
+	Valid        bool            `json:"valid"`
+	Files        []FileResult    `json:"files"`
+	Signer       string          `json:"signerKeyRef,omitempty"`
+	Algorithm    string          `json:"signatureAlgorithm,omitempty"`
+	KeyID        string          `json:"keyId,omitempty"`
+	DeploymentID string          `json:"deploymentId,omitempty"`
+	TenantID     string          `json:"tenantId,omitempty"`
+	Problems     []fault.Problem `json:"problems"`
+}
+
+// FileResult is one file's state.
+type FileResult struct {
+	Name   string `json:"name"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	OK     bool   `json:"ok"`
+}
+
+// Err returns the result as an error: nil when valid, else *fault.Problems.
+func (r *Result) Err() error {
+	if r.Valid {
+		return nil
+	}
+	return &fault.Problems{List: r.Problems}
+}
+
+type checker struct {
+	fsys  fs.FS
+	keys  Keys
+	res   *Result
+	files map[string][]byte
+	bad   map[string]bool
+}
+
+func (c *checker) problem(file, msg, expected, found string) {
+	c.res.Problems = append(c.res.Problems, fault.Problem{File: file, Message: msg, Expected: expected, Found: found})
+	c.bad[file] = true
+}
+
+// Set verifies the artifact set in fsys (the set's directory). The error is for failures to read at
+// all; a set that does not verify gives a Result with Valid false.
+func Set(fsys fs.FS, keys Keys) (*Result, error) {
+	c := &checker{fsys: fsys, keys: keys, res: &Result{Files: []FileResult{}, Problems: []fault.Problem{}}, files: map[string][]byte{}, bad: map[string]bool{}}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read set: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			c.problem(e.Name(), "unexpected directory in the set", "", "")
+			continue
+		}
+		data, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			c.problem(e.Name(), "cannot read: "+err.Error(), "", "")
+			continue
+		}
+		c.files[e.Name()] = data
+		names = append(names, e.Name())
+	}
+	sums := c.checksums()
+	c.signatures(sums)
+	c.manifest()
+	c.lock()
+	slices.Sort(names)
+	for _, n := range names {
+		d := c.files[n]
+		c.res.Files = append(c.res.Files, FileResult{Name: n, Size: int64(len(d)), SHA256: checksum.Sum(d), OK: !c.bad[n]})
+	}
+	c.res.Valid = len(c.res.Problems) == 0
+	return c.res, nil
+}
+
+// checksums checks checksums.sha256 against every file and returns its entries.
+func (c *checker) checksums() []checksum.Entry {
+	data, ok := c.files[checksum.FileName]
+	if !ok {
+		c.problem(checksum.FileName, "missing", "", "")
+		return nil
+	}
+	entries, err := checksum.Parse(data)
+	if err != nil {
+		c.problem(checksum.FileName, "unparsable: "+err.Error(), "", "")
+		return nil
+	}
+	listed := map[string]bool{checksum.FileName: true, checksum.SigFileName: true}
+	for _, e := range entries {
+		listed[e.Name] = true
+		d, ok := c.files[e.Name]
+		if !ok {
+			c.problem(e.Name, "listed in "+checksum.FileName+" but missing", "", "")
+			continue
+		}
+		if got := checksum.Sum(d); got != e.SHA256 {
+			c.problem(e.Name, "sha256 does not match "+checksum.FileName, e.SHA256, got)
+		}
+	}
+	for n := range c.files {
+		if !listed[n] {
+			c.problem(n, "present but not listed in "+checksum.FileName, "", "")
+		}
+	}
+	return entries
+}
+
+// verifiers returns the keys to check a document signed under ref with.
+func (c *checker) verifiers(ref string) ([]*sign.Verifier, error) {
+	if len(c.keys.Given) > 0 {
+		return c.keys.Given, nil
+	}
+	if c.keys.Keyring == nil {
+		return nil, errors.New("no public key given and no keyring")
+	}
+	if ref == "" {
+		return nil, errors.New("no signerKeyRef to look up in the keyring")
+	}
+	v, err := c.keys.Keyring.Verifier(ref)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", ref, err)
+	}
+	return []*sign.Verifier{v}, nil
+}
+
+func (c *checker) signatures(entries []checksum.Entry) {
+	sums, ok := c.files[checksum.FileName]
+	sigData, hasSig := c.files[checksum.SigFileName]
+	if !hasSig {
+		c.problem(checksum.SigFileName, "missing", "", "")
+	}
+	// The manifest names the key; its own signature is checked in manifest().
+	ref := ""
+	if m, err := manifest.Parse(c.files[manifest.FileName]); err == nil {
+		ref = m.SignerKeyRef
+		c.res.Signer, c.res.Algorithm, c.res.DeploymentID, c.res.TenantID = m.SignerKeyRef, m.SignatureAlgorithm, m.DeploymentID, m.TenantID
+	}
+	if ok && hasSig {
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sigData)))
+		if err != nil {
+			c.problem(checksum.SigFileName, "not base64", "", "")
+		} else if vs, err := c.verifiers(ref); err != nil {
+			c.problem(checksum.SigFileName, "cannot check the signature of "+checksum.FileName+": "+err.Error(), "", "")
+		} else if v := first(vs, func(v *sign.Verifier) bool { return v.Verify(sums, raw) == nil }); v == nil {
+			c.problem(checksum.FileName, "signature in "+checksum.SigFileName+" does not verify with "+keyNames(vs), "", "")
+			c.bad[checksum.SigFileName] = true
+		} else {
+			c.res.KeyID = v.KeyID()
+		}
+	}
+	// Every signed JSON document of the set.
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name, ".json") {
+			continue
+		}
+		doc, ok := c.files[e.Name]
+		if !ok {
+			continue
+		}
+		f, err := sign.JSONSignature(doc)
+		if err != nil {
+			c.problem(e.Name, "unparsable JSON: "+err.Error(), "", "")
+			continue
+		}
+		if f.Signature == "" {
+			c.problem(e.Name, "not signed", "", "")
+			continue
+		}
+		vs, err := c.verifiers(f.SignerKeyRef)
+		if err != nil {
+			c.problem(e.Name, "cannot check the signature: "+err.Error(), "", "")
+			continue
+		}
+		if first(vs, func(v *sign.Verifier) bool { return sign.VerifyJSON(v, doc) == nil }) == nil {
+			c.problem(e.Name, fmt.Sprintf("signature (%s, %s) does not verify with %s", f.SignatureAlgorithm, f.SignerKeyRef, keyNames(vs)), "", "")
+		}
+	}
+}
+
+func (c *checker) manifest() {
+	data, ok := c.files[manifest.FileName]
+	if !ok {
+		c.problem(manifest.FileName, "missing", "", "")
+		return
+	}
+	m, err := manifest.Parse(data)
+	if err != nil {
+		c.problem(manifest.FileName, "unparsable: "+err.Error(), "", "")
+		return
+	}
+	inManifest := map[string]bool{}
+	var total int64
+	for _, a := range m.Artifacts {
+		inManifest[a.Name] = true
+		total += a.Size
+		d, ok := c.files[a.Name]
+		if !ok {
+			c.problem(a.Name, "listed in "+manifest.FileName+" but missing", "", "")
+			continue
+		}
+		if int64(len(d)) != a.Size {
+			c.problem(a.Name, "size does not match "+manifest.FileName, strconv.FormatInt(a.Size, 10), strconv.Itoa(len(d)))
+		}
+		if got := checksum.Sum(d); got != a.SHA256 {
+			c.problem(a.Name, "sha256 does not match "+manifest.FileName, a.SHA256, got)
+		}
+	}
+	if total != m.TotalSize {
+		c.problem(manifest.FileName, "totalSize is not the sum of the artifacts' sizes", strconv.FormatInt(total, 10), strconv.FormatInt(m.TotalSize, 10))
+	}
+	for n := range c.files {
+		switch n {
+		case manifest.FileName, checksum.FileName, checksum.SigFileName:
+			continue
+		}
+		if !inManifest[n] {
+			c.problem(n, "present but not listed in "+manifest.FileName, "", "")
+		}
+	}
+}
+
+func (c *checker) lock() {
+	data, ok := c.files[lockfile.FileName]
+	if !ok {
+		c.problem(lockfile.FileName, "missing", "", "")
+		return
+	}
+	if n := len(lockfile.ChecksumLine.FindAllIndex(data, 2)); n != 1 {
+		c.problem(lockfile.FileName, fmt.Sprintf("has %d lines with key sha256 and a 64-hex value; exactly one (x-stella.checksums.sha256) is expected", n), "", "")
+		return
+	}
+	recorded, computed := lockfile.SelfChecksum(data)
+	if recorded != computed {
+		c.problem(lockfile.FileName, "x-stella.checksums.sha256 does not match the file", recorded, computed)
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal(data, &n); err != nil {
+		c.problem(lockfile.FileName, "unparsable YAML: "+err.Error(), "", "")
+	}
+}
+
+func first(vs []*sign.Verifier, ok func(*sign.Verifier) bool) *sign.Verifier {
+	for _, v := range vs {
+		if ok(v) {
+			return v
+		}
+	}
+	return nil
+}
+
+func keyNames(vs []*sign.Verifier) string {
+	var b bytes.Buffer
+	for i, v := range vs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if v.Ref != "" {
+			fmt.Fprintf(&b, "key %s (%s %s)", v.Ref, v.Alg, v.KeyID())
+		} else {
+			fmt.Fprintf(&b, "the given %s key %s", v.Alg, v.KeyID())
+		}
+	}
+	return b.String()
+}
