@@ -50,13 +50,19 @@ type Error struct {
 	Registry  string
 	Reason    Reason
 	Err       error
+	// Services, when the caller sets it, names the Compose services that use the reference.
+	Services []string
 }
 
 func (e *Error) Error() string {
-	if e.Registry == "" {
-		return fmt.Sprintf("resolve %s: %v", e.Reference, e.Err)
+	subject := e.Reference
+	if len(e.Services) > 0 {
+		subject += " (service " + strings.Join(e.Services, ", ") + ")"
 	}
-	return fmt.Sprintf("resolve %s: registry %s: %v", e.Reference, e.Registry, e.Err)
+	if e.Registry == "" {
+		return fmt.Sprintf("resolve %s: %v", subject, e.Err)
+	}
+	return fmt.Sprintf("resolve %s: registry %s: %v", subject, e.Registry, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -108,4 +114,4 @@ func asFault(list []*Error) error {
 }
 
 // ErrOffline is the cause of every failure in offline mode.
-var ErrOffline = errors.New("no digest, and offline mode forbids asking a registry")
+var ErrOffline = errors.New("no digest, and --offline forbids asking a registry")

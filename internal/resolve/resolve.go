@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sort"
@@ -139,7 +140,7 @@ func New(o Options) (*Resolver, error) {
 		r.mirrors[src.RegistryStr()] = dst.RegistryStr()
 	}
 	for _, h := range o.Insecure {
-		if _, err := name.NewRegistry(h); err != nil || strings.Contains(h, "/") {
+		if !release.IsRegistryHost(h) {
 			return nil, fault.Inputf("insecure registry %q: not a host or host:port", h)
 		}
 	}
@@ -155,11 +156,11 @@ func New(o Options) (*Resolver, error) {
 
 // item is one distinct reference to resolve.
 type item struct {
-	key    string   // normalized: registry/repo:tag[@digest]
-	inputs []string // the caller's spellings of it
-	tag    name.Tag // as written (before mirroring)
-	target name.Tag // what is asked (after mirroring)
-	given  string   // a digest written in the reference, which wins over the registry's
+	key    string            // normalized: registry/repo:tag[@digest]
+	inputs []string          // the caller's spellings of it
+	tag    name.Tag          // as written (before mirroring)
+	target name.Tag          // what is asked (after mirroring)
+	given  map[string]string // input → a digest written in it, which wins over the registry's
 }
 
 // Resolve resolves every reference once; the result maps each given reference to its resolution. On
@@ -185,6 +186,7 @@ func (r *Resolver) Resolve(ctx context.Context, refs []string) (map[string]relea
 		if have := items[it.key]; have != nil {
 			if !contains(have.inputs, in) {
 				have.inputs = append(have.inputs, in)
+				maps.Copy(have.given, it.given)
 			}
 			continue
 		}
@@ -230,8 +232,7 @@ func (r *Resolver) Resolve(ctx context.Context, refs []string) (map[string]relea
 					}
 				} else {
 					for _, in := range it.inputs {
-						res.Reference = in
-						out[in] = res
+						out[in] = r.given(it, in, res)
 					}
 				}
 				done++
@@ -300,11 +301,11 @@ func (r *Resolver) parse(in string) (*item, *release.Resolution, *Error) {
 			return nil, nil, bad(fmt.Errorf("through mirror %s: %v", m, err))
 		}
 	}
-	key := tag.Name()
+	it := &item{key: tag.Name(), inputs: []string{in}, tag: tag, target: target, given: map[string]string{}}
 	if hasDigest {
-		key += "@" + dig
+		it.given[in] = dig
 	}
-	return &item{key: key, inputs: []string{in}, tag: tag, target: target, given: dig}, nil, nil
+	return it, nil, nil
 }
 
 // hasTag reports whether repo[:tag] has a tag (a colon after the last slash).
@@ -433,13 +434,20 @@ func orNone(list []string) string {
 	return strings.Join(list, ", ")
 }
 
-// finish stamps the resolution and lets a digest written in the reference win over the registry's.
-func (r *Resolver) finish(it *item, res release.Resolution) release.Resolution {
+// finish stamps the resolution.
+func (r *Resolver) finish(_ *item, res release.Resolution) release.Resolution {
 	res.ResolvedAt = r.o.Now().UTC()
-	if it.given != "" && it.given != res.Digest {
+	return res
+}
+
+// given is the resolution of one spelling of a reference: a digest written in it wins over the
+// registry's, and a difference is logged (shown with --verbose).
+func (r *Resolver) given(it *item, in string, res release.Resolution) release.Resolution {
+	res.Reference = in
+	if d := it.given[in]; d != "" && d != res.Digest {
 		r.o.Log.Info("the reference's digest differs from the registry's; the reference's digest wins",
-			"reference", it.tag.String()+"@"+it.given, "registry", res.Registry, "registry_digest", res.Digest)
-		res.Digest, res.MediaType, res.Platform = it.given, "", ""
+			"reference", in, "registry", res.Registry, "registry_digest", res.Digest)
+		res.Digest, res.MediaType, res.Platform = d, "", ""
 	}
 	return res
 }

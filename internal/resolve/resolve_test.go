@@ -376,6 +376,9 @@ func TestGivenDigestWinsAndIsReported(t *testing.T) {
 	if !strings.Contains(logs.String(), "differs from the registry's") || !strings.Contains(logs.String(), d) || strings.Count(logs.String(), "differs") != 1 {
 		t.Errorf("log: %s", logs.String())
 	}
+	if n := reg.count.count(); n != 1 {
+		t.Errorf("%d requests for one tag written with two digests", n)
+	}
 }
 
 func TestBadReference(t *testing.T) {
