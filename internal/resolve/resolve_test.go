@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,6 +261,39 @@ func TestHangingRegistryFailsWithinTimeout(t *testing.T) {
 	}
 	if elapsed > 5*time.Second {
 		t.Errorf("took %s with a 300ms timeout", elapsed)
+	}
+}
+
+func TestRegistryThatStartsHangingFailsFast(t *testing.T) {
+	var n atomic.Int64
+	release := make(chan struct{})
+	reg := startRegistry(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				h.ServeHTTP(w, r)
+				return
+			}
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+		})
+	})
+	defer close(release)
+	pushImage(t, reg.push, "a:1")
+	refs := []string{reg.host + "/a:1"}
+	for i := range 8 {
+		refs = append(refs, fmt.Sprintf("%s/b:%d", reg.host, i))
+	}
+	_, err := newResolver(t, Options{Insecure: []string{reg.host}, Timeout: 200 * time.Millisecond, Concurrency: 2}).Resolve(context.Background(), refs)
+	var list *Errors
+	if !fault.Is(err, fault.Unavailable) || !errors.As(err, &list) || len(list.List) < 8 {
+		t.Fatalf("got %v", err)
+	}
+	// The first answer, then the two requests in flight when the registry stopped answering; the rest
+	// fail without being sent.
+	if c := reg.count.count(); c > 3 {
+		t.Errorf("%d requests reached a registry that stopped answering, want at most 3", c)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -196,17 +197,15 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		return rt.RoundTrip(req)
+		resp, err := rt.RoundTrip(req)
+		a.markDown(req, err)
+		return resp, err
 	}
 	defer close(probed)
 
 	resp, err := a.inner.RoundTrip(req)
 	if err != nil {
-		if req.Context().Err() == nil {
-			a.mu.Lock()
-			a.err = err // the registry is down: everything else queued for it fails at once
-			a.mu.Unlock()
-		}
+		a.markDown(req, err)
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusUnauthorized {
@@ -227,6 +226,23 @@ func (a *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	return rt.RoundTrip(req)
+}
+
+// markDown records a registry that timed out or refused a connection, so that every later request to
+// it fails at once instead of waiting out its own timeout.
+func (a *authTransport) markDown(req *http.Request, err error) {
+	if err == nil || req.Context().Err() != nil {
+		return
+	}
+	var te *timeoutError
+	var oe *net.OpError
+	if errors.As(err, &te) || errors.As(err, &oe) {
+		a.mu.Lock()
+		if a.err == nil {
+			a.err = err
+		}
+		a.mu.Unlock()
+	}
 }
 
 // errNoCredentials is a challenge from a registry for which the Docker config has no credentials.
