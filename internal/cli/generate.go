@@ -140,7 +140,10 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		return err
 	}
 	ref := store.Ref{Tenant: o.Tenant, Deployment: o.DeploymentID}
-	if err := ref.Check(); err != nil {
+	if err := store.CheckName("--tenant", o.Tenant); err != nil {
+		return err
+	}
+	if err := store.CheckName("--deployment-id", o.DeploymentID); err != nil {
 		return err
 	}
 	signer, err := loadSigner(o.Key, o.Keyring)

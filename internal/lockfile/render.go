@@ -28,10 +28,50 @@ type Meta struct {
 	Generator    string
 }
 
-// ChecksumLine matches the lock's only line whose key is sha256 with a 64-hex value (quoted or not).
-var ChecksumLine = regexp.MustCompile(`(?m)^([ \t]*sha256:[ \t]*)"?[0-9a-f]{64}"?[ \t]*$`)
+var (
+	checksumLine    = regexp.MustCompile(`^([ \t]*sha256:[ \t]*)"?[0-9a-f]{64}"?[ \t]*$`)
+	placeholderLine = regexp.MustCompile(`^([ \t]*sha256:[ \t]*)""[ \t]*$`)
+	sha256Key       = []byte("sha256:")
+)
 
-var placeholderLine = regexp.MustCompile(`(?m)^([ \t]*sha256:[ \t]*)""[ \t]*$`)
+// Line is a matched line of a file: its start and end offsets (end excludes the newline) and where
+// the value after "sha256:" and its spaces begins.
+type Line struct{ Start, End, Value int }
+
+// ChecksumLines finds the lines whose key is sha256 with a 64-hex value, quoted or not — the contract's
+// sed expression — at most max of them (max <= 0: all). A lock has exactly one.
+func ChecksumLines(data []byte, max int) []Line { return findLines(data, checksumLine, max) }
+
+// findLines runs an anchored line pattern only on the lines that start with "sha256:" after
+// indentation: a linear scan instead of a multi-line regular expression over the whole file.
+func findLines(data []byte, re *regexp.Regexp, max int) []Line {
+	var out []Line
+	for off := 0; off < len(data); {
+		i := bytes.Index(data[off:], sha256Key)
+		if i < 0 {
+			break
+		}
+		i += off
+		start := bytes.LastIndexByte(data[:i], '\n') + 1
+		end := bytes.IndexByte(data[i:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += i
+		}
+		off = end + 1
+		if len(bytes.TrimLeft(data[start:i], " \t")) != 0 {
+			continue
+		}
+		if m := re.FindSubmatchIndex(data[start:end]); m != nil {
+			out = append(out, Line{Start: start, End: end, Value: start + m[3]})
+			if max > 0 && len(out) == max {
+				break
+			}
+		}
+	}
+	return out
+}
 
 // Render edits the template with every pin (each must have a digest) and returns the lock file's bytes
 // with its own checksum filled in. The template is consumed: Render may be called once.
@@ -88,11 +128,11 @@ func (t *Template) Render(pins []Pin, m Meta) ([]byte, error) {
 		return nil, fmt.Errorf("lockfile: encode: %w", err)
 	}
 	out := buf.Bytes()
-	if loc := ChecksumLine.FindIndex(out); loc != nil {
-		line := bytes.Count(out[:loc[0]], []byte("\n")) + 1
-		return nil, inputErr(t.File, 0, "", "the template has a line with key sha256 and a 64-hex value (lock line %d: %q); only x-stella.checksums.sha256 may have one", line, strings.TrimSpace(string(out[loc[0]:loc[1]])))
+	if l := ChecksumLines(out, 1); l != nil {
+		line := bytes.Count(out[:l[0].Start], []byte("\n")) + 1
+		return nil, inputErr(t.File, 0, "", "the template has a line with key sha256 and a 64-hex value (lock line %d: %q); only x-stella.checksums.sha256 may have one", line, strings.TrimSpace(string(out[l[0].Start:l[0].End])))
 	}
-	locs := placeholderLine.FindAllSubmatchIndex(out, -1)
+	locs := findLines(out, placeholderLine, 0)
 	if len(locs) == 0 {
 		return nil, fmt.Errorf("lockfile: checksum placeholder missing from the encoded lock")
 	}
@@ -100,11 +140,11 @@ func (t *Template) Render(pins []Pin, m Meta) ([]byte, error) {
 	loc := locs[len(locs)-1]
 	sum := sha256.Sum256(out)
 	res := make([]byte, 0, len(out)+64)
-	res = append(res, out[:loc[3]]...) // up to and including "sha256: "
+	res = append(res, out[:loc.Value]...) // up to and including "sha256: "
 	res = append(res, '"')
 	res = hex.AppendEncode(res, sum[:])
 	res = append(res, '"')
-	res = append(res, out[loc[1]:]...)
+	res = append(res, out[loc.End:]...)
 	return res, nil
 }
 
@@ -112,18 +152,16 @@ func (t *Template) Render(pins []Pin, m Meta) ([]byte, error) {
 // of its checksum line replaced by "". It returns the recorded and the recomputed value; recorded is ""
 // when the file has no such line.
 func SelfChecksum(lock []byte) (recorded, computed string) {
-	loc := ChecksumLine.FindSubmatchIndex(lock)
-	if loc == nil {
+	lines := ChecksumLines(lock, 1)
+	if lines == nil {
 		return "", ""
 	}
-	m := lock[loc[0]:loc[1]]
-	i := bytes.LastIndex(m, []byte("sha256:"))
-	recorded = strings.Trim(strings.TrimSpace(string(m[i+len("sha256:"):])), `"`)
+	l := lines[0]
+	recorded = strings.Trim(strings.TrimSpace(string(lock[l.Value:l.End])), `"`)
 	h := sha256.New()
-	h.Write(lock[:loc[0]])
-	h.Write(lock[loc[2]:loc[3]])
+	h.Write(lock[:l.Value])
 	h.Write([]byte(`""`))
-	h.Write(lock[loc[1]:])
+	h.Write(lock[l.End:])
 	return recorded, hex.EncodeToString(h.Sum(nil))
 }
 

@@ -76,8 +76,8 @@ func Parse(file string, data []byte) (*Template, error) {
 	if err := release.DuplicateKeys(file, root, ""); err != nil {
 		return nil, err
 	}
-	if loc := ChecksumLine.FindIndex(data); loc != nil {
-		n := bytes.Count(data[:loc[0]], []byte("\n")) + 1
+	if l := ChecksumLines(data, 1); l != nil {
+		n := bytes.Count(data[:l[0].Start], []byte("\n")) + 1
 		return nil, inputErr(file, n, "", "a line with key sha256 and a 64-hex value is reserved for the lock's own checksum (x-stella.checksums.sha256); quote the key or move the value")
 	}
 	if root.Kind != yaml.MappingNode {

@@ -257,7 +257,7 @@ func (c *checker) lock() {
 		c.problem(lockfile.FileName, "missing", "", "")
 		return
 	}
-	if n := len(lockfile.ChecksumLine.FindAllIndex(data, 2)); n != 1 {
+	if n := len(lockfile.ChecksumLines(data, 2)); n != 1 {
 		c.problem(lockfile.FileName, fmt.Sprintf("has %d lines with key sha256 and a 64-hex value; exactly one (x-stella.checksums.sha256) is expected", n), "", "")
 		return
 	}

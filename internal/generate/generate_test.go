@@ -1,0 +1,207 @@
+package generate
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/testenv"
+)
+
+func archive(t *testing.T, name string) *txtar.Archive {
+	t.Helper()
+	ar, err := txtar.ParseFile(filepath.Join(testdataDir, "golden", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ar
+}
+
+func generateWith(t *testing.T, ar *txtar.Archive, s *sign.Signer) *Result {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range ar.Files {
+		if !strings.HasPrefix(f.Name, "want/") && f.Name != "targets" {
+			os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644)
+		}
+	}
+	in, err := Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Generate(context.Background(), Request{Inputs: in, TenantID: "acme", DeploymentID: "deploy-1", Signer: s, Now: goldenNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func file(res *Result, name string) []byte {
+	for _, f := range res.Files {
+		if f.Name == name {
+			return f.Data
+		}
+	}
+	return nil
+}
+
+// Same inputs, key and clock give the same bytes: every file for RS256 and EdDSA (deterministic
+// signatures), the lock for ES256 (ECDSA signatures are randomised).
+func TestDeterminism(t *testing.T) {
+	kr := sign.Keyring{Dir: t.TempDir()}
+	for _, alg := range sign.Algorithms {
+		s, err := kr.Generate("det/"+alg, alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"contract.txtar", "kept.txtar"} {
+			a := generateWith(t, archive(t, name), s)
+			b := generateWith(t, archive(t, name), s)
+			if len(a.Files) != len(b.Files) {
+				t.Fatalf("%s %s: %d files, then %d", alg, name, len(a.Files), len(b.Files))
+			}
+			for i := range a.Files {
+				same := bytes.Equal(a.Files[i].Data, b.Files[i].Data)
+				// With ES256 every file but the lock carries or hashes a randomised signature.
+				if !same && (alg != sign.ES256 || a.Files[i].Name == lockfile.FileName) {
+					t.Errorf("%s %s: %s differs between two runs", alg, name, a.Files[i].Name)
+				}
+			}
+		}
+	}
+}
+
+// The lock loads with compose-go's full loader (what Docker Compose uses), without interpolation, and
+// says what the release and environment say.
+func TestLockLoadsWithComposeGo(t *testing.T) {
+	for _, name := range []string{"contract.txtar", "kept.txtar"} {
+		t.Run(name, func(t *testing.T) {
+			res := generateWith(t, archive(t, name), testKey(t))
+			lock := file(res, lockfile.FileName)
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "token.txt"), []byte("x"), 0o644)
+			p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
+				WorkingDir:  dir,
+				ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, lockfile.FileName), Content: lock}},
+				Environment: types.Mapping{},
+			}, func(o *loader.Options) {
+				o.SkipInterpolation = true
+				o.SkipResolveEnvironment = true
+				o.SetProjectName("roundtrip", true)
+				o.Profiles = []string{"*"}
+			})
+			if err != nil {
+				t.Fatalf("compose-go cannot load the lock: %v", err)
+			}
+			for _, pin := range res.Pins {
+				svc, ok := p.Services[pin.Service]
+				if !ok {
+					t.Fatalf("service %s missing after load", pin.Service)
+				}
+				if svc.Image != pin.Image() {
+					t.Errorf("%s: image %q, want %q", pin.Service, svc.Image, pin.Image())
+				}
+				if svc.Labels["stella.digest"] != pin.Digest || svc.Labels["stella.release.id"] == "" {
+					t.Errorf("%s: labels %v", pin.Service, svc.Labels)
+				}
+				if pin.ComponentID != "" && svc.Labels["stella.component.id"] != pin.ComponentID {
+					t.Errorf("%s: stella.component.id = %q", pin.Service, svc.Labels["stella.component.id"])
+				}
+				if svc.Build != nil {
+					t.Errorf("%s: the lock must not build", pin.Service)
+				}
+			}
+			if _, ok := p.Extensions["x-stella"]; !ok {
+				t.Error("x-stella missing after load")
+			}
+			if name == "contract.txtar" {
+				if r := p.Services["api"].Deploy; r == nil || r.Replicas == nil || *r.Replicas != 2 {
+					t.Errorf("api replicas = %v, want 2", r)
+				}
+				if r := p.Services["worker"].Deploy; r == nil || r.Replicas == nil || *r.Replicas != 1 {
+					t.Errorf("worker replicas = %v, want 1 (environment overrides the template's 3)", r)
+				}
+				if v := p.Services["api"].Environment["DATABASE_URL"]; v == nil || *v != "${DATABASE_URL}" {
+					t.Errorf("DATABASE_URL = %v, want the literal ${DATABASE_URL}", v)
+				}
+			}
+			if name == "kept.txtar" {
+				api := p.Services["api"]
+				if api.HealthCheck == nil || len(api.Secrets) != 1 || len(api.Volumes) != 1 || len(api.Profiles) != 1 || api.Extensions["x-note"] != "keep me" {
+					t.Errorf("api lost template fields: %+v", api)
+				}
+				for k, want := range map[string]string{"REQUIRED": "${REQUIRED:?set REQUIRED}", "LOG_LEVEL": "${LOG_LEVEL:-info}", "PRICE": "$$5", "DATABASE_URL": "${DATABASE_URL}"} {
+					if v := api.Environment[k]; v == nil || *v != want {
+						t.Errorf("api %s = %v, want %q", k, v, want)
+					}
+				}
+				if p.Services["api"].DependsOn["db"].Condition != "service_healthy" {
+					t.Errorf("depends_on lost: %+v", p.Services["api"].DependsOn)
+				}
+			}
+		})
+	}
+}
+
+// Secret references may appear; nothing that looks like a secret value may.
+func TestNoSecretValues(t *testing.T) {
+	res := generateWith(t, archive(t, "kept.txtar"), testKey(t))
+	for _, f := range res.Files {
+		if bytes.Contains(f.Data, []byte("vault://")) && f.Name != lockfile.FileName {
+			t.Errorf("%s carries a secret reference outside the lock's x-stella block", f.Name)
+		}
+	}
+}
+
+// The set checks out with the tools a user has: sha256sum -c, openssl against the public key, and the
+// contract's sed line for the lock's own checksum.
+func TestInteropWithSha256sumAndOpenSSL(t *testing.T) {
+	sha256sum := testenv.Command(t, "sha256sum")
+	openssl := testenv.Command(t, "openssl")
+	kr := sign.Keyring{Dir: t.TempDir()}
+	for _, alg := range sign.Algorithms {
+		t.Run(alg, func(t *testing.T) {
+			s, err := kr.Generate("interop/"+alg, alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := generateWith(t, archive(t, "kept.txtar"), s)
+			dir := t.TempDir()
+			for _, f := range res.Files {
+				os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o444)
+			}
+			run := func(name string, args ...string) string {
+				cmd := exec.Command(name, args...)
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+				}
+				return string(out)
+			}
+			run(sha256sum, "-c", "--strict", "checksums.sha256")
+			pub, _ := kr.PublicPath(s.Ref)
+			sig := filepath.Join(t.TempDir(), "sig.bin")
+			run("sh", "-c", "base64 -d checksums.sha256.sig > "+sig)
+			if alg == sign.EdDSA {
+				run(openssl, "pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-in", "checksums.sha256", "-sigfile", sig)
+			} else {
+				run(openssl, "dgst", "-sha256", "-verify", pub, "-signature", sig, "checksums.sha256")
+			}
+			got := run("sh", "-c", `sed -E 's/^([[:space:]]*sha256:[[:space:]]*)"?[0-9a-f]{64}"?[[:space:]]*$/\1""/' compose.stella.lock.yml | sha256sum | cut -c1-64`)
+			recorded, _ := lockfile.SelfChecksum(file(res, lockfile.FileName))
+			if strings.TrimSpace(got) != recorded {
+				t.Fatalf("sed | sha256sum = %s, lock records %s", got, recorded)
+			}
+		})
+	}
+}
