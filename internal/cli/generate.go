@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/generate"
+	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/release"
 	"github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/sign"
@@ -135,6 +136,7 @@ func storeLocation(flag string) string {
 
 func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	ctx := cmd.Context()
+	lockfile.WarmUp()
 	now, err := parseNow(o.Now)
 	if err != nil {
 		return err
@@ -199,8 +201,8 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		for _, f := range res.Files {
 			out.Files = append(out.Files, fileOut{f.Name, len(f.Data), sumHex(f.Data)})
 		}
-		if out.Resolutions == nil {
-			out.Resolutions = []any{}
+		if len(res.Manifest.Resolutions) == 0 {
+			out.Resolutions = []any{} // [] rather than null when every image was pinned
 		}
 		return g.PrintJSON(out)
 	}

@@ -199,6 +199,15 @@ registries:
 			t.Errorf("exit %d: %s", code, e)
 		}
 	})
+	t.Run("all pinned: no request, resolutions is []", func(t *testing.T) {
+		write("compose.yaml", "services:\n  api:\n    image: "+host+"/myapp/api:v2.3.1\n")
+		write("release.yaml", "id: rel-2\nname: r\ncompose: compose.yaml\ncomponents:\n  - {name: api, id: comp-api, image: "+host+"/myapp/api, tag: v2.3.1, digest: "+apiDigest+"}\n")
+		requests.Store(0)
+		out, e, code := run(t, append(base, "--deployment-id", "d5", "--output", "json")...)
+		if code != 0 || !strings.Contains(out, `"resolutions": []`) || requests.Load() != 0 {
+			t.Errorf("exit %d, %d requests: %s %s", code, requests.Load(), out, e)
+		}
+	})
 	t.Run("bad flags", func(t *testing.T) {
 		for flag, want := range map[string]string{
 			"--platform=arm64":             "--platform",

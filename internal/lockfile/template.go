@@ -24,6 +24,8 @@ import (
 // Template is a parsed Compose template.
 type Template struct {
 	File     string
+	src      []byte
+	textOK   bool       // the text editor may render it (no anchors, one document)
 	doc      *yaml.Node // document node
 	root     *yaml.Node // top-level mapping
 	services []service
@@ -83,12 +85,19 @@ func Parse(file string, data []byte) (*Template, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
 	}
+	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true}
 	if hasAlias(root) {
 		expanded := expand(root)
 		doc.Content[0] = expanded
 		root = expanded
+		t.root, t.textOK = root, false
 	}
-	t := &Template{File: file, doc: &doc, root: root}
+	if root.Style&yaml.FlowStyle != 0 || bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) || bytes.ContainsRune(data, '\r') {
+		t.textOK = false
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		t.src = append(data[:len(data):len(data)], '\n')
+	}
 	var servicesNode *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i]
@@ -135,6 +144,12 @@ func (t *Template) Validator() (func() error, error) {
 		return nil, inputErr(t.File, 0, "", "%v", err)
 	}
 	return func() error { return schema.Validate(m) }, nil
+}
+
+// WarmUp compiles the Compose schema in the background (about 15 ms, once per process) so that the
+// first Validate does not wait for it; call it at the start of a command that will generate.
+func WarmUp() {
+	go func() { _ = schema.Validate(map[string]any{"services": map[string]any{}}) }()
 }
 
 var schemaPath = regexp.MustCompile(`^(\S+) (.*)$`)
