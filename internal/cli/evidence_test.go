@@ -19,7 +19,7 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-func run(t *testing.T, args ...string) (string, string, int) {
+func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Run(context.Background(), args, &out, &errb)
@@ -69,7 +69,7 @@ func evidenceFixture(t *testing.T) (data, keys string, ids []string) {
 func TestEvidenceCommands(t *testing.T) {
 	data, keys, ids := evidenceFixture(t)
 
-	out, errs, code := run(t, "evidence", "list", "--data", data, "--output", "json")
+	out, errs, code := runCLI(t, "evidence", "list", "--data", data, "--output", "json")
 	if code != 0 {
 		t.Fatalf("list: %d %s", code, errs)
 	}
@@ -80,14 +80,14 @@ func TestEvidenceCommands(t *testing.T) {
 	if len(rows) != 3 || rows[0].ID != ids[2] || rows[0].TenantID != "globex" || rows[1].ID != ids[1] || rows[2].ID != ids[0] || rows[2].DeploymentJobID != "d1" || rows[2].Type != "deployment" {
 		t.Fatalf("list newest first: %+v", rows)
 	}
-	out, _, _ = run(t, "evidence", "list", "--data", data, "--tenant", "globex", "-o", "json")
+	out, _, _ = runCLI(t, "evidence", "list", "--data", data, "--tenant", "globex", "-o", "json")
 	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0].TenantID != "globex" {
 		t.Fatalf("list --tenant: %s", out)
 	}
 
 	// JSON export is the packet as stored, and verifies on its own.
 	file := filepath.Join(t.TempDir(), "ev.json")
-	if _, errs, code := run(t, "evidence", "export", ids[1], "--format", "json", "-o", file, "--data", data); code != 0 {
+	if _, errs, code := runCLI(t, "evidence", "export", ids[1], "--format", "json", "-o", file, "--data", data); code != 0 {
 		t.Fatalf("export: %d %s", code, errs)
 	}
 	got, _ := os.ReadFile(file)
@@ -103,14 +103,14 @@ func TestEvidenceCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another tenant's id is absent when --tenant is given.
-	if _, errs, code := run(t, "evidence", "export", ids[2], "--tenant", "acme", "-o", file, "--data", data); code != 1 || !strings.Contains(errs, "no such packet in tenant acme") {
+	if _, errs, code := runCLI(t, "evidence", "export", ids[2], "--tenant", "acme", "-o", file, "--data", data); code != 1 || !strings.Contains(errs, "no such packet in tenant acme") {
 		t.Fatalf("cross-tenant export: %d %s", code, errs)
 	}
-	if _, errs, code := run(t, "evidence", "export", ids[1], "--format", "docx", "-o", file, "--data", data); code != 2 || !strings.Contains(errs, "--format") {
+	if _, errs, code := runCLI(t, "evidence", "export", ids[1], "--format", "docx", "-o", file, "--data", data); code != 2 || !strings.Contains(errs, "--format") {
 		t.Fatalf("bad format: %d %s", code, errs)
 	}
 
-	out, errs, code = run(t, "evidence", "verify", "--data", data, "--keyring", keys)
+	out, errs, code = runCLI(t, "evidence", "verify", "--data", data, "--keyring", keys)
 	if code != 0 || !strings.Contains(out, "tenant acme: 2 packets, chain intact") {
 		t.Fatalf("verify: %d %s %s", code, out, errs)
 	}
@@ -119,7 +119,7 @@ func TestEvidenceCommands(t *testing.T) {
 	pem, _ := other.Verifier().PublicPEM()
 	pub := filepath.Join(t.TempDir(), "other.pub")
 	_ = os.WriteFile(pub, pem, 0o644)
-	_, errs, code = run(t, "evidence", "verify", "--data", data, "--public-key", pub)
+	_, errs, code = runCLI(t, "evidence", "verify", "--data", data, "--public-key", pub)
 	if code != 3 || strings.Count(errs, "signature does not verify") != 3 {
 		t.Fatalf("verify with a foreign key: %d %s", code, errs)
 	}
@@ -143,13 +143,13 @@ func TestEvidenceVerifyCatchesDeletedRow(t *testing.T) {
 		}
 	}
 	raw.Close()
-	_, errs, code := run(t, "evidence", "verify", "--database", "sqlite://"+filepath.Join(copyDir, connect.FileName), "--keyring", keys)
+	_, errs, code := runCLI(t, "evidence", "verify", "--database", "sqlite://"+filepath.Join(copyDir, connect.FileName), "--keyring", keys)
 	if code != 3 || !strings.Contains(errs, "evidence acme/"+ids[1]) || !strings.Contains(errs, "sequence 1 missing") || strings.Contains(errs, "globex") {
 		t.Fatalf("verify of a copy with a deleted row: %d\n%s", code, errs)
 	}
 	t.Log(errs)
 	// The original is untouched and valid.
-	if _, errs, code := run(t, "evidence", "verify", "--data", data, "--keyring", keys); code != 0 {
+	if _, errs, code := runCLI(t, "evidence", "verify", "--data", data, "--keyring", keys); code != 0 {
 		t.Fatalf("original: %d %s", code, errs)
 	}
 }
@@ -181,7 +181,7 @@ func TestEvidenceBadDatabases(t *testing.T) {
 		{[]string{"--database", "mysql://x"}, 2, "want sqlite://PATH or postgres://"},
 	}
 	for _, c := range cases {
-		_, errs, code := run(t, append([]string{"evidence", "list"}, c.args...)...)
+		_, errs, code := runCLI(t, append([]string{"evidence", "list"}, c.args...)...)
 		if code != c.code || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || strings.Contains(errs, "s3cret") {
 			t.Errorf("%v: exit %d, %q; want exit %d and one line with %q", c.args, code, errs, c.code, c.want)
 		}

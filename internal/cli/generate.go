@@ -3,10 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
@@ -14,6 +16,8 @@ import (
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/record"
+	"github.com/stella-ops/stella/internal/release"
+	"github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/sticker"
 	"github.com/stella-ops/stella/internal/store"
@@ -37,6 +41,13 @@ type GenerateOptions struct {
 	DB           dbOptions
 	Deployer     sticker.Deployer
 	Previous     sticker.Previous
+	WorkflowOptions
+	// Image resolution.
+	InsecureRegistries []string
+	Platform           string
+	Offline            bool
+	ResolveConcurrency int
+	RegistryTimeout    time.Duration
 }
 
 func newGenerateCommand(g *Globals) *cobra.Command {
@@ -52,6 +63,11 @@ set of one deployment and stores it as STORE/TENANT/DEPLOYMENT/:
   manifest.json             every artifact with type, size and SHA-256 (signed)
   checksums.sha256          sha256sum -c format, every other file
   checksums.sha256.sig      signature of checksums.sha256
+
+With --workflow, the set also carries the deployment script, checked at generation: deploy.stella.sh
+generated from the workflow's hooks (or the user's own .sh), or for a C# script deploy.stella.script.csx,
+deploy.stella.script.dll and StellaOps.Sdk.dll compiled with Mono's mcs. The workflow's strategy goes into
+the sticker. Run a set's script with stella run-script DIR.
 
 A set is created once: generating an existing deployment id fails and leaves the first set untouched.`,
 		Example: `  stella keys generate stella/signing/dev --alg EdDSA
@@ -83,6 +99,12 @@ A set is created once: generating an existing deployment id fails and leaves the
 	f.StringVar(&o.Previous.ReleaseID, "previous-release-id", "", "sticker: release this deployment replaces")
 	f.StringVar(&o.Previous.ReleaseName, "previous-release-name", "", "sticker: name of the release this deployment replaces")
 	f.StringVar(&o.Previous.Digest, "previous-digest", "", "sticker: digest of the primary image this deployment replaces")
+	workflowFlags(cmd, &o.WorkflowOptions)
+	f.StringArrayVar(&o.InsecureRegistries, "insecure-registry", nil, "reach this registry host[:port] over plain HTTP (repeatable; adds to the environment's registries.insecure)")
+	f.StringVar(&o.Platform, "platform", "", "pin multi-platform images to this platform's manifest (os/arch[/variant], e.g. linux/arm64) instead of the index")
+	f.BoolVar(&o.Offline, "offline", false, "never contact a registry: every image must already have a digest")
+	f.IntVar(&o.ResolveConcurrency, "resolve-concurrency", resolve.DefaultConcurrency, "registry requests in flight when resolving tags to digests")
+	f.DurationVar(&o.RegistryTimeout, "registry-timeout", resolve.DefaultTimeout, "time allowed for each registry request")
 	for _, r := range []string{"release", "environment", "tenant", "deployment-id", "key"} {
 		_ = cmd.MarkFlagRequired(r)
 	}
@@ -172,10 +194,22 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if err := record.Precheck(ctx, db, o.Tenant, o.DeploymentID, in.Release); err != nil {
 		return err
 	}
+	strategy, extra, wfInputs, err := workflowArtifacts(ctx, g, o.WorkflowOptions, o.Tenant, in.Environment.ID, o.DeploymentID)
+	if err != nil {
+		return err
+	}
+	in.Files = append(in.Files, wfInputs...)
+	resolver, finishProgress, err := newResolver(g, o, in, now)
+	if err != nil {
+		return err
+	}
 	res, err := generate.Generate(ctx, generate.Request{
 		Inputs: in, TenantID: o.Tenant, DeploymentID: o.DeploymentID, Signer: signer, Now: now,
 		TargetNames: o.TargetNames, PromotionID: o.PromotionID, Deployer: o.Deployer, Previous: o.Previous,
+		Strategy: strategy, Extra: extra,
+		Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
 	})
+	finishProgress()
 	if err != nil {
 		return err
 	}
@@ -233,11 +267,72 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		for _, f := range res.Files {
 			out.Files = append(out.Files, fileOut{f.Name, len(f.Data), sumHex(f.Data)})
 		}
-		if out.Resolutions == nil {
-			out.Resolutions = []any{}
+		if len(res.Manifest.Resolutions) == 0 {
+			out.Resolutions = []any{} // [] rather than null when every image was pinned
 		}
 		return g.PrintJSON(out)
 	}
 	_, err = fmt.Fprintln(g.Stdout, dir)
 	return err
+}
+
+// newResolver builds the registry resolver from the flags and the environment's registries block. Its
+// clock is the generation's, so --now fixes the recorded resolution times too. Progress (n/m images) is
+// drawn on stderr only when stderr is a terminal; the returned func ends the progress line.
+func newResolver(g *Globals, o *GenerateOptions, in *generate.Inputs, now time.Time) (*resolve.Resolver, func(), error) {
+	if o.ResolveConcurrency < 1 {
+		return nil, nil, fault.Inputf("--resolve-concurrency: %d is not a positive number", o.ResolveConcurrency)
+	}
+	if o.RegistryTimeout <= 0 {
+		return nil, nil, fault.Inputf("--registry-timeout: %s is not a positive duration", o.RegistryTimeout)
+	}
+	for _, h := range o.InsecureRegistries {
+		if !release.IsRegistryHost(h) {
+			return nil, nil, fault.Inputf("--insecure-registry: %q is not a registry host or host:port", h)
+		}
+	}
+	if o.Platform != "" {
+		if p, err := v1.ParsePlatform(o.Platform); err != nil || p.OS == "" || p.Architecture == "" {
+			return nil, nil, fault.Inputf("--platform: %q is not os/arch[/variant] (e.g. linux/arm64)", o.Platform)
+		}
+	}
+	regs := in.Environment.Registries
+	opts := resolve.Options{
+		Insecure:    append(append([]string(nil), regs.Insecure...), o.InsecureRegistries...),
+		Mirrors:     regs.Mirrors,
+		Concurrency: o.ResolveConcurrency,
+		Timeout:     o.RegistryTimeout,
+		Platform:    o.Platform,
+		Offline:     o.Offline,
+		Now:         func() time.Time { return now.UTC().Truncate(time.Second) },
+		Log:         g.Log,
+	}
+	finish := func() {}
+	if isTerminal(g.Stderr) {
+		drawn := false
+		opts.Progress = func(n, m int) {
+			drawn = true
+			fmt.Fprintf(g.Stderr, "\rresolving images: %d/%d", n, m)
+		}
+		finish = func() {
+			if drawn {
+				fmt.Fprintln(g.Stderr)
+			}
+		}
+	}
+	r, err := resolve.New(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, finish, nil
+}
+
+// isTerminal reports whether w is a character device (a terminal), where progress may be drawn.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -94,7 +94,7 @@ func BenchmarkProcess300(b *testing.B) {
 		i++
 		cmd := exec.Command(bin, "generate", "--release", filepath.Join(dir, "release.yaml"), "--environment", filepath.Join(dir, "environment.yaml"),
 			"--tenant", "acme", "--deployment-id", fmt.Sprintf("d%d", i), "--key", "bench", "--keyring", kr,
-			"--store", filepath.Join(dir, "store"), "--now", "2026-01-10T14:30:00Z")
+			"--store", filepath.Join(dir, "store"), "--data", filepath.Join(dir, "data"), "--now", "2026-01-10T14:30:00Z")
 		start := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("generate: %v\n%s", err, out)

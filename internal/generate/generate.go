@@ -7,6 +7,7 @@ package generate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/release"
+	resolvepkg "github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/sticker"
 	"github.com/stella-ops/stella/internal/version"
@@ -86,6 +88,10 @@ type Request struct {
 	Now          time.Time
 	// Resolver pins images whose digest neither the release nor the template gives; nil refuses them.
 	Resolver release.Resolver
+	// CheckPinned also asks the resolver about images that carry both a tag and a digest, so that it can
+	// report (in its log) a tag that no longer names that digest. The given digest always wins and these
+	// lookups are not recorded, so the artifacts do not depend on it.
+	CheckPinned bool
 	// TargetNames adds a signed sticker per named target (stella.version.NAME.json).
 	TargetNames []string
 	PromotionID string
@@ -141,8 +147,10 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 		case req.Resolver == nil:
 			err = lockfile.UnpinnedError(in.TemplateFile, unpinned)
 		case validated() == nil: // no registry traffic for a template that is invalid anyway
-			resolutions, err = resolve(ctx, req.Resolver, pins)
+			resolutions, err = resolve(ctx, req.Resolver, pins, req.CheckPinned)
 		}
+	} else if err == nil && req.Resolver != nil && req.CheckPinned && validated() == nil {
+		_, err = resolve(ctx, req.Resolver, pins, true)
 	}
 	var lock []byte
 	if err == nil {
@@ -257,18 +265,37 @@ func newSticker(req Request, pins []lockfile.Pin, now time.Time) *sticker.Sticke
 	}
 }
 
-// resolve asks the resolver once for every distinct unpinned reference and fills the pins.
-func resolve(ctx context.Context, r release.Resolver, pins []lockfile.Pin) ([]release.Resolution, error) {
-	var refs []string
-	seen := map[string]bool{}
+// resolve asks the resolver once for every distinct unpinned reference and fills the pins. With
+// checkPinned it also sends the tag@digest of pins that have both, for the resolver to compare; their
+// given digest stays. A failure names the services that use each reference.
+func resolve(ctx context.Context, r release.Resolver, pins []lockfile.Pin, checkPinned bool) ([]release.Resolution, error) {
+	var refs, all []string
+	services := map[string][]string{}
 	for _, p := range pins {
-		if p.Digest == "" && !seen[p.Reference] {
-			seen[p.Reference] = true
-			refs = append(refs, p.Reference)
+		ref := p.Reference
+		switch {
+		case p.Digest == "":
+		case checkPinned && p.Tag != "":
+			ref = p.Repository + ":" + p.Tag + "@" + p.Digest
+		default:
+			continue
 		}
+		if _, seen := services[ref]; !seen {
+			all = append(all, ref)
+			if p.Digest == "" {
+				refs = append(refs, ref)
+			}
+		}
+		services[ref] = append(services[ref], p.Service)
 	}
-	got, err := r.Resolve(ctx, refs)
+	if len(all) == 0 {
+		return nil, nil
+	}
+	got, err := r.Resolve(ctx, all)
 	if err != nil {
+		for e := range resolveErrors(err) {
+			e.Services = services[e.Reference]
+		}
 		return nil, err
 	}
 	out := make([]release.Resolution, 0, len(refs))
@@ -285,6 +312,20 @@ func resolve(ctx context.Context, r release.Resolver, pins []lockfile.Pin) ([]re
 		}
 	}
 	return out, nil
+}
+
+// resolveErrors yields each per-reference failure inside err.
+func resolveErrors(err error) func(func(*resolvepkg.Error) bool) {
+	return func(yield func(*resolvepkg.Error) bool) {
+		var list *resolvepkg.Errors
+		if errors.As(err, &list) {
+			for _, e := range list.List {
+				if !yield(e) {
+					return
+				}
+			}
+		}
+	}
 }
 
 func resolveTargets(env *release.Environment, names []string) ([]release.Target, error) {

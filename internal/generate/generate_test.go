@@ -197,6 +197,19 @@ func TestInteropWithSha256sumAndOpenSSL(t *testing.T) {
 			} else {
 				run(openssl, "dgst", "-sha256", "-verify", pub, "-signature", sig, "checksums.sha256")
 			}
+			// docs/signing.md's recipe for a signed JSON document: canonical JSON without "signature".
+			python := testenv.Command(t, "python3")
+			for _, doc := range []string{"manifest.json", "stella.version.json"} {
+				payload := filepath.Join(t.TempDir(), "payload")
+				jsig := filepath.Join(t.TempDir(), "jsig.bin")
+				run("sh", "-c", python+` -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("signature"); sys.stdout.write(json.dumps(d, sort_keys=True, separators=(",",":"), ensure_ascii=False))' `+doc+" > "+payload)
+				run("sh", "-c", python+` -c 'import json,sys,base64; sys.stdout.buffer.write(base64.b64decode(json.load(open(sys.argv[1]))["signature"]))' `+doc+" > "+jsig)
+				if alg == sign.EdDSA {
+					run(openssl, "pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-in", payload, "-sigfile", jsig)
+				} else {
+					run(openssl, "dgst", "-sha256", "-verify", pub, "-signature", jsig, payload)
+				}
+			}
 			got := run("sh", "-c", `sed -E 's/^([[:space:]]*sha256:[[:space:]]*)"?[0-9a-f]{64}"?[[:space:]]*$/\1""/' compose.stella.lock.yml | sha256sum | cut -c1-64`)
 			recorded, _ := lockfile.SelfChecksum(file(res, lockfile.FileName))
 			if strings.TrimSpace(got) != recorded {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -208,17 +209,29 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 			return nil, e("deployTimeout", "%q is not a positive duration (e.g. 10m)", env.DeployTimeout)
 		}
 	}
-	for _, h := range env.Registries.Insecure {
-		if h == "" {
-			return nil, e("registries.insecure", "empty host")
+	for i, h := range env.Registries.Insecure {
+		if !IsRegistryHost(h) {
+			return nil, e(fmt.Sprintf("registries.insecure[%d]", i), "%q is not a registry host or host:port", h)
 		}
 	}
 	for _, k := range sortedKeys(env.Registries.Mirrors) {
-		if env.Registries.Mirrors[k] == "" {
-			return nil, e("registries.mirrors."+k, "empty mirror")
+		if !IsRegistryHost(k) {
+			return nil, e("registries.mirrors."+k, "%q is not a registry host or host:port", k)
+		}
+		if m := env.Registries.Mirrors[k]; !IsRegistryHost(m) {
+			return nil, e("registries.mirrors."+k, "mirror %q is not a registry host or host:port", m)
 		}
 	}
 	return env, nil
+}
+
+// IsRegistryHost reports whether s names a registry: host or host:port, no scheme, no path.
+func IsRegistryHost(s string) bool {
+	if s == "" || strings.ContainsAny(s, "/ @") {
+		return false
+	}
+	_, err := name.NewRegistry(s, name.StrictValidation)
+	return err == nil
 }
 
 // IsSecret reports whether name is one of the environment's secrets.
