@@ -159,13 +159,21 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 			Now: now, Generator: version.Generator(),
 		})
 	}
+	// The rest of the set is built and signed while the schema validation finishes.
+	var res *Result
+	if err == nil {
+		res, err = assemble(req, targets, pins, resolutions, lock, now)
+	}
 	if verr := validated(); verr != nil {
 		return nil, verr
 	}
-	if err != nil {
-		return nil, err
-	}
+	return res, err
+}
 
+// assemble builds the stickers, the manifest, the checksums and their signature around the lock.
+func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolutions []release.Resolution, lock []byte, now time.Time) (*Result, error) {
+	in := req.Inputs
+	rel, env := in.Release, in.Environment
 	m := manifest.New(req.TenantID, req.DeploymentID, rel, env, now, version.Generator())
 	m.PromotionID = req.PromotionID
 	m.Inputs = in.Files

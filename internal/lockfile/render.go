@@ -151,6 +151,9 @@ func (t *Template) renderText(byService map[string]Pin, m Meta, header string) (
 
 // renderTree edits the node tree and encodes it whole: the general path.
 func (t *Template) renderTree(byService map[string]Pin, m Meta, header string) ([]byte, error) {
+	if t.decoded != nil {
+		<-t.decoded
+	}
 	env := m.Environment
 	for _, s := range t.services {
 		p := byService[s.name]

@@ -25,9 +25,10 @@ import (
 type Template struct {
 	File     string
 	src      []byte
-	textOK   bool       // the text editor may render it (no anchors, one document)
-	doc      *yaml.Node // document node
-	root     *yaml.Node // top-level mapping
+	textOK   bool          // the text editor may render it (no anchors, one document)
+	decoded  chan struct{} // closed once a concurrent Validator has decoded its copy of the tree
+	doc      *yaml.Node    // document node
+	root     *yaml.Node    // top-level mapping
 	services []service
 }
 
@@ -135,15 +136,29 @@ func (t *Template) Validate() error {
 	return t.SchemaError(v())
 }
 
-// Validator decodes the template now and returns a function that validates that decoded copy, so that
-// validation may run concurrently with Render. Its error goes through SchemaError once the tree is no
-// longer being edited.
+// Validator returns a function that validates a decoded copy of the template, so that validation may
+// run concurrently with Render. Where Render will edit the text (the tree stays untouched), the copy is
+// decoded inside that function, off the caller's path; renderTree, the fallback that does edit the tree,
+// waits until the copy is taken. Elsewhere the copy is decoded now. The function's error goes through
+// SchemaError once the tree is no longer being edited.
 func (t *Template) Validator() (func() error, error) {
-	var m map[string]any
-	if err := t.root.Decode(&m); err != nil {
-		return nil, inputErr(t.File, 0, "", "%v", err)
+	if !t.textOK {
+		var m map[string]any
+		if err := t.root.Decode(&m); err != nil {
+			return nil, inputErr(t.File, 0, "", "%v", err)
+		}
+		return func() error { return schema.Validate(m) }, nil
 	}
-	return func() error { return schema.Validate(m) }, nil
+	t.decoded = make(chan struct{})
+	return func() error {
+		var m map[string]any
+		err := t.root.Decode(&m)
+		close(t.decoded)
+		if err != nil {
+			return err
+		}
+		return schema.Validate(m)
+	}, nil
 }
 
 // WarmUp compiles the Compose schema in the background (about 15 ms, once per process) so that the
