@@ -223,6 +223,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		recFiles[i] = record.File{Name: f.Name, Data: f.Data}
 	}
 	recNow := now.UTC().Truncate(time.Second)
+	adopted := false
 	if err := st.Create(ctx, ref, files); err != nil {
 		// Stored but never recorded (a crash between the two): record the stored set as it is.
 		if !errors.Is(err, store.ErrExist) {
@@ -234,6 +235,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		}
 		recFiles, man = stored.files, stored.manifest
 		recNow = stored.createdAt
+		adopted = true
 		g.Log.Warn("deployment was stored but not recorded; recording the stored set", "deployment", ref.String(), "location", dir)
 	}
 	rec, err := record.Record(ctx, db, record.Deployment{
@@ -245,6 +247,10 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	})
 	if err != nil {
 		return fmt.Errorf("record deployment %s (the set is stored at %s; run the same command again to record it): %w", ref, dir, err)
+	}
+	if adopted {
+		// Nothing was generated: the stored set stays the deployment, now recorded. Still "already exists".
+		return fault.Existsf("deployment %s already exists (stored at %s, generated earlier); it had not been recorded and now is", ref, dir)
 	}
 	g.Log.Debug("generated", "tenant", o.Tenant, "deployment", o.DeploymentID, "files", len(files), "location", dir)
 	if g.JSON() {
