@@ -44,7 +44,9 @@ func (g *Globals) PrintJSON(v any) error {
 func Main() int {
 	// A command is a short-lived process that allocates a few megabytes: collect garbage less often.
 	// (A long-running command such as serve sets its own.)
-	debug.SetGCPercent(400)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)

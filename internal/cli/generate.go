@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -15,6 +16,7 @@ import (
 	"github.com/stella-ops/stella/internal/generate"
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
+	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/record"
 	"github.com/stella-ops/stella/internal/release"
 	"github.com/stella-ops/stella/internal/resolve"
@@ -184,16 +186,29 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if promo != nil {
 		in.Files = append(in.Files, manifest.Input{Role: "promotion", Name: filepath.Base(o.Promotion), SHA256: promo.SHA256})
 	}
-	// The metadata database is opened and checked before anything is stored: an unreachable database, a
-	// recorded deployment id or a changed release leave nothing behind.
-	db, err := o.DB.open(ctx)
-	if err != nil {
-		return err
+	// The metadata database is opened and checked (while the set is generated) before anything is
+	// stored: an unreachable database, a recorded deployment id or a changed release leave nothing behind.
+	type opened struct {
+		db  meta.DB
+		err error
 	}
-	defer db.Close()
-	if err := record.Precheck(ctx, db, o.Tenant, o.DeploymentID, in.Release); err != nil {
-		return err
-	}
+	dbReady := make(chan opened, 1)
+	go func() {
+		db, err := o.DB.open(ctx)
+		if err == nil {
+			if err = record.Precheck(ctx, db, o.Tenant, o.DeploymentID, in.Release); err != nil {
+				db.Close()
+				db = nil
+			}
+		}
+		dbReady <- opened{db, err}
+	}()
+	waitDB := sync.OnceValues(func() (meta.DB, error) { r := <-dbReady; return r.db, r.err })
+	defer func() {
+		if db, err := waitDB(); err == nil {
+			db.Close()
+		}
+	}()
 	strategy, extra, wfInputs, err := workflowArtifacts(ctx, g, o.WorkflowOptions, o.Tenant, in.Environment.ID, o.DeploymentID)
 	if err != nil {
 		return err
@@ -210,6 +225,10 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
 	})
 	finishProgress()
+	db, dbErr := waitDB()
+	if dbErr != nil {
+		return dbErr
+	}
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
@@ -143,28 +142,21 @@ func (t *Template) Validate() error {
 // SchemaError once the tree is no longer being edited.
 func (t *Template) Validator() (func() error, error) {
 	if !t.textOK {
-		var m map[string]any
-		if err := t.root.Decode(&m); err != nil {
-			return nil, inputErr(t.File, 0, "", "%v", err)
+		m, err := t.model()
+		if err != nil {
+			return nil, err
 		}
-		return func() error { return schema.Validate(m) }, nil
+		return func() error { return validateModel(m) }, nil
 	}
 	t.decoded = make(chan struct{})
 	return func() error {
-		var m map[string]any
-		err := t.root.Decode(&m)
+		m, err := t.model()
 		close(t.decoded)
 		if err != nil {
 			return err
 		}
-		return schema.Validate(m)
+		return validateModel(m)
 	}, nil
-}
-
-// WarmUp compiles the Compose schema in the background (about 15 ms, once per process) so that the
-// first Validate does not wait for it; call it at the start of a command that will generate.
-func WarmUp() {
-	go func() { _ = schema.Validate(map[string]any{"services": map[string]any{}}) }()
 }
 
 var schemaPath = regexp.MustCompile(`^(\S+) (.*)$`)

@@ -1,0 +1,188 @@
+package lockfile
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/schema"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// The Compose specification's JSON Schema, exactly as compose-go ships it (schema.Schema), compiled the
+// way compose-go compiles it. Validating with it directly spares compose-go's JSON round trip of the whole
+// model (its validator refuses Go types other than JSON's, which toJSON never makes) and lets services be
+// validated in parallel; when the model is invalid, compose-go's own Validate words the error, as Docker
+// Compose users know it.
+var composeSchema = sync.OnceValues(func() (*compiledSchema, error) {
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema.Schema))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("compose-spec.json", doc); err != nil {
+		return nil, err
+	}
+	c.RegisterFormat(&jsonschema.Format{Name: "duration", Validate: func(v any) error {
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("expected string")
+		}
+		_, err := time.ParseDuration(s)
+		return err
+	}})
+	whole, err := c.Compile("compose-spec.json")
+	if err != nil {
+		return nil, err
+	}
+	service, err := c.Compile("compose-spec.json#/$defs/service")
+	if err != nil {
+		return nil, err
+	}
+	return &compiledSchema{whole: whole, service: service}, nil
+})
+
+// compiledSchema is the whole Compose schema and its service definition, which the whole schema applies
+// to every value of services.
+type compiledSchema struct {
+	whole, service *jsonschema.Schema
+}
+
+// WarmUp compiles the Compose schema in the background (about 15 ms, once per process) so that the
+// first validation does not wait for it; call it at the start of a command that will generate.
+func WarmUp() { go func() { _, _ = composeSchema() }() }
+
+// validateModel validates the model against the Compose schema. The services — nearly all of the work
+// in a large template — are validated one by one against the service definition on every core, and the
+// rest of the model with each service replaced by {}: the same rules the whole schema applies.
+func validateModel(m map[string]any) error {
+	s, err := composeSchema()
+	if err != nil {
+		return fmt.Errorf("compile the Compose schema: %w", err)
+	}
+	err = validateSplit(s, m)
+	if err != nil {
+		if cerr := schema.Validate(m); cerr != nil {
+			return cerr
+		}
+	}
+	return err
+}
+
+func validateSplit(s *compiledSchema, m map[string]any) error {
+	services, ok := m["services"].(map[string]any)
+	if !ok {
+		return s.whole.Validate(m)
+	}
+	top := make(map[string]any, len(m))
+	for k, v := range m {
+		top[k] = v
+	}
+	stubs := make(map[string]any, len(services))
+	names := make([]string, 0, len(services))
+	for name := range services {
+		stubs[name] = map[string]any{}
+		names = append(names, name)
+	}
+	top["services"] = stubs
+	if err := s.whole.Validate(top); err != nil {
+		return err
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(names))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(names); i += workers {
+				if err := s.service.Validate(services[names[i]]); err != nil {
+					errs[w] = fmt.Errorf("services.%s: %w", names[i], err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+// toJSON converts a node tree (without aliases) into the values encoding/json would give: maps, slices,
+// strings, float64/int64, bools and nil. ok is false for a shape it does not know (then the caller
+// decodes the node the general way).
+func toJSON(n *yaml.Node) (v any, ok bool) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) != 1 {
+			return nil, false
+		}
+		return toJSON(n.Content[0])
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+				return nil, false
+			}
+			v, ok := toJSON(n.Content[i+1])
+			if !ok {
+				return nil, false
+			}
+			m[k.Value] = v
+		}
+		return m, true
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			v, ok := toJSON(c)
+			if !ok {
+				return nil, false
+			}
+			s[i] = v
+		}
+		return s, true
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!str", "!!timestamp", "!!binary":
+			return n.Value, true
+		case "!!null":
+			return nil, true
+		case "!!bool":
+			b, err := strconv.ParseBool(strings.ToLower(n.Value))
+			return b, err == nil
+		case "!!int":
+			i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+			return i, err == nil
+		case "!!float":
+			f, err := strconv.ParseFloat(n.Value, 64)
+			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+				return nil, false
+			}
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// model is the template as JSON-shaped values, for the schema.
+func (t *Template) model() (map[string]any, error) {
+	if v, ok := toJSON(t.root); ok {
+		if m, ok := v.(map[string]any); ok {
+			return m, nil
+		}
+	}
+	var m map[string]any
+	if err := t.root.Decode(&m); err != nil {
+		return nil, inputErr(t.File, 0, "", "%v", err)
+	}
+	return m, nil
+}

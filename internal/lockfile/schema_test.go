@@ -1,0 +1,65 @@
+package lockfile
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// toJSON gives the values compose-go's own path (decode, then a JSON round trip) gives.
+func TestToJSONMatchesDecode(t *testing.T) {
+	templates := map[string]string{
+		"scalars": "services:\n  a:\n    image: x\n    init: true\n    cpus: 0.5\n    mem_swappiness: 10\n    stop_grace_period: 1m\n    environment: {A: null, B: ~, C: '1', D: 0x1F}\n    ports: ['80:80', 443]\n    x-when: 2026-01-10T14:00:00Z\n",
+	}
+	for k, v := range spliceTemplates {
+		templates[k] = v
+	}
+	for name, tpl := range templates {
+		tp, err := Parse("compose.yaml", []byte(tpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, ok := toJSON(tp.root)
+		if !ok {
+			t.Fatalf("%s: toJSON refused", name)
+		}
+		var slow map[string]any
+		if err := tp.root.Decode(&slow); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(fast)
+		b, _ := json.Marshal(slow)
+		if string(a) != string(b) {
+			t.Errorf("%s:\n toJSON %s\n decode %s", name, a, b)
+		}
+	}
+}
+
+// Validating services one by one finds what validating the whole model finds.
+func TestSplitValidationAgrees(t *testing.T) {
+	s, err := composeSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tpl := range map[string]string{
+		"valid":          "services:\n  a:\n    image: x\n  b:\n    image: y\n    deploy: {replicas: 2}\nvolumes: {d: {}}\n",
+		"bad-service":    "services:\n  a:\n    image: x\n  b:\n    image: y\n    deploy: {replicaz: 2}\n",
+		"bad-top":        "services:\n  a:\n    image: x\nvolumez: {}\n",
+		"bad-name":       "services:\n  'a b':\n    image: x\n",
+		"bad-type":       "services:\n  a:\n    image: [x]\n",
+		"unknown-in-svc": "services:\n  a:\n    imag: x\n",
+	} {
+		tp, err := Parse("c.yaml", []byte(tpl))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := tp.model()
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := s.whole.Validate(m)
+		split := validateSplit(s, m)
+		if (whole == nil) != (split == nil) || (whole == nil) != (name == "valid") {
+			t.Errorf("%s: whole %v, split %v", name, whole, split)
+		}
+	}
+}
