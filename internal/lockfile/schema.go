@@ -116,6 +116,7 @@ func validateSplit(s *compiledSchema, m map[string]any) error {
 	}
 	return nil
 }
+
 // toJSON converts a node tree (without aliases) into the values encoding/json would give: maps, slices,
 // strings, float64/int64, bools and nil. ok is false for a shape it does not know (then the caller
 // decodes the node the general way).
