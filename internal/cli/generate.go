@@ -155,7 +155,6 @@ func storeLocation(flag string) string {
 
 func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	ctx := cmd.Context()
-	lockfile.WarmUp()
 	now, err := parseNow(o.Now)
 	if err != nil {
 		return err
@@ -223,6 +222,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		TargetNames: o.TargetNames, PromotionID: o.PromotionID, Deployer: o.Deployer, Previous: o.Previous,
 		Strategy: strategy, Extra: extra,
 		Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
+		ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.dataDir(), "cache", "compose-valid")},
 	})
 	finishProgress()
 	db, dbErr := waitDB()

@@ -23,3 +23,11 @@ func (o *dbOptions) flags(cmd *cobra.Command) {
 func (o *dbOptions) URL() string { return connect.URL(o.Data, o.Database) }
 
 func (o *dbOptions) open(ctx context.Context) (meta.DB, error) { return connect.Open(ctx, o.URL()) }
+
+// dataDir is the data directory the flags name (also where caches live with a --database URL).
+func (o *dbOptions) dataDir() string {
+	if o.Data != "" {
+		return o.Data
+	}
+	return connect.DefaultDataDir()
+}

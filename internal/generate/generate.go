@@ -98,6 +98,8 @@ type Request struct {
 	Strategy    string // default all-at-once
 	Deployer    sticker.Deployer
 	Previous    sticker.Previous
+	// ValidCache, if set, skips the Compose schema for a template that passed it before.
+	ValidCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
 	Extra []Artifact
 }
@@ -127,17 +129,37 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 
+	// A template that passed the schema before is not validated again; otherwise the schema compiles
+	// (once per process) while the template is parsed.
+	key, known := "", false
+	if req.ValidCache != nil {
+		key = lockfile.ValidKey(in.Template)
+		known = req.ValidCache.Valid(key)
+	}
+	if !known {
+		lockfile.WarmUp()
+	}
 	tpl, err := lockfile.Parse(in.TemplateFile, in.Template)
 	if err != nil {
 		return nil, err
 	}
 	// Schema validation runs on its own copy of the tree while the lock is rendered.
-	validate, err := tpl.Validator()
-	if err != nil {
-		return nil, err
-	}
 	done := make(chan error, 1)
-	go func() { done <- validate() }()
+	if known {
+		done <- nil
+	} else {
+		validate, err := tpl.Validator()
+		if err != nil {
+			return nil, err
+		}
+		go func() {
+			err := validate()
+			if err == nil && key != "" {
+				req.ValidCache.Remember(key)
+			}
+			done <- err
+		}()
+	}
 	validated := sync.OnceValue(func() error { return tpl.SchemaError(<-done) })
 
 	pins, err := tpl.Pins(rel)

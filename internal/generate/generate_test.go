@@ -218,3 +218,48 @@ func TestInteropWithSha256sumAndOpenSSL(t *testing.T) {
 		})
 	}
 }
+
+type memCache map[string]bool
+
+func (m memCache) Valid(k string) bool { return m[k] }
+func (m memCache) Remember(k string) { m[k] = true }
+
+// A template that passed the schema is remembered by its bytes; one that failed is not; a remembered
+// key skips the schema (shown by a cache that vouches for an invalid template).
+func TestValidCache(t *testing.T) {
+	ar := archive(t, "contract.txtar")
+	cache := memCache{}
+	dir := t.TempDir()
+	for _, f := range ar.Files {
+		if !strings.HasPrefix(f.Name, "want/") {
+			os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644)
+		}
+	}
+	gen := func() error {
+		in, err := Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Generate(context.Background(), Request{Inputs: in, TenantID: "a", DeploymentID: "d", Signer: testKey(t), Now: goldenNow, ValidCache: cache})
+		return err
+	}
+	if err := gen(); err != nil {
+		t.Fatal(err)
+	}
+	if len(cache) != 1 {
+		t.Fatalf("cache after a valid template: %v", cache)
+	}
+	tpl, _ := os.ReadFile(filepath.Join(dir, "compose.yaml"))
+	bad := append(tpl, []byte("    deploy2: {}\n")...)
+	os.WriteFile(filepath.Join(dir, "compose.yaml"), bad, 0o644)
+	if err := gen(); err == nil || !strings.Contains(err.Error(), "deploy2") {
+		t.Fatalf("invalid template: %v", err)
+	}
+	if len(cache) != 1 {
+		t.Fatalf("an invalid template was remembered: %v", cache)
+	}
+	cache[lockfile.ValidKey(bad)] = true
+	if err := gen(); err != nil {
+		t.Fatalf("a remembered key still validated: %v", err)
+	}
+}

@@ -1,8 +1,12 @@
 package lockfile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -186,4 +190,44 @@ func (t *Template) model() (map[string]any, error) {
 		return nil, inputErr(t.File, 0, "", "%v", err)
 	}
 	return m, nil
+}
+
+// ValidCache remembers templates that passed the schema, by ValidKey, so that generating the same template
+// again (for the next environment, the next deployment) skips compiling and running the schema.
+type ValidCache interface {
+	Valid(key string) bool
+	Remember(key string)
+}
+
+var schemaSum = sync.OnceValue(func() [32]byte { return sha256.Sum256([]byte(schema.Schema)) })
+
+// ValidKey names a template's bytes under this build's Compose schema: SHA-256 over the schema's
+// SHA-256 and the template's bytes.
+func ValidKey(template []byte) string {
+	h := sha256.New()
+	s := schemaSum()
+	h.Write(s[:])
+	h.Write(template)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// DirCache is a ValidCache of empty marker files in a directory (the data directory's
+// cache/compose-valid). A marker is written only after the template validated; a missing or unwritable
+// directory only means no cache.
+type DirCache struct{ Dir string }
+
+// Valid reports whether key was remembered.
+func (c DirCache) Valid(key string) bool {
+	_, err := os.Stat(filepath.Join(c.Dir, key))
+	return err == nil
+}
+
+// Remember records key.
+func (c DirCache) Remember(key string) {
+	if os.MkdirAll(c.Dir, 0o755) != nil {
+		return
+	}
+	if f, err := os.OpenFile(filepath.Join(c.Dir, key), os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+		f.Close()
+	}
 }
