@@ -222,7 +222,7 @@ func TestInteropWithSha256sumAndOpenSSL(t *testing.T) {
 type memCache map[string]bool
 
 func (m memCache) Valid(k string) bool { return m[k] }
-func (m memCache) Remember(k string) { m[k] = true }
+func (m memCache) Remember(k string)   { m[k] = true }
 
 // A template that passed the schema is remembered by its bytes; one that failed is not; a remembered
 // key skips the schema (shown by a cache that vouches for an invalid template).
