@@ -164,6 +164,30 @@ registries:
 	if _, e, code := run(t, "verify", setDir, "--keyring", keys); code != 0 {
 		t.Errorf("verify: exit %d: %s", code, e)
 	}
+	// The deployment's evidence records the resolutions too.
+	list, e, code := run(t, "evidence", "list", "--data", filepath.Join(dir, "data"), "--tenant", "acme", "--output", "json")
+	if code != 0 {
+		t.Fatalf("evidence list: exit %d: %s", code, e)
+	}
+	var packets []struct{ ID string }
+	if err := json.Unmarshal([]byte(list), &packets); err != nil || len(packets) == 0 {
+		t.Fatalf("evidence list: %v %s", err, list)
+	}
+	exported := filepath.Join(dir, "packet.json")
+	if _, e, code := run(t, "evidence", "export", packets[0].ID, "--data", filepath.Join(dir, "data"), "--format", "json", "-o", exported); code != 0 {
+		t.Fatalf("evidence export: exit %d: %s", code, e)
+	}
+	var pk struct {
+		Content struct {
+			Execution struct {
+				Resolutions []struct{ Reference, Digest, Registry string }
+			}
+		}
+	}
+	pdata, _ := os.ReadFile(exported)
+	if err := json.Unmarshal(pdata, &pk); err != nil || len(pk.Content.Execution.Resolutions) != 3 || pk.Content.Execution.Resolutions[0].Registry == "" {
+		t.Errorf("evidence resolutions: %v %+v", err, pk.Content.Execution.Resolutions)
+	}
 
 	t.Run("platform pins the arm64 manifest", func(t *testing.T) {
 		out, e, code := run(t, append(base, "--deployment-id", "d-arm", "--platform", "linux/arm64", "--output", "json")...)

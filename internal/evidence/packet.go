@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/stella-ops/stella/internal/release"
 	"slices"
 	"time"
 
@@ -153,7 +154,10 @@ type Execution struct {
 	WorkflowRunID   string     `json:"workflowRunId,omitempty"`
 	DeploymentJobID string     `json:"deploymentJobId"`
 	Artifacts       []Artifact `json:"artifacts"`
-	Logs            string     `json:"logs,omitempty"`
+	// Resolutions says how each image tag without a digest was resolved (reference, digest, registry,
+	// time), as the set's manifest records it.
+	Resolutions []release.Resolution `json:"resolutions,omitempty"`
+	Logs        string               `json:"logs,omitempty"`
 }
 
 // Artifact is one file of the artifact set; ContentHash is "sha256:" + hex of its bytes.

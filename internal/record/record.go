@@ -116,6 +116,9 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 		content.Release.Components = append(content.Release.Components, evidence.Component{
 			ID: c.ID, Name: c.Name, Digest: dg, Semver: c.Semver, Tag: c.Tag, Role: orDefault(c.Role, "primary"), ImageRepository: c.Image})
 	}
+	if d.Manifest != nil {
+		content.Execution.Resolutions = d.Manifest.Resolutions
+	}
 	if s := rel.SourceRef; s != nil {
 		content.Release.SourceRef = &evidence.SourceRef{Repository: s.Repository, CommitSha: s.CommitSha, Branch: s.Branch, BuildID: s.BuildID, PipelineURL: s.PipelineURL}
 	}
