@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -84,7 +85,7 @@ func (t *Template) Render(pins []Pin, m Meta) ([]byte, error) {
 		byService[p.Service] = p
 	}
 	env := m.Environment
-	for _, name := range sortedKeys(env.Replicas) {
+	for _, name := range slices.Sorted(maps.Keys(env.Replicas)) {
 		if !t.HasService(name) {
 			f := "replicas." + name
 			return nil, inputErr(env.File, env.Line(f), f, "the Compose template %s has no service %q", t.File, name)
@@ -340,7 +341,7 @@ func xStella(m Meta) *yaml.Node {
 	)
 	if len(env.Variables) > 0 {
 		vars := mapping()
-		for _, k := range sortedKeys(env.Variables) {
+		for _, k := range slices.Sorted(maps.Keys(env.Variables)) {
 			vars.Content = append(vars.Content, str(k), quoted(env.Variables[k]))
 		}
 		environment.Content = append(environment.Content, str("variables"), vars)
@@ -367,13 +368,4 @@ func xStella(m Meta) *yaml.Node {
 		str("checksums"), mapping(str("sha256"), quoted("")),
 	)
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

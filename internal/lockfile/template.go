@@ -10,12 +10,10 @@ package lockfile
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -37,17 +35,8 @@ type service struct {
 	node *yaml.Node // the service's mapping
 }
 
-func inputErr(file string, line int, field, format string, args ...any) error {
-	loc := file
-	if line > 0 {
-		loc += ":" + strconv.Itoa(line)
-	}
-	msg := fmt.Sprintf(format, args...)
-	if field != "" {
-		return fault.Inputf("%s: %s: %s", loc, field, msg)
-	}
-	return fault.Inputf("%s: %s", loc, msg)
-}
+// inputErr is a bad-input error naming file, line and field.
+var inputErr = release.FieldError
 
 var (
 	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -13,8 +13,9 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// fieldErr is a bad-input error that names file, line and field: "release.yaml:7: components[1].digest: ...".
-func fieldErr(file string, line int, field, format string, args ...any) error {
+// FieldError is a bad-input error that names file, line and field: "release.yaml:7: components[1].digest:
+// ...". A line of 0 or an empty field is left out.
+func FieldError(file string, line int, field, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	loc := file
 	if line > 0 {
@@ -55,11 +56,11 @@ func decodeStrict(file string, data []byte, out any) (map[string]int, error) {
 		return nil, yamlErr(file, nil, err)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, fieldErr(file, 0, "", "empty document")
+		return nil, FieldError(file, 0, "", "empty document")
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
-		return nil, fieldErr(file, doc.Line, "", "must be a mapping of fields")
+		return nil, FieldError(file, doc.Line, "", "must be a mapping of fields")
 	}
 	lines := map[string]int{}
 	var keyAt = map[int][]string{} // line -> paths of keys on it
@@ -74,7 +75,7 @@ func decodeStrict(file string, data []byte, out any) (map[string]int, error) {
 	if err := dec.Decode(out); err != nil {
 		if m := timeErr.FindStringSubmatch(err.Error()); m != nil {
 			if p, ok := valueAt[m[1]]; ok {
-				return nil, fieldErr(file, lines[p], p, "%q is not a time (RFC 3339, e.g. 2026-01-10T14:00:00Z)", m[1])
+				return nil, FieldError(file, lines[p], p, "%q is not a time (RFC 3339, e.g. 2026-01-10T14:00:00Z)", m[1])
 			}
 		}
 		return nil, yamlErr(file, keyAt, err)
@@ -87,23 +88,23 @@ func yamlErr(file string, keyAt map[int][]string, err error) error {
 	if errors.As(err, &te) && len(te.Errors) > 0 {
 		m := typeLineErr.FindStringSubmatch(te.Errors[0])
 		if m == nil {
-			return fieldErr(file, 0, "", "%s", te.Errors[0])
+			return FieldError(file, 0, "", "%s", te.Errors[0])
 		}
 		line, _ := strconv.Atoi(m[1])
 		msg := m[2]
 		if u := unknownField.FindStringSubmatch(msg); u != nil {
-			return fieldErr(file, line, pathOn(keyAt, line, u[1]), "unknown field")
+			return FieldError(file, line, pathOn(keyAt, line, u[1]), "unknown field")
 		}
 		if c := cannotConvert.FindStringSubmatch(msg); c != nil {
-			return fieldErr(file, line, pathOn(keyAt, line, ""), "%q is not a valid %s", c[2], goTypeName(c[3]))
+			return FieldError(file, line, pathOn(keyAt, line, ""), "%q is not a valid %s", c[2], goTypeName(c[3]))
 		}
-		return fieldErr(file, line, pathOn(keyAt, line, ""), "%s", msg)
+		return FieldError(file, line, pathOn(keyAt, line, ""), "%s", msg)
 	}
 	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return fieldErr(file, line, "", "malformed YAML: %s", m[2])
+		return FieldError(file, line, "", "malformed YAML: %s", m[2])
 	}
-	return fieldErr(file, 0, "", "malformed YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+	return FieldError(file, 0, "", "malformed YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
 func goTypeName(t string) string {
@@ -170,7 +171,7 @@ func DuplicateKeys(file string, n *yaml.Node, prefix string) error {
 				p = prefix + "." + k.Value
 			}
 			if seen[k.Value] {
-				return fieldErr(file, k.Line, p, "duplicate key")
+				return FieldError(file, k.Line, p, "duplicate key")
 			}
 			seen[k.Value] = true
 			if err := DuplicateKeys(file, n.Content[i+1], p); err != nil {

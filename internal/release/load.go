@@ -2,6 +2,7 @@ package release
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -58,7 +59,7 @@ func ParseRelease(file string, data []byte) (*Release, error) {
 	}
 	r.File, r.lines = file, lines
 	e := func(path, format string, args ...any) error {
-		return fieldErr(file, r.lines[path], path, format, args...)
+		return FieldError(file, r.lines[path], path, format, args...)
 	}
 	if r.ID == "" {
 		return nil, e("id", "required")
@@ -143,7 +144,7 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 	}
 	env.File, env.lines = file, lines
 	e := func(path, format string, args ...any) error {
-		return fieldErr(file, env.lines[path], path, format, args...)
+		return FieldError(file, env.lines[path], path, format, args...)
 	}
 	if env.ID == "" {
 		return nil, e("id", "required")
@@ -160,7 +161,7 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 	if _, ok := Retention[env.Tier]; !ok {
 		return nil, e("tier", "%q is not development, staging or production", env.Tier)
 	}
-	for _, k := range sortedKeys(env.Variables) {
+	for _, k := range slices.Sorted(maps.Keys(env.Variables)) {
 		if !envName.MatchString(k) {
 			return nil, e("variables."+k, "%q is not a valid variable name", k)
 		}
@@ -185,7 +186,7 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 		}
 		seen[s.Name] = true
 	}
-	for _, k := range sortedKeys(env.Replicas) {
+	for _, k := range slices.Sorted(maps.Keys(env.Replicas)) {
 		if env.Replicas[k] < 0 {
 			return nil, e("replicas."+k, "%d is negative", env.Replicas[k])
 		}
@@ -214,7 +215,7 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 			return nil, e(fmt.Sprintf("registries.insecure[%d]", i), "%q is not a registry host or host:port", h)
 		}
 	}
-	for _, k := range sortedKeys(env.Registries.Mirrors) {
+	for _, k := range slices.Sorted(maps.Keys(env.Registries.Mirrors)) {
 		if !IsRegistryHost(k) {
 			return nil, e("registries.mirrors."+k, "%q is not a registry host or host:port", k)
 		}
@@ -248,13 +249,4 @@ func (e *Environment) IsSecret(name string) bool {
 func (e *Environment) Exposed(name string) bool {
 	_, ok := e.Variables[name]
 	return ok || e.IsSecret(name)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
