@@ -88,7 +88,7 @@ A set is created once: generating an existing deployment id fails and leaves the
 	f.StringVar(&o.DeploymentID, "deployment-id", "", "deployment id (unique within the tenant)")
 	f.StringVar(&o.Key, "key", "", "signing key reference in the keyring (e.g. stella/signing/prod-key-2026)")
 	keyringFlag(cmd, &o.Keyring)
-	f.StringVar(&o.Store, "store", "", "artifact store: a directory or file:// URL (default $STELLA_STORE, else ./artifacts)")
+	f.StringVar(&o.Store, "store", "", "artifact store: a directory, file:// URL or s3://BUCKET/PREFIX?endpoint=..&region=.. (default $STELLA_STORE, else ./artifacts)")
 	f.StringVar(&o.Now, "now", "", "fix every generated time (RFC 3339) for reproducible output")
 	f.StringArrayVar(&o.TargetNames, "target-name", nil, "add a signed sticker for this target (repeatable)")
 	f.StringVar(&o.PromotionID, "promotion-id", "", "id of the promotion the deployment carries out")
@@ -243,7 +243,13 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	}
 	recNow := now.UTC().Truncate(time.Second)
 	adopted := false
-	if err := st.Create(ctx, ref, files); err != nil {
+	// The manifest's retainUntil (from the environment's tier) is the set's retention where the store
+	// enforces one (S3 Object Lock); the local store keeps its sets read-only without a date.
+	retainUntil, err := time.Parse(time.RFC3339, res.Manifest.RetainUntil)
+	if err != nil {
+		return fmt.Errorf("generate deployment %s: manifest retainUntil: %w", ref, err)
+	}
+	if err := store.CreateRetained(ctx, st, ref, files, retainUntil); err != nil {
 		// Stored but never recorded (a crash between the two): record the stored set as it is.
 		if !errors.Is(err, store.ErrExist) {
 			return err

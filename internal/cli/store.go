@@ -13,10 +13,14 @@ type locator struct {
 	st  store.Store
 }
 
-// SetLocation is the set's directory for a local store, else the store URL with tenant/deployment.
+// SetLocation is the set's directory for a local store, the store's own location of the set where it
+// has one (s3://BUCKET/PREFIX/T/D, without the URL's query), else the store URL with tenant/deployment.
 func (l locator) SetLocation(ref store.Ref) string {
 	if p, ok := l.st.(interface{ Path(store.Ref) string }); ok {
 		return p.Path(ref)
+	}
+	if p, ok := l.st.(interface{ Location(store.Ref) string }); ok {
+		return p.Location(ref)
 	}
 	return strings.TrimSuffix(l.url, "/") + "/" + ref.Tenant + "/" + ref.Deployment
 }

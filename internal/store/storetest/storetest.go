@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/store"
@@ -34,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OpenMissing", testOpenMissing},
 		{"TenantIsolation", testTenantIsolation},
 		{"CanceledContext", testCanceledContext},
+		{"CreateRetained", testCreateRetained},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -413,5 +415,25 @@ func testCanceledContext(t *testing.T, s store.Store) {
 	}
 	if refs, err := s.List(ctx(), ref.Tenant); err != nil || len(refs) != 0 {
 		t.Errorf("List after a canceled Create = %v, %v; want nothing", refs, err)
+	}
+}
+
+// testCreateRetained: store.CreateRetained (with a retain-until time, which a store without retention
+// ignores) creates a set exactly as Create does: readable, listed, create-only.
+func testCreateRetained(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "retained"}
+	until := time.Now().Add(time.Hour)
+	if err := store.CreateRetained(ctx(), s, ref, Set("r"), until); err != nil {
+		t.Fatalf("CreateRetained(%s): %v", ref, err)
+	}
+	Check(t, s, ref, Set("r"))
+	checkExists(t, store.CreateRetained(ctx(), s, ref, Set("again"), until), ref)
+	checkExists(t, s.Create(ctx(), ref, Set("again")), ref)
+	Check(t, s, ref, Set("r"))
+	if err := store.CreateRetained(ctx(), s, store.Ref{Tenant: "acme", Deployment: "bad"}, nil, until); !errors.Is(err, store.ErrBadSet) {
+		t.Errorf("CreateRetained with no files: %v, want store.ErrBadSet", err)
+	}
+	if refs, err := s.List(ctx(), "acme"); err != nil || !slices.Equal(refs, []store.Ref{ref}) {
+		t.Errorf("List = %v, %v; want [%v]", refs, err, ref)
 	}
 }

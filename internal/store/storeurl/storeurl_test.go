@@ -49,10 +49,12 @@ func TestOpenLocal(t *testing.T) {
 
 func TestOpenUnsupported(t *testing.T) {
 	for url, want := range map[string]string{
-		"s3://key:secret@bucket/prefix": `open store s3://...: unsupported store scheme "s3" (supported: file://, a directory path)`,
-		"https://example.com/x":         `open store https://...: unsupported store scheme "https"`,
-		"":                              "open store: empty store URL",
-		"file://":                       "open store: file:// URL without a path",
+		"s3://key:secret@bucket/prefix":                 `open store s3://...: credentials do not belong in the store URL`,
+		"s3://bucket/p?endpoint=http://k:secret@h:9000": `open store s3://bucket/p: credentials do not belong in the endpoint URL`,
+		"gs://key:secret@bucket/prefix":                 `open store gs://...: unsupported store scheme "gs" (supported: file://, s3://, a directory path)`,
+		"https://example.com/x":                         `open store https://...: unsupported store scheme "https"`,
+		"":                                              "open store: empty store URL",
+		"file://":                                       "open store: file:// URL without a path",
 	} {
 		_, err := storeurl.Open(url)
 		if err == nil || !strings.HasPrefix(err.Error(), want) || fault.ExitCode(err) != 2 {

@@ -1,0 +1,377 @@
+// Package s3 is the store.Store on S3 with Object Lock: every object of a set is written create-only
+// (If-None-Match: *) and locked in COMPLIANCE mode until the set's retain-until time, so that nobody, not
+// even the bucket's root user, can delete or replace it before then.
+//
+// Layout under s3://BUCKET/PREFIX/:
+//
+//	T/D/A/NAME        the files of one attempt A (32 random hex digits) to create set T/D
+//	T/.complete/D     the completion marker: which attempt is the set, and each file's size, SHA-256
+//	                  and object version — written last, create-only, so it alone decides the winner
+//
+// Open and List see only sets whose marker exists. A crash, a failure or a lost race before the marker
+// leaves the attempt's objects invisible (and, being locked, in the bucket until their retention ends);
+// creating the set again makes a new attempt. See docs/decisions.md.
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/store"
+)
+
+// Store is a store.Store in one bucket under a key prefix.
+type Store struct {
+	client *awss3.Client
+	bucket string
+	prefix string // "" or ending in "/"
+	// Now is the clock that decides whether a retain-until time is still ahead (tests may set it).
+	Now func() time.Time
+}
+
+var (
+	_ store.Store     = (*Store)(nil)
+	_ store.Retaining = (*Store)(nil)
+)
+
+// uploads is how many objects of one set are written at once.
+const uploads = 8
+
+// maxMarker bounds the marker object read by Open: a set of a few hundred files is a few tens of KB.
+const maxMarker = 4 << 20
+
+// New returns the store in bucket under prefix ("" or a/b; no leading or trailing '/') using client.
+// Nothing is sent until it is used.
+func New(client *awss3.Client, bucket, prefix string) *Store {
+	if prefix != "" {
+		prefix = strings.Trim(prefix, "/") + "/"
+	}
+	return &Store{client: client, bucket: bucket, prefix: prefix, Now: time.Now}
+}
+
+// Location is s3://BUCKET/PREFIX/T/D, where a set's files are (under one attempt directory).
+func (s *Store) Location(ref store.Ref) string {
+	return "s3://" + s.bucket + "/" + s.prefix + ref.Tenant + "/" + ref.Deployment
+}
+
+// MarkerKey is the key of a set's completion marker.
+func (s *Store) MarkerKey(ref store.Ref) string {
+	return s.prefix + ref.Tenant + "/.complete/" + ref.Deployment
+}
+
+// fileKey is the key of one file of one attempt.
+func (s *Store) fileKey(ref store.Ref, attempt, name string) string {
+	return s.prefix + ref.Tenant + "/" + ref.Deployment + "/" + attempt + "/" + name
+}
+
+// marker is the completion marker's JSON.
+type marker struct {
+	Version     int         `json:"version"`
+	Tenant      string      `json:"tenantId"`
+	Deployment  string      `json:"deploymentId"`
+	Attempt     string      `json:"attempt"`
+	CreatedAt   time.Time   `json:"createdAt"`
+	RetainUntil *time.Time  `json:"retainUntil,omitempty"`
+	Files       []fileEntry `json:"files"`
+}
+
+type fileEntry struct {
+	Name      string `json:"name"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	VersionID string `json:"versionId,omitempty"`
+}
+
+// Create writes the set with the bucket's default retention (if the bucket has one) and no retention of
+// its own. Stella's generate uses CreateRetained.
+func (s *Store) Create(ctx context.Context, ref store.Ref, files []store.File) error {
+	return s.CreateRetained(ctx, ref, files, time.Time{})
+}
+
+// CreateRetained writes every file of the set under a new attempt, each create-only and locked in
+// COMPLIANCE mode until retainUntil, then the completion marker, create-only and locked too. A zero or
+// past retainUntil sends no lock of its own (the bucket's default retention applies).
+func (s *Store) CreateRetained(ctx context.Context, ref store.Ref, files []store.File, retainUntil time.Time) (err error) {
+	if err := ref.Check(); err != nil {
+		return fmt.Errorf("create deployment: %w", err)
+	}
+	if err := store.CheckFiles(files); err != nil {
+		return fmt.Errorf("create deployment %s: %w", ref, err)
+	}
+	defer func() {
+		if err != nil && !errors.Is(err, store.ErrExist) {
+			err = fmt.Errorf("create deployment %s: %w", ref, err)
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var until *time.Time
+	if now := s.Now(); retainUntil.After(now) {
+		u := retainUntil.UTC().Truncate(time.Second)
+		if !u.After(now) {
+			u = u.Add(time.Second)
+		}
+		until = &u
+	}
+	markerKey := s.MarkerKey(ref)
+	// Most duplicates are sequential (the same command run twice): refuse them before writing objects
+	// that could not be deleted. Racing creators are decided by the marker below.
+	switch _, err := s.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &s.bucket, Key: &markerKey}); {
+	case err == nil:
+		return store.ExistsError(ref)
+	case !isNotFound(err):
+		return s.opErr("head", markerKey, err)
+	}
+	m, err := s.upload(ctx, ref, files, until, newAttempt())
+	if err != nil {
+		return err
+	}
+	return s.commit(ctx, ref, m, until)
+}
+
+// upload writes every file of the set under attempt (create-only, locked until until if not nil) and
+// returns the marker that would commit them.
+func (s *Store) upload(ctx context.Context, ref store.Ref, files []store.File, until *time.Time, attempt string) (*marker, error) {
+	m := &marker{Version: 1, Tenant: ref.Tenant, Deployment: ref.Deployment, Attempt: attempt,
+		CreatedAt: s.Now().UTC().Truncate(time.Millisecond), RetainUntil: until, Files: make([]fileEntry, len(files))}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploads)
+	for i, f := range files {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			sum := sha256.Sum256(f.Data)
+			key := s.fileKey(ref, attempt, f.Name)
+			v, err := s.put(gctx, key, f.Data, sum, until)
+			if err != nil {
+				if isPrecondition(err) {
+					// Only this process writes under its random attempt: a 412 is the SDK retrying a PUT
+					// that had succeeded. Open checks every byte against the marker's SHA-256 anyway.
+					v, err = s.versionOf(gctx, key)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			m.Files[i] = fileEntry{Name: f.Name, Size: int64(len(f.Data)), SHA256: hex.EncodeToString(sum[:]), VersionID: v}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(m.Files, func(a, b fileEntry) int { return strings.Compare(a.Name, b.Name) })
+	return m, nil
+}
+
+// commit writes the marker, create-only: the one creator whose marker lands has created the set; every
+// other gets store.ExistsError and its uploaded attempt stays invisible.
+func (s *Store) commit(ctx context.Context, ref store.Ref, m *marker, until *time.Time) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if _, err := s.put(ctx, s.MarkerKey(ref), body, sha256.Sum256(body), until); err != nil {
+		if !isPrecondition(err) {
+			return err
+		}
+		// Another creator's marker is there — unless it is this attempt's own, retried by the SDK.
+		if got, rerr := s.readMarker(ctx, ref); rerr == nil && got.Attempt == m.Attempt {
+			return nil
+		}
+		return store.ExistsError(ref)
+	}
+	return nil
+}
+
+// put writes one object create-only, with its SHA-256 for the server to check, locked until until (if
+// not nil), and returns its version id.
+func (s *Store) put(ctx context.Context, key string, data []byte, sum [sha256.Size]byte, until *time.Time) (string, error) {
+	in := &awss3.PutObjectInput{
+		Bucket:         &s.bucket,
+		Key:            &key,
+		Body:           bytes.NewReader(data),
+		ContentLength:  aws.Int64(int64(len(data))),
+		IfNoneMatch:    aws.String("*"),
+		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+	}
+	if until != nil {
+		in.ObjectLockMode = types.ObjectLockModeCompliance
+		in.ObjectLockRetainUntilDate = until
+	}
+	out, err := s.client.PutObject(ctx, in)
+	if err != nil {
+		return "", s.opErr("put", key, err)
+	}
+	return aws.ToString(out.VersionId), nil
+}
+
+// versionOf is the current version id of key.
+func (s *Store) versionOf(ctx context.Context, key string) (string, error) {
+	out, err := s.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		return "", s.opErr("head", key, err)
+	}
+	return aws.ToString(out.VersionId), nil
+}
+
+// readMarker reads and checks a set's marker; a missing marker is store.NotExistError.
+func (s *Store) readMarker(ctx context.Context, ref store.Ref) (*marker, error) {
+	key := s.MarkerKey(ref)
+	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: &s.bucket, Key: &key})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, store.NotExistError(ref)
+		}
+		return nil, fmt.Errorf("open deployment %s: %w", ref, s.opErr("get", key, err))
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, maxMarker+1))
+	if err != nil {
+		return nil, fmt.Errorf("open deployment %s: %w", ref, s.opErr("get", key, err))
+	}
+	m := &marker{}
+	bad := func(why string) error {
+		return fmt.Errorf("open deployment %s: marker s3://%s/%s: %s", ref, s.bucket, key, why)
+	}
+	if len(data) > maxMarker {
+		return nil, bad("larger than 4 MiB")
+	}
+	if err := json.Unmarshal(data, m); err != nil {
+		return nil, bad(err.Error())
+	}
+	if m.Version != 1 || m.Tenant != ref.Tenant || m.Deployment != ref.Deployment || !isAttempt(m.Attempt) || len(m.Files) == 0 {
+		return nil, bad("not the marker of this set")
+	}
+	for i, f := range m.Files {
+		if store.CheckName("", f.Name) != nil || f.Size < 0 || len(f.SHA256) != 2*sha256.Size ||
+			i > 0 && m.Files[i-1].Name >= f.Name {
+			return nil, bad(fmt.Sprintf("file entry %d is invalid", i))
+		}
+	}
+	return m, nil
+}
+
+// Open reads the set's marker and returns its files; each file is read from S3 (the exact object
+// version the marker names) when it is read, and checked against the marker's size and SHA-256. Reads
+// use ctx.
+func (s *Store) Open(ctx context.Context, ref store.Ref) (fsys fs.FS, err error) {
+	if err := ref.Check(); err != nil {
+		return nil, fmt.Errorf("open deployment: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open deployment %s: %w", ref, err)
+	}
+	m, err := s.readMarker(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return newSetFS(ctx, s, ref, m), nil
+}
+
+// List returns the tenant's complete sets (those with a marker), sorted.
+func (s *Store) List(ctx context.Context, tenant string) ([]store.Ref, error) {
+	if err := store.CheckName("tenant", tenant); err != nil {
+		return nil, fmt.Errorf("list deployments: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list deployments of %s: %w", tenant, err)
+	}
+	dir := s.prefix + tenant + "/.complete/"
+	refs := []store.Ref{}
+	p := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &dir})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list deployments of %s: %w", tenant, s.opErr("list", dir, err))
+		}
+		for _, o := range page.Contents {
+			id := strings.TrimPrefix(aws.ToString(o.Key), dir)
+			if store.CheckName("", id) == nil {
+				refs = append(refs, store.Ref{Tenant: tenant, Deployment: id})
+			}
+		}
+	}
+	slices.SortFunc(refs, func(a, b store.Ref) int { return strings.Compare(a.Deployment, b.Deployment) })
+	return refs, nil
+}
+
+// newAttempt is 128 random bits in hex.
+func newAttempt() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return hex.EncodeToString(b)
+}
+
+func isAttempt(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil && strings.ToLower(s) == s
+}
+
+// opErr is "OP s3://BUCKET/KEY: cause", with the kind of a missing bucket, refused access or
+// unreachable endpoint. Context errors stay matchable with errors.Is.
+func (s *Store) opErr(op, key string, err error) error {
+	kind := fault.Operational
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "AccessDenied", "Forbidden":
+			kind = fault.Forbidden
+		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken":
+			kind = fault.Unauthenticated
+		case "SlowDown", "ServiceUnavailable", "RequestTimeout":
+			kind = fault.Unavailable
+		}
+	} else if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		var op *smithy.OperationError
+		if errors.As(err, &op) {
+			kind = fault.Unavailable // no answer from the endpoint
+		}
+	}
+	return fault.Wrap(kind, fmt.Errorf("%s s3://%s/%s: %w", op, s.bucket, key, err))
+}
+
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		switch ae.ErrorCode() {
+		case "NoSuchKey", "NotFound":
+			return true
+		}
+	}
+	var nk *types.NoSuchKey
+	var nf *types.NotFound
+	return errors.As(err, &nk) || errors.As(err, &nf)
+}
+
+func isPrecondition(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed"
+}
