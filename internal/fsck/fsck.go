@@ -184,7 +184,39 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		refs = append(refs, rs...)
 	}
+	// The evidence chains are walked meanwhile (signature checks either way: the CPU is the limit).
+	type chainResult struct {
+		reps []evidence.ChainReport
+		err  error
+	}
+	chains := make(chan chainResult, 1)
+	go func() {
+		var cr chainResult
+		for _, t := range dbTenants {
+			rep, err := evidence.VerifyChain(ctx, o.DB, t, o.EvidenceKeys)
+			if err != nil {
+				cr.err = fmt.Errorf("fsck evidence of %s: %w", t, err)
+				break
+			}
+			cr.reps = append(cr.reps, rep)
+		}
+		chains <- cr
+	}()
 	sets := verifyAll(ctx, o, refs)
+	cr := <-chains
+	if cr.err != nil {
+		return nil, cr.err
+	}
+	for _, rep := range cr.reps {
+		t := rep.Tenant
+		for _, p := range rep.Problems {
+			obj := strings.Replace(p.File, "evidence "+t+"/", "evidence ", 1)
+			obj = strings.Replace(obj, "evidence chain of tenant "+t, "evidence chain", 1)
+			r.Problems = append(r.Problems, Problem{Subject: t, Tenant: t, Object: obj, Message: p.Message, Expected: p.Expected, Found: p.Found})
+		}
+		rep.Problems = nil // listed in the report's problems
+		r.Chains = append(r.Chains, rep)
+	}
 	stored := map[string]*setResult{}
 	for _, s := range sets {
 		stored[ref(s.ref.Tenant, s.ref.Deployment)] = s
@@ -261,7 +293,7 @@ func verifySet(ctx context.Context, o Options, rf store.Ref) *setResult {
 	return s
 }
 
-// checkDatabase compares the records with the store, walks the evidence chains and checks the file.
+// checkDatabase compares the records with the store and checks the database file.
 func checkDatabase(ctx context.Context, o Options, r *Report, tenants []string, stored map[string]*setResult) error {
 	d := &DatabaseReport{Name: o.DBName, Engine: o.DB.Engine()}
 	r.Database = d
@@ -319,17 +351,6 @@ func checkDatabase(ctx context.Context, o Options, r *Report, tenants []string, 
 		if err != nil {
 			return fmt.Errorf("fsck %s: %w", t, err)
 		}
-		rep, err := evidence.VerifyChain(ctx, o.DB, t, o.EvidenceKeys)
-		if err != nil {
-			return fmt.Errorf("fsck evidence of %s: %w", t, err)
-		}
-		for _, p := range rep.Problems {
-			obj := strings.Replace(p.File, "evidence "+t+"/", "evidence ", 1)
-			obj = strings.Replace(obj, "evidence chain of tenant "+t, "evidence chain", 1)
-			r.Problems = append(r.Problems, Problem{Subject: t, Tenant: t, Object: obj, Message: p.Message, Expected: p.Expected, Found: p.Found})
-		}
-		rep.Problems = nil // listed in the report's problems
-		r.Chains = append(r.Chains, rep)
 	}
 	for key, s := range stored {
 		if !recorded[key] {

@@ -42,7 +42,9 @@ type env struct {
 	inputs *generate.Inputs
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	e := &env{dir: t.TempDir(), kr: sign.Keyring{Dir: t.TempDir()}}
 	s, err := e.kr.Generate("stella/signing/fsck", sign.EdDSA)
@@ -63,7 +65,7 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func openSQLite(t *testing.T, path string) meta.DB {
+func openSQLite(t testing.TB, path string) meta.DB {
 	t.Helper()
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
@@ -75,7 +77,7 @@ func openSQLite(t *testing.T, path string) meta.DB {
 
 // deploy generates a set for tenant/dep, stores it and, with recordIt, records it (with its evidence) in
 // db, as stella generate does.
-func (e *env) deploy(t *testing.T, db meta.DB, tenant, dep string, at time.Time, recordIt bool) {
+func (e *env) deploy(t testing.TB, db meta.DB, tenant, dep string, at time.Time, recordIt bool) {
 	t.Helper()
 	res, err := generate.Generate(ctx, generate.Request{Inputs: e.inputs, TenantID: tenant, DeploymentID: dep, Signer: e.signer, Now: at})
 	if err != nil {
