@@ -98,6 +98,14 @@ func TestGenerateToS3(t *testing.T) {
 	if code := cli.Run(ctx, args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "deploy-42") {
 		t.Errorf("second generate: exit %d, stderr %q; want exit 1 naming the deployment", code, errb.String())
 	}
+	// fsck walks the S3 store (tenants, every set verified) against the metadata database.
+	out.Reset()
+	errb.Reset()
+	if code := cli.Run(ctx, []string{"fsck", "--store", url, "--data", filepath.Join(dir, "data"), "--keyring", keys, "--output", "json"}, &out, &errb); code != 0 {
+		t.Errorf("fsck of the S3 store: exit %d: %s %s", code, out.String(), errb.String())
+	} else if !strings.Contains(out.String(), "deploy-42") {
+		t.Errorf("fsck did not check acme/deploy-42: %s", out.String())
+	}
 	// With another metadata database the set is not recorded there: generate finds it stored in S3 and
 	// records the stored set (read back through Open), still answering "already exists".
 	out.Reset()

@@ -49,8 +49,9 @@ type Store struct {
 }
 
 var (
-	_ store.Store     = (*Store)(nil)
-	_ store.Retaining = (*Store)(nil)
+	_ store.Store        = (*Store)(nil)
+	_ store.Retaining    = (*Store)(nil)
+	_ store.TenantLister = (*Store)(nil)
 )
 
 // uploads is how many objects of one set are written at once.
@@ -318,6 +319,30 @@ func (s *Store) List(ctx context.Context, tenant string) ([]store.Ref, error) {
 	}
 	slices.SortFunc(refs, func(a, b store.Ref) int { return strings.Compare(a.Deployment, b.Deployment) })
 	return refs, nil
+}
+
+// Tenants lists every tenant with objects under the prefix (a set, or an attempt that never completed),
+// sorted: one ListObjectsV2 with delimiter '/' per 1000 tenants.
+func (s *Store) Tenants(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list tenants: %w", err)
+	}
+	tenants := []string{}
+	p := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &s.prefix, Delimiter: aws.String("/")})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list tenants: %w", s.opErr("list", s.prefix, err))
+		}
+		for _, cp := range page.CommonPrefixes {
+			t := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), s.prefix), "/")
+			if store.CheckName("", t) == nil {
+				tenants = append(tenants, t)
+			}
+		}
+	}
+	slices.Sort(tenants)
+	return slices.Compact(tenants), nil
 }
 
 // newAttempt is 128 random bits in hex.

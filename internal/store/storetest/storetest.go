@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"TenantIsolation", testTenantIsolation},
 		{"CanceledContext", testCanceledContext},
 		{"CreateRetained", testCreateRetained},
+		{"Tenants", testTenants},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -435,5 +436,32 @@ func testCreateRetained(t *testing.T, s store.Store) {
 	}
 	if refs, err := s.List(ctx(), "acme"); err != nil || !slices.Equal(refs, []store.Ref{ref}) {
 		t.Errorf("List = %v, %v; want [%v]", refs, err, ref)
+	}
+}
+
+// testTenants runs for a backend that is a store.TenantLister: every tenant with a set, sorted, once.
+func testTenants(t *testing.T, s store.Store) {
+	tl, ok := s.(store.TenantLister)
+	if !ok {
+		t.Skip("the backend is not a store.TenantLister")
+	}
+	got, err := tl.Tenants(ctx())
+	if err != nil {
+		t.Fatalf("Tenants of an empty store: %v", err)
+	}
+	if got == nil || len(got) != 0 {
+		t.Fatalf("Tenants of an empty store = %#v, want an empty list", got)
+	}
+	for _, r := range []store.Ref{{Tenant: "zeta", Deployment: "d1"}, {Tenant: "acme", Deployment: "d2"}, {Tenant: "acme", Deployment: "d1"}, {Tenant: "_b-1.x", Deployment: "d1"}} {
+		if err := s.Create(ctx(), r, Set(r.String())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = tl.Tenants(ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"_b-1.x", "acme", "zeta"}; !slices.Equal(got, want) {
+		t.Errorf("Tenants = %q, want %q", got, want)
 	}
 }
