@@ -85,17 +85,13 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/deployment-jobs/{id}/artifacts/{name}/verify", all, s.verifyArtifact)
 	s.handle("GET /api/v1/evidence", people, s.listEvidence)
 	s.handle("GET /api/v1/evidence/{id}", people, s.getEvidence)
-	// Anything else under the API answers in the envelope too.
-	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, fault.NotFoundf("%s %s: no such endpoint", r.Method, r.URL.Path))
-	})
 	return s
 }
 
 // ServeHTTP counts, times and logs every request, then routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, req: r}
 	s.mux.ServeHTTP(rec, r)
 	route := r.Pattern // set by the mux on r; empty when nothing matched
 	if route == "" {
@@ -113,23 +109,49 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
+// statusRecorder notes the status and size of an answer for metrics and the log. It also turns the
+// mux's own plain-text 404 and 405 (no pattern matched the path, or none the method) into the JSON
+// envelope, keeping the mux's Allow header.
 type statusRecorder struct {
 	http.ResponseWriter
+	req       *http.Request
 	status    int
 	bytes     int64
 	wrote     bool
+	muxError  bool
 	principal *meta.Token
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
-	if !w.wrote {
-		w.status, w.wrote = code, true
+	if w.wrote {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.status, w.wrote = code, true
+	if w.req.Pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
+		w.muxError = true
+		var e envelope
+		e.Error.Code, e.Error.Message = "not_found", fmt.Sprintf("%s %s: no such endpoint", w.req.Method, w.req.URL.Path)
+		if code == http.StatusMethodNotAllowed {
+			e.Error.Code, e.Error.Message = "method_not_allowed", fmt.Sprintf("%s %s: method not allowed (allowed: %s)", w.req.Method, w.req.URL.Path, w.Header().Get("Allow"))
+		}
+		b, _ := json.Marshal(e)
+		w.Header().Set("Content-Type", "application/json")
+		w.ResponseWriter.WriteHeader(code)
+		n, _ := w.ResponseWriter.Write(append(b, '\n'))
+		w.bytes += int64(n)
+		return
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusRecorder) Write(b []byte) (int, error) {
-	w.wrote = true
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.muxError {
+		return len(b), nil // the mux's plain-text body; the envelope is already written
+	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
 	return n, err
