@@ -33,7 +33,7 @@ import (
 const examples = "../../docs/examples"
 
 // stella runs the command line in-process and returns stdout; a non-zero exit fails the test.
-func stella(t *testing.T, args ...string) string {
+func stella(t testing.TB, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
 	if code := cli.Run(context.Background(), args, &out, &errb); code != 0 {
@@ -49,7 +49,7 @@ type fixture struct {
 
 // newFixture generates three deployments through the CLI (acme/d1, acme/d2, globex/g1) into one data
 // directory and store, and creates tokens of every role.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	f := &fixture{dir: t.TempDir(), tokens: map[string]string{}}
 	f.data, f.store, f.keys = filepath.Join(f.dir, "data"), filepath.Join(f.dir, "store"), filepath.Join(f.dir, "keys")
 	stella(t, "keys", "generate", "stella/signing/test", "--alg", "EdDSA", "--keyring", f.keys)
@@ -79,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 
 // serve starts the real listener on 127.0.0.1:0 through server.Serve and returns its base URL, the
 // database it reads, and the log it writes. Cleanup stops it and checks the shutdown was graceful.
-func (f *fixture) serve(t *testing.T, storeDir string) (string, meta.DB, *syncBuffer) {
+func (f *fixture) serve(t testing.TB, storeDir string) (string, meta.DB, *syncBuffer) {
 	t.Helper()
 	db, err := connect.Open(context.Background(), connect.URL(f.data, ""))
 	if err != nil {
