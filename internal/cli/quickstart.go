@@ -2,14 +2,14 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
-	"github.com/stella-ops/stella/internal/generate"
 	"github.com/stella-ops/stella/internal/quickstart"
+	"github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/verify"
@@ -37,28 +37,24 @@ DIR/artifacts, verifies it, and prints where everything is.`,
 			if err != nil {
 				return err
 			}
-			in, err := generate.Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
-			if err != nil {
-				return err
-			}
+			// The same path as `stella generate`: pin, render, sign, store, record the deployment and its
+			// evidence packet.
 			ref := store.Ref{Tenant: "demo", Deployment: "first-deployment"}
-			res, err := generate.Generate(cmd.Context(), generate.Request{
-				Inputs: in, TenantID: ref.Tenant, DeploymentID: ref.Deployment, Signer: signer,
-				Now: time.Now(), TargetNames: []string{"prod-web-01", "prod-web-02"},
+			storeDir, dataDir := filepath.Join(dir, "artifacts"), filepath.Join(dir, "stella-data")
+			quiet := *g
+			quiet.Stdout = io.Discard
+			err = runGenerate(cmd, &quiet, &GenerateOptions{
+				Release: filepath.Join(dir, "release.yaml"), Environment: filepath.Join(dir, "environment.yaml"),
+				Promotion: filepath.Join(dir, "promotion.yaml"), Tenant: ref.Tenant, DeploymentID: ref.Deployment,
+				Key: signer.Ref, Keyring: kr.Dir, Store: storeDir, DB: dbOptions{Data: dataDir},
+				TargetNames: []string{"prod-web-01", "prod-web-02"},
+				Offline:     true, ResolveConcurrency: resolve.DefaultConcurrency, RegistryTimeout: resolve.DefaultTimeout,
 			})
 			if err != nil {
 				return err
 			}
-			storeDir := filepath.Join(dir, "artifacts")
-			st, loc, err := openStore(storeDir)
+			_, loc, err := openStore(storeDir)
 			if err != nil {
-				return err
-			}
-			files := make([]store.File, len(res.Files))
-			for i, f := range res.Files {
-				files[i] = store.File{Name: f.Name, Data: f.Data}
-			}
-			if err := st.Create(cmd.Context(), ref, files); err != nil {
 				return err
 			}
 			setDir := loc.SetLocation(ref)
@@ -72,20 +68,22 @@ DIR/artifacts, verifies it, and prints where everything is.`,
 			pub, _ := kr.PublicPath(signer.Ref)
 			if g.JSON() {
 				return g.PrintJSON(map[string]any{
-					"inputs": dir, "keyring": kr.Dir, "publicKey": pub, "store": storeDir,
+					"inputs": dir, "keyring": kr.Dir, "publicKey": pub, "store": storeDir, "data": dataDir,
 					"deployment": setDir, "valid": vr.Valid, "files": vr.Files,
 				})
 			}
 			w := g.Stdout
-			fmt.Fprintf(w, "Example inputs:   %s/{release,environment,compose}.yaml\n", dir)
+			fmt.Fprintf(w, "Example inputs:   %s/{release,environment,compose,promotion}.yaml\n", dir)
 			fmt.Fprintf(w, "Signing key:      %s (EdDSA, in keyring %s)\n", signer.Ref, kr.Dir)
 			fmt.Fprintf(w, "Public key:       %s\n", pub)
 			fmt.Fprintf(w, "Artifact set:     %s\n", setDir)
 			for _, f := range vr.Files {
 				fmt.Fprintf(w, "  %-36s %7d  sha256:%s\n", f.Name, f.Size, f.SHA256[:16])
 			}
-			fmt.Fprintf(w, "Verified:         valid (checksums, lock self-checksum, %d signatures)\n\n", countSigned(vr))
+			fmt.Fprintf(w, "Verified:         valid (checksums, lock self-checksum, %d signatures)\n", countSigned(vr))
+			fmt.Fprintf(w, "Evidence:         deployment packet in %s (promotion %s)\n\n", dataDir, filepath.Join(dir, "promotion.yaml"))
 			fmt.Fprintf(w, "Try:\n  (cd %s && sha256sum -c checksums.sha256)\n  stella verify %s --public-key %s\n", setDir, setDir, pub)
+			fmt.Fprintf(w, "  stella evidence list --data %s --tenant demo\n  stella evidence verify --data %s --keyring %s\n", dataDir, dataDir, kr.Dir)
 			return nil
 		},
 	}

@@ -45,9 +45,25 @@ type Inputs struct {
 	Template     []byte
 	// Files records each input by content hash, for the manifest.
 	Files []manifest.Input
+	// parsed is Template parsed by Load, for the first Generate (rendering consumes a parsed template).
+	parsed *lockfile.Template
+	mu     sync.Mutex
 }
 
-// Load reads release.yaml, environment.yaml and the Compose template the release names.
+// template returns the parsed template: Load's, once, else a new parse.
+func (in *Inputs) template() (*lockfile.Template, error) {
+	in.mu.Lock()
+	tpl := in.parsed
+	in.parsed = nil
+	in.mu.Unlock()
+	if tpl != nil {
+		return tpl, nil
+	}
+	return lockfile.Parse(in.TemplateFile, in.Template)
+}
+
+// Load reads release.yaml, environment.yaml and the Compose template the release names. The template is
+// read and parsed while environment.yaml loads.
 func Load(releaseFile, environmentFile string) (*Inputs, error) {
 	relData, err := readInput("--release", releaseFile)
 	if err != nil {
@@ -57,24 +73,39 @@ func Load(releaseFile, environmentFile string) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	type parsed struct {
+		data []byte
+		tpl  *lockfile.Template
+		err  error
+	}
+	tc := make(chan parsed, 1)
+	go func() {
+		data, err := readInput(fmt.Sprintf("%s: compose", releaseFile), rel.ComposePath)
+		if err != nil {
+			tc <- parsed{err: err}
+			return
+		}
+		tpl, err := lockfile.Parse(rel.ComposePath, data)
+		tc <- parsed{data, tpl, err}
+	}()
 	envData, err := readInput("--environment", environmentFile)
+	var env *release.Environment
+	if err == nil {
+		env, err = release.ParseEnvironment(environmentFile, envData)
+	}
+	t := <-tc
 	if err != nil {
 		return nil, err
 	}
-	env, err := release.ParseEnvironment(environmentFile, envData)
-	if err != nil {
-		return nil, err
-	}
-	tpl, err := readInput(fmt.Sprintf("%s: compose", releaseFile), rel.ComposePath)
-	if err != nil {
-		return nil, err
+	if t.err != nil {
+		return nil, t.err
 	}
 	return &Inputs{
-		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: tpl,
+		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: t.data, parsed: t.tpl,
 		Files: []manifest.Input{
 			{Role: "release", Name: baseName(releaseFile), SHA256: checksum.Sum(relData)},
 			{Role: "environment", Name: baseName(environmentFile), SHA256: checksum.Sum(envData)},
-			{Role: "compose-template", Name: baseName(rel.ComposePath), SHA256: checksum.Sum(tpl)},
+			{Role: "compose-template", Name: baseName(rel.ComposePath), SHA256: checksum.Sum(t.data)},
 		},
 	}, nil
 }
@@ -139,7 +170,7 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 	if !known {
 		lockfile.WarmUp()
 	}
-	tpl, err := lockfile.Parse(in.TemplateFile, in.Template)
+	tpl, err := in.template()
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,11 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// IsAppendOnly reports the evidence trigger's refusal.
 	IsAppendOnly func(error) bool
+	// IntegrityCheck is the statement that checks the whole database file and returns "ok" or one row
+	// per problem (SQLite's PRAGMA quick_check); "" where the engine has none (PostgreSQL).
+	IntegrityCheck string
+	// IsCorrupt reports an error that means the database file is damaged (nil: never).
+	IsCorrupt func(error) bool
 }
 
 // SQL is the DB of both engines over database/sql. Writes go through w, reads through r (the same pool

@@ -15,7 +15,7 @@ import (
 var example embed.FS
 
 // Files are the example's file names, in the order they are written.
-var Files = []string{"compose.yaml", "release.yaml", "environment.yaml"}
+var Files = []string{"compose.yaml", "release.yaml", "environment.yaml", "promotion.yaml"}
 
 // Write puts the example files into dir, which must be new or empty.
 func Write(dir string) error {

@@ -1,13 +1,15 @@
 package release
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/stella-ops/stella/internal/fault"
 	yaml "go.yaml.in/yaml/v3"
@@ -70,9 +72,11 @@ func decodeStrict(file string, data []byte, out any) (map[string]int, error) {
 	if err := DuplicateKeys(file, doc, ""); err != nil {
 		return nil, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(out); err != nil {
+	// Unknown fields are found on the tree already parsed (yaml.v3's KnownFields needs a second parse).
+	if err := knownFields(file, doc, reflect.TypeOf(out), ""); err != nil {
+		return nil, err
+	}
+	if err := doc.Decode(out); err != nil {
 		if m := timeErr.FindStringSubmatch(err.Error()); m != nil {
 			if p, ok := valueAt[m[1]]; ok {
 				return nil, FieldError(file, lines[p], p, "%q is not a time (RFC 3339, e.g. 2026-01-10T14:00:00Z)", m[1])
@@ -209,4 +213,76 @@ func walkValues(n *yaml.Node, prefix string, out map[string]string) {
 			walkValues(c, fmt.Sprintf("%s[%d]", prefix, i), out)
 		}
 	}
+}
+
+// knownFields refuses a mapping key that the Go type it decodes into has no field for, naming file,
+// line and the field's path — what yaml.v3's KnownFields does, on a tree already parsed.
+func knownFields(file string, n *yaml.Node, t reflect.Type, prefix string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Struct && t != reflect.TypeOf(time.Time{}):
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := k.Value
+			if prefix != "" {
+				p = prefix + "." + k.Value
+			}
+			ft, ok := fields[k.Value]
+			if !ok {
+				return FieldError(file, k.Line, p, "unknown field")
+			}
+			if err := knownFields(file, n.Content[i+1], ft, p); err != nil {
+				return err
+			}
+		}
+	case n.Kind == yaml.MappingNode && t.Kind() == reflect.Map:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if err := knownFields(file, n.Content[i+1], t.Elem(), prefix+"."+n.Content[i].Value); err != nil {
+				return err
+			}
+		}
+	case n.Kind == yaml.SequenceNode && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array):
+		for i, c := range n.Content {
+			if err := knownFields(file, c, t.Elem(), fmt.Sprintf("%s[%d]", prefix, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+
+// yamlFields maps the YAML names of a struct's fields (inline structs flattened) to their types.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	if m, ok := fieldCache.Load(t); ok {
+		return m.(map[string]reflect.Type)
+	}
+	m := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("yaml")
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if strings.Contains(opts, "inline") {
+			for k, v := range yamlFields(f.Type) {
+				m[k] = v
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		m[name] = f.Type
+	}
+	fieldCache.Store(t, m)
+	return m
 }

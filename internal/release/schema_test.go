@@ -301,3 +301,17 @@ func TestSchemasMatchModel(t *testing.T) {
 		}
 	}
 }
+
+// The example `stella quickstart` writes matches the schemas too.
+func TestQuickstartExampleValidates(t *testing.T) {
+	for _, name := range []string{"release", "environment", "promotion"} {
+		sch := compile(t, name)
+		data, err := os.ReadFile(filepath.Join("..", "quickstart", "example", name+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(toJSON(t, data)); err != nil {
+			t.Errorf("internal/quickstart/example/%s.yaml does not match its schema: %v", name, err)
+		}
+	}
+}

@@ -34,7 +34,12 @@ var Dialect = meta.Dialect{
 		var e *sqlite.Error
 		return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE)
 	},
-	IsAppendOnly: func(err error) bool { return err != nil && strings.Contains(err.Error(), "evidence is append-only") },
+	IsAppendOnly:   func(err error) bool { return err != nil && strings.Contains(err.Error(), "evidence is append-only") },
+	IntegrityCheck: `PRAGMA quick_check`,
+	IsCorrupt: func(err error) bool {
+		var e *sqlite.Error
+		return errors.As(err, &e) && (e.Code()&0xff == sqlite3.SQLITE_CORRUPT || e.Code()&0xff == sqlite3.SQLITE_NOTADB)
+	},
 }
 
 // Open opens (creating if absent) the database file at path and brings its schema up to date.

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"OpenMissing", testOpenMissing},
 		{"TenantIsolation", testTenantIsolation},
 		{"CanceledContext", testCanceledContext},
+		{"Tenants", testTenants},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -413,5 +414,32 @@ func testCanceledContext(t *testing.T, s store.Store) {
 	}
 	if refs, err := s.List(ctx(), ref.Tenant); err != nil || len(refs) != 0 {
 		t.Errorf("List after a canceled Create = %v, %v; want nothing", refs, err)
+	}
+}
+
+// testTenants runs for a backend that is a store.TenantLister: every tenant with a set, sorted, once.
+func testTenants(t *testing.T, s store.Store) {
+	tl, ok := s.(store.TenantLister)
+	if !ok {
+		t.Skip("the backend is not a store.TenantLister")
+	}
+	got, err := tl.Tenants(ctx())
+	if err != nil {
+		t.Fatalf("Tenants of an empty store: %v", err)
+	}
+	if got == nil || len(got) != 0 {
+		t.Fatalf("Tenants of an empty store = %#v, want an empty list", got)
+	}
+	for _, r := range []store.Ref{{Tenant: "zeta", Deployment: "d1"}, {Tenant: "acme", Deployment: "d2"}, {Tenant: "acme", Deployment: "d1"}, {Tenant: "_b-1.x", Deployment: "d1"}} {
+		if err := s.Create(ctx(), r, Set(r.String())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = tl.Tenants(ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"_b-1.x", "acme", "zeta"}; !slices.Equal(got, want) {
+		t.Errorf("Tenants = %q, want %q", got, want)
 	}
 }

@@ -1,0 +1,33 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// The optional abilities of a Store, found by type assertion (as fs.ReadDirFS is for fs.FS). Operator
+// commands (fsck) use them where a backend has them.
+
+// TenantLister is a Store that can list the tenants it holds sets of.
+type TenantLister interface {
+	// Tenants lists every tenant with a set (or a tenant directory), sorted; none is an empty list.
+	Tenants(ctx context.Context) ([]string, error)
+}
+
+// Leftover is what an interrupted Create left behind: a partial, never visible set. It is never a set.
+type Leftover struct {
+	Tenant string `json:"tenant"`
+	// Name is the backend's name for it (for the local backend, the temp directory's name).
+	Name string `json:"name"`
+	// Deployment is the deployment the interrupted Create was writing, where the backend knows it.
+	Deployment string    `json:"deployment,omitempty"`
+	ModTime    time.Time `json:"modTime"`
+}
+
+// LeftoverCleaner is a Store that can find and remove what interrupted Creates left behind.
+type LeftoverCleaner interface {
+	// Leftovers lists them, sorted by tenant and name.
+	Leftovers(ctx context.Context) ([]Leftover, error)
+	// RemoveLeftover removes one; it refuses anything that is not a leftover (never a set).
+	RemoveLeftover(ctx context.Context, l Leftover) error
+}
