@@ -64,7 +64,7 @@ func BenchmarkDownload(b *testing.B) {
 	big := make([]byte, 16<<20)
 	_, _ = rand.Read(big)
 	ctx := context.Background()
-	db, err := connect.Open(ctx, connect.URL(f.data, ""))
+	db, err := connect.Open(ctx, f.dbURL)
 	if err != nil {
 		b.Fatal(err)
 	}

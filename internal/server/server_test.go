@@ -3,7 +3,9 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/stella-ops/stella/internal/cli"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
@@ -27,6 +31,7 @@ import (
 	"github.com/stella-ops/stella/internal/server"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store/local"
+	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/internal/verify"
 )
 
@@ -44,36 +49,41 @@ func stella(t testing.TB, args ...string) string {
 
 type fixture struct {
 	dir, data, store, keys string
+	dbURL                  string            // the metadata database every command and the server use
 	tokens                 map[string]string // "tenant/role" (and "acme/expired", "acme/revoked") → token
 }
 
 // newFixture generates three deployments through the CLI (acme/d1, acme/d2, globex/g1) into one data
 // directory and store, and creates tokens of every role.
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newFixtureDB(t, "") }
+
+// newFixtureDB is newFixture on the database at dbURL ("": the embedded SQLite of the data directory).
+func newFixtureDB(t testing.TB, dbURL string) *fixture {
 	f := &fixture{dir: t.TempDir(), tokens: map[string]string{}}
 	f.data, f.store, f.keys = filepath.Join(f.dir, "data"), filepath.Join(f.dir, "store"), filepath.Join(f.dir, "keys")
+	f.dbURL = connect.URL(f.data, dbURL)
 	stella(t, "keys", "generate", "stella/signing/test", "--alg", "EdDSA", "--keyring", f.keys)
 	for i, d := range []struct{ tenant, id string }{{"acme", "d1"}, {"acme", "d2"}, {"globex", "g1"}} {
 		stella(t, "generate", "--release", examples+"/release.yaml", "--environment", examples+"/environment.yaml",
 			"--tenant", d.tenant, "--deployment-id", d.id, "--key", "stella/signing/test", "--keyring", f.keys,
-			"--store", f.store, "--data", f.data, "--now", time.Date(2026, 1, 10, 14, i, 0, 0, time.UTC).Format(time.RFC3339))
+			"--store", f.store, "--database", f.dbURL, "--now", time.Date(2026, 1, 10, 14, i, 0, 0, time.UTC).Format(time.RFC3339))
 	}
 	for _, tenant := range []string{"acme", "globex"} {
 		for _, role := range meta.Roles {
-			tok := strings.TrimSpace(stella(t, "tokens", "create", "--tenant", tenant, "--role", role, "--data", f.data))
+			tok := strings.TrimSpace(stella(t, "tokens", "create", "--tenant", tenant, "--role", role, "--database", f.dbURL))
 			if !strings.HasPrefix(tok, server.TokenPrefix) || strings.ContainsAny(tok, " \n") {
 				t.Fatalf("tokens create printed %q, want the token alone", tok)
 			}
 			f.tokens[tenant+"/"+role] = tok
 		}
 	}
-	f.tokens["acme/expired"] = strings.TrimSpace(stella(t, "tokens", "create", "--tenant", "acme", "--role", "admin", "--expires", "1ns", "--data", f.data))
+	f.tokens["acme/expired"] = strings.TrimSpace(stella(t, "tokens", "create", "--tenant", "acme", "--role", "admin", "--expires", "1ns", "--database", f.dbURL))
 	var created struct{ ID, Token string }
-	if err := json.Unmarshal([]byte(stella(t, "tokens", "create", "--tenant", "acme", "--role", "admin", "--name", "to revoke", "--data", f.data, "--output", "json")), &created); err != nil {
+	if err := json.Unmarshal([]byte(stella(t, "tokens", "create", "--tenant", "acme", "--role", "admin", "--name", "to revoke", "--database", f.dbURL, "--output", "json")), &created); err != nil {
 		t.Fatal(err)
 	}
 	f.tokens["acme/revoked"] = created.Token
-	stella(t, "tokens", "revoke", created.ID, "--tenant", "acme", "--data", f.data)
+	stella(t, "tokens", "revoke", created.ID, "--tenant", "acme", "--database", f.dbURL)
 	return f
 }
 
@@ -81,7 +91,7 @@ func newFixture(t testing.TB) *fixture {
 // database it reads, and the log it writes. Cleanup stops it and checks the shutdown was graceful.
 func (f *fixture) serve(t testing.TB, storeDir string) (string, meta.DB, *syncBuffer) {
 	t.Helper()
-	db, err := connect.Open(context.Background(), connect.URL(f.data, ""))
+	db, err := connect.Open(context.Background(), f.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,8 +201,41 @@ func decode[T any](t *testing.T, r response) T {
 	return v
 }
 
+// postgresURL is a fresh schema of the test PostgreSQL (dropped at cleanup) as a DSN.
+func postgresURL(t *testing.T) string {
+	dsn := testenv.Var(t, testenv.PostgresDSN)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "stella_serve_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func TestAPI(t *testing.T) {
-	f := newFixture(t)
+	t.Run("sqlite", func(t *testing.T) { testAPI(t, newFixture(t)) })
+	t.Run("postgres", func(t *testing.T) { testAPI(t, newFixtureDB(t, postgresURL(t))) })
+}
+
+func testAPI(t *testing.T, f *fixture) {
 	base, db, logs := f.serve(t, f.store)
 	api := base + "/api/v1"
 	auditor, agent := f.tokens["acme/auditor"], f.tokens["acme/agent"]
@@ -436,7 +479,7 @@ func TestVerifyTampered(t *testing.T) {
 // envelope with a generic message (no SQL, no paths) on the API.
 func TestDatabaseDown(t *testing.T) {
 	f := newFixture(t)
-	db, err := connect.Open(context.Background(), connect.URL(f.data, ""))
+	db, err := connect.Open(context.Background(), f.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
