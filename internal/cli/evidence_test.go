@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/connect"
 	"github.com/stella-ops/stella/internal/meta/metatest"
+	"github.com/stella-ops/stella/internal/meta/sqlite"
 	"github.com/stella-ops/stella/internal/sign"
 	_ "modernc.org/sqlite"
 )
@@ -169,6 +171,10 @@ func TestEvidenceBadDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.Close()
+	known, err := sqlite.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	cases := []struct {
 		args []string
@@ -176,7 +182,7 @@ func TestEvidenceBadDatabases(t *testing.T) {
 		want string
 	}{
 		{[]string{"--database", "sqlite://" + corrupt}, 1, "not a usable SQLite database: file is not a database"},
-		{[]string{"--data", data}, 1, "schema version 99, this stella knows up to 1"},
+		{[]string{"--data", data}, 1, fmt.Sprintf("schema version 99, this stella knows up to %d", len(known))},
 		{[]string{"--database", "postgres://stella:s3cret-pw@127.0.0.1:1/stella?sslmode=disable"}, 1, "open database postgres://stella:xxxxx@127.0.0.1:1/stella"},
 		{[]string{"--database", "mysql://x"}, 2, "want sqlite://PATH or postgres://"},
 	}

@@ -24,6 +24,10 @@ type DB interface {
 	Tenants(ctx context.Context) ([]string, error)
 	// SchemaVersion is the migration version the database is at.
 	SchemaVersion(ctx context.Context) (int, error)
+	// TokenBySHA256 finds an API token by the hex SHA-256 of the token; an unknown hash is ErrNotFound. It
+	// is not scoped to a tenant: the token is what names the tenant. Revoked and expired tokens are
+	// returned too; the caller checks Token.Usable.
+	TokenBySHA256(ctx context.Context, sum string) (Token, error)
 	// Engine names the engine ("sqlite" or "postgres").
 	Engine() string
 	Close() error
@@ -75,6 +79,44 @@ type Tx interface {
 	Chain(ctx context.Context, fn func(Evidence) error) error
 	// ChainHead is the sequence and hash of the tenant's last appended packet (zero for an empty chain).
 	ChainHead(ctx context.Context) (ChainHead, error)
+
+	// CreateToken records an API token of the tenant (its hash, never the token); an existing id or hash
+	// is ErrExists, a role outside Roles is refused.
+	CreateToken(ctx context.Context, k Token) error
+	// Tokens lists the tenant's tokens, oldest first.
+	Tokens(ctx context.Context) ([]Token, error)
+	// RevokeToken marks a token revoked at at; an absent id (or another tenant's) is ErrNotFound.
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+}
+
+// API roles. Admin, deployer and auditor read everything of their tenant; an agent reads deployment jobs
+// and their artifacts but not evidence.
+const (
+	RoleAdmin    = "admin"
+	RoleDeployer = "deployer"
+	RoleAuditor  = "auditor"
+	RoleAgent    = "agent"
+)
+
+// Roles are the valid roles, in the order they are documented.
+var Roles = []string{RoleAdmin, RoleDeployer, RoleAuditor, RoleAgent}
+
+// Token is an API bearer token's record. The token itself is never stored: SHA256 is the hex SHA-256
+// of its exact string.
+type Token struct {
+	ID        string
+	TenantID  string
+	Role      string
+	Name      string
+	SHA256    string
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never
+	RevokedAt time.Time // zero: not revoked
+}
+
+// Usable reports whether the token may be used at now: not revoked and not expired.
+func (k Token) Usable(now time.Time) bool {
+	return k.RevokedAt.IsZero() && (k.ExpiresAt.IsZero() || now.Before(k.ExpiresAt))
 }
 
 // Release is a recorded release; Doc is its JSON description (components with digests).

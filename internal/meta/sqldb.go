@@ -6,7 +6,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	"github.com/stella-ops/stella/internal/fault"
 )
 
 // Dialect is what differs between the SQL engines. The queries themselves are shared: both engines take
@@ -563,4 +567,88 @@ func (t *sqlTx) ChainHead(ctx context.Context) (ChainHead, error) {
 		return ChainHead{}, nil
 	}
 	return h, t.wrap("read chain head", err)
+}
+
+func usOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return us(t)
+}
+
+func fromUSOrZero(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return fromUS(v)
+}
+
+const tokenCols = `sha256, id, tenant_id, role, name, created_at_us, expires_at_us, revoked_at_us`
+
+func scanToken(sc interface{ Scan(...any) error }) (Token, error) {
+	var k Token
+	var c, e, r int64
+	err := sc.Scan(&k.SHA256, &k.ID, &k.TenantID, &k.Role, &k.Name, &c, &e, &r)
+	k.CreatedAt, k.ExpiresAt, k.RevokedAt = fromUS(c), fromUSOrZero(e), fromUSOrZero(r)
+	return k, err
+}
+
+// TokenBySHA256 finds a token by its hash, whatever its tenant.
+func (s *SQL) TokenBySHA256(ctx context.Context, sum string) (Token, error) {
+	k, err := scanToken(s.R.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE sha256 = $1`, sum))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, fault.Wrap(fault.NotFound, fmt.Errorf("token: %w", ErrNotFound))
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("read token: %w", err)
+	}
+	return k, nil
+}
+
+func (t *sqlTx) CreateToken(ctx context.Context, k Token) error {
+	if err := t.mustWrite("record token"); err != nil {
+		return err
+	}
+	if !slices.Contains(Roles, k.Role) {
+		return fault.Inputf("record token %s: role %q is not one of %s", k.ID, k.Role, strings.Join(Roles, ", "))
+	}
+	if len(k.SHA256) != 64 || k.ID == "" {
+		return fmt.Errorf("record token %s: need an id and a 64-hex sha256", k.ID)
+	}
+	var n int
+	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM api_tokens WHERE id = $1 OR sha256 = $2`, k.ID, k.SHA256).Scan(&n); err != nil {
+		return t.wrap("record token "+k.ID, err)
+	}
+	if n > 0 {
+		return exists("token", t.tenant, k.ID)
+	}
+	return t.insertOnce(ctx, "token", k.ID, `INSERT INTO api_tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		k.SHA256, k.ID, t.tenant, k.Role, k.Name, us(k.CreatedAt), usOrZero(k.ExpiresAt), usOrZero(k.RevokedAt))
+}
+
+func (t *sqlTx) Tokens(ctx context.Context) ([]Token, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+tokenCols+` FROM api_tokens WHERE tenant_id = $1 ORDER BY created_at_us, id`, t.tenant)
+	if err != nil {
+		return nil, t.wrap("list tokens", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		k, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) RevokeToken(ctx context.Context, id string, at time.Time) error {
+	if err := t.mustWrite("revoke token"); err != nil {
+		return err
+	}
+	// A token already revoked keeps its first revocation time.
+	res, err := t.tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at_us = CASE WHEN revoked_at_us = 0 THEN $3 ELSE revoked_at_us END
+		WHERE tenant_id = $1 AND id = $2`, t.tenant, id, us(at))
+	return t.affected(res, err, "token", id)
 }

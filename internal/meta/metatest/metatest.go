@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"EvidenceAppendOnlyInSQL", testAppendOnlySQL},
 		{"ConcurrentWritersOneChain", testConcurrentChain},
 		{"NewerSchemaRefused", testNewerSchema},
+		{"Tokens", testTokens},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -459,4 +460,88 @@ func testNewerSchema(t *testing.T, h Harness) {
 		t.Fatalf("got %v, want ErrNewerSchema", err)
 	}
 	t.Log(err)
+}
+
+func testTokens(t *testing.T, h Harness) {
+	ctx := context.Background()
+	secret := "stl_the-token-itself-is-never-stored"
+	sum := sha256.Sum256([]byte(secret))
+	acme := meta.Token{ID: "tok-a1", Role: meta.RoleAuditor, Name: "audit bot", SHA256: hex.EncodeToString(sum[:]), CreatedAt: T0, ExpiresAt: T0.Add(time.Hour)}
+	agent := meta.Token{ID: "tok-a2", Role: meta.RoleAgent, SHA256: hex64("agent"), CreatedAt: T0.Add(time.Second)}
+	must(t, h.DB.Update(ctx, "acme", func(tx meta.Tx) error {
+		if err := tx.CreateToken(ctx, acme); err != nil {
+			return err
+		}
+		return tx.CreateToken(ctx, agent)
+	}))
+	got, err := h.DB.TokenBySHA256(ctx, acme.SHA256)
+	must(t, err)
+	want := acme
+	want.TenantID = "acme"
+	if got != want {
+		t.Fatalf("token by hash:\n got %+v\nwant %+v", got, want)
+	}
+	if !got.Usable(T0) || got.Usable(T0.Add(time.Hour)) {
+		t.Errorf("token expiring at %v: usable at T0 %v, at expiry %v", got.ExpiresAt, got.Usable(T0), got.Usable(T0.Add(time.Hour)))
+	}
+	if _, err := h.DB.TokenBySHA256(ctx, hex64("unknown")); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("unknown hash: %v, want ErrNotFound", err)
+	}
+	// The same id or hash again is refused, in any tenant; so is an unknown role.
+	for _, tc := range []struct {
+		tenant string
+		k      meta.Token
+	}{
+		{"acme", meta.Token{ID: "tok-a1", Role: meta.RoleAdmin, SHA256: hex64("other"), CreatedAt: T0}},
+		{"globex", meta.Token{ID: "tok-g9", Role: meta.RoleAdmin, SHA256: acme.SHA256, CreatedAt: T0}},
+	} {
+		err := h.DB.Update(ctx, tc.tenant, func(tx meta.Tx) error { return tx.CreateToken(ctx, tc.k) })
+		if !errors.Is(err, meta.ErrExists) {
+			t.Errorf("duplicate token %+v in %s: %v, want ErrExists", tc.k, tc.tenant, err)
+		}
+	}
+	err = h.DB.Update(ctx, "acme", func(tx meta.Tx) error {
+		return tx.CreateToken(ctx, meta.Token{ID: "tok-x", Role: "root", SHA256: hex64("root"), CreatedAt: T0})
+	})
+	if err == nil {
+		t.Error("a token with role root was recorded")
+	}
+	if _, err := h.Raw.Exec(`INSERT INTO api_tokens (sha256, id, tenant_id, role, created_at_us) VALUES ($1, 'tok-sql', 'acme', 'root', 0)`, hex64("sql")); err == nil {
+		t.Error("the database took role root past the interface")
+	}
+	// Another tenant sees none of acme's tokens and cannot revoke them.
+	must(t, h.DB.Update(ctx, "globex", func(tx meta.Tx) error {
+		if ks, err := tx.Tokens(ctx); err != nil || len(ks) != 0 {
+			return fmt.Errorf("globex lists %d tokens (%v)", len(ks), err)
+		}
+		if err := tx.RevokeToken(ctx, "tok-a1", T0); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("globex revoking acme's token: %v, want ErrNotFound", err)
+		}
+		return nil
+	}))
+	must(t, h.DB.Update(ctx, "acme", func(tx meta.Tx) error {
+		ks, err := tx.Tokens(ctx)
+		if err != nil {
+			return err
+		}
+		if len(ks) != 2 || ks[0].ID != "tok-a1" || ks[1].ID != "tok-a2" {
+			return fmt.Errorf("acme's tokens: %+v", ks)
+		}
+		if err := tx.RevokeToken(ctx, "tok-a2", T0.Add(time.Minute)); err != nil {
+			return err
+		}
+		// A second revocation keeps the first time.
+		return tx.RevokeToken(ctx, "tok-a2", T0.Add(time.Hour))
+	}))
+	got, err = h.DB.TokenBySHA256(ctx, agent.SHA256)
+	must(t, err)
+	if !got.RevokedAt.Equal(T0.Add(time.Minute)) || got.Usable(T0.Add(time.Minute)) || got.TenantID != "acme" {
+		t.Errorf("revoked token: %+v", got)
+	}
+	// Nothing stored holds the token itself.
+	var n int
+	must(t, h.Raw.QueryRow(`SELECT count(*) FROM api_tokens WHERE sha256 = $1 OR id = $1 OR name = $1`, secret).Scan(&n))
+	if n != 0 {
+		t.Errorf("%d rows hold the token in clear", n)
+	}
 }

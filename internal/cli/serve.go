@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/server"
+)
+
+var _ = register(newServeCommand)
+
+func newServeCommand(g *Globals) *cobra.Command {
+	var o dbOptions
+	var addr, addrFile, storeURL, keyringDir string
+	var pubs []string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API: deployment jobs, artifacts, verification and evidence",
+		Long: `Serve answers the HTTP API for callers with a bearer token (stella tokens create). The token names the
+tenant and the role; another tenant's ids answer 404. Deployments generated with the same --data (or
+--database) and --store are the API's deployment jobs of the same ids.
+
+  GET  /api/v1/deployment-jobs[?limit=N]                   the tenant's jobs, newest first
+  GET  /api/v1/deployment-jobs/{id}                        one job with its per-target tasks
+  GET  /api/v1/deployment-jobs/{id}/artifacts              the set's files: name, type, size, sha256
+  GET  /api/v1/deployment-jobs/{id}/artifacts/manifest     manifest.json as stored
+  GET  /api/v1/deployment-jobs/{id}/artifacts/{name}       a file's bytes (ETag and Content-Digest: sha256)
+  POST /api/v1/deployment-jobs/{id}/artifacts/{name}/verify   {valid, checksum, signature, problems}
+  GET  /api/v1/evidence[?limit=N], /api/v1/evidence/{id}   evidence packets as stored (not for agents)
+  GET  /healthz, /metrics                                  no token needed
+
+Signatures are checked with the --public-key keys, else the keyring key each document names. SIGINT or
+SIGTERM stops accepting connections and lets requests in flight finish.`,
+		Example: `  stella serve --addr 127.0.0.1:8080 --store ./artifacts --public-key prod.pem
+  stella serve --addr 127.0.0.1:0 --addr-file addr.txt &`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if os.Getenv("GOGC") == "" {
+				debug.SetGCPercent(100) // a long-running process: the default collector pacing
+			}
+			keys, err := loadKeys(pubs, keyringDir)
+			if err != nil {
+				return err
+			}
+			st, _, err := openStore(storeLocation(storeURL))
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			db, err := o.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			level := slog.LevelInfo
+			if g.Verbose {
+				level = slog.LevelDebug
+			}
+			log := slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fault.Inputf("--addr %s: %v", addr, err)
+			}
+			h := server.New(server.Config{DB: db, Store: st, Keys: keys, Log: log})
+			return server.Serve(ctx, ln, h, addrFile, log)
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on, HOST:PORT (port 0 picks a free one)")
+	cmd.Flags().StringVar(&addrFile, "addr-file", "", "file that receives the address actually bound, once it accepts connections")
+	cmd.Flags().StringVar(&storeURL, "store", "", "artifact store: a directory or file:// URL (default $STELLA_STORE, else ./artifacts)")
+	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key for verification, PEM (repeatable); default: the keyring")
+	keyringFlag(cmd, &keyringDir)
+	o.flags(cmd)
+	return cmd
+}

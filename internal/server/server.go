@@ -1,0 +1,263 @@
+// Package server is Stella's HTTP API (net/http, Go 1.22 patterns): deployment jobs, their artifact
+// sets (list, download, manifest, per-artifact verification) and evidence packets, for callers holding a
+// bearer token. The token names the tenant and the role; every query is scoped to that tenant, so another
+// tenant's ids answer 404 exactly like ids that do not exist. Errors are one JSON envelope,
+// {"error": {"code", "message"}}, with the status and code of internal/fault's table.
+//
+// Roles: admin, deployer and auditor may read everything of their tenant; an agent may read deployment
+// jobs and their artifacts (what it needs to deploy and verify) but not evidence.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/store"
+	"github.com/stella-ops/stella/internal/verify"
+)
+
+// Config is what the server reads from.
+type Config struct {
+	DB    meta.DB
+	Store store.Store
+	// Keys check signatures for the verify endpoint (given public keys, or a keyring by signerKeyRef).
+	Keys verify.Keys
+	Log  *slog.Logger
+	// Now is the clock for token expiry (default time.Now).
+	Now func() time.Time
+	// Registry receives the server's metrics and is what /metrics serves (default: a new registry with
+	// the Go and process collectors).
+	Registry *prometheus.Registry
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	cfg      Config
+	mux      *http.ServeMux
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New builds the handler.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "stella_http_requests_total",
+		Help: "HTTP requests answered, by method, route pattern and status code.",
+	}, []string{"method", "route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "stella_http_request_duration_seconds",
+		Help:    "Time to answer an HTTP request, by method and route pattern.",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"method", "route"})
+	cfg.Registry.MustRegister(s.requests, s.latency)
+
+	all := []string{meta.RoleAdmin, meta.RoleDeployer, meta.RoleAuditor, meta.RoleAgent}
+	people := []string{meta.RoleAdmin, meta.RoleDeployer, meta.RoleAuditor}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	s.handle("GET /api/v1/deployment-jobs", all, s.listJobs)
+	s.handle("GET /api/v1/deployment-jobs/{id}", all, s.getJob)
+	s.handle("GET /api/v1/deployment-jobs/{id}/artifacts", all, s.listArtifacts)
+	s.handle("GET /api/v1/deployment-jobs/{id}/artifacts/manifest", all, s.getManifest)
+	s.handle("GET /api/v1/deployment-jobs/{id}/artifacts/{name}", all, s.getArtifact)
+	s.handle("POST /api/v1/deployment-jobs/{id}/artifacts/{name}/verify", all, s.verifyArtifact)
+	s.handle("GET /api/v1/evidence", people, s.listEvidence)
+	s.handle("GET /api/v1/evidence/{id}", people, s.getEvidence)
+	return s
+}
+
+// ServeHTTP counts, times and logs every request, then routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK, req: r}
+	s.mux.ServeHTTP(rec, r)
+	route := r.Pattern // set by the mux on r; empty when nothing matched
+	if route == "" {
+		route = "unmatched"
+	}
+	d := time.Since(start)
+	s.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.status)).Inc()
+	s.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
+	// Never the Authorization header, nor the query string (it is not needed to follow a request).
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+		slog.Int64("bytes", rec.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr)}
+	if rec.principal != nil {
+		attrs = append(attrs, slog.String("tenant", rec.principal.TenantID), slog.String("token", rec.principal.ID))
+	}
+	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+// statusRecorder notes the status and size of an answer for metrics and the log. It also turns the
+// mux's own plain-text 404 and 405 (no pattern matched the path, or none the method) into the JSON
+// envelope, keeping the mux's Allow header.
+type statusRecorder struct {
+	http.ResponseWriter
+	req       *http.Request
+	status    int
+	bytes     int64
+	wrote     bool
+	muxError  bool
+	principal *meta.Token
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.wrote {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.status, w.wrote = code, true
+	if w.req.Pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
+		w.muxError = true
+		var e envelope
+		e.Error.Code, e.Error.Message = "not_found", fmt.Sprintf("%s %s: no such endpoint", w.req.Method, w.req.URL.Path)
+		if code == http.StatusMethodNotAllowed {
+			e.Error.Code, e.Error.Message = "method_not_allowed", fmt.Sprintf("%s %s: method not allowed (allowed: %s)", w.req.Method, w.req.URL.Path, w.Header().Get("Allow"))
+		}
+		b, _ := json.Marshal(e)
+		w.Header().Set("Content-Type", "application/json")
+		w.ResponseWriter.WriteHeader(code)
+		n, _ := w.ResponseWriter.Write(append(b, '\n'))
+		w.bytes += int64(n)
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.muxError {
+		return len(b), nil // the mux's plain-text body; the envelope is already written
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// handlerFunc is an API handler: it answers or returns an error, which becomes the envelope.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p meta.Token) error
+
+func (s *Server) handle(pattern string, roles []string, h handlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="stella"`)
+			s.writeError(w, r, err)
+			return
+		}
+		if rec, ok := w.(*statusRecorder); ok {
+			rec.principal = &p
+		}
+		if !allowed(roles, p.Role) {
+			s.writeError(w, r, fault.Wrap(fault.Forbidden, fmt.Errorf("%s %s: role %s may not do this", r.Method, r.URL.Path, p.Role)))
+			return
+		}
+		if err := h(w, r, p); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func allowed(roles []string, role string) bool {
+	for _, x := range roles {
+		if x == role {
+			return true
+		}
+	}
+	return false
+}
+
+var errUnauthenticated = errors.New("a valid bearer token is required (Authorization: Bearer TOKEN)")
+
+// authenticate finds the token of the request. Unknown, expired and revoked tokens are all 401 with the
+// same message, so an answer tells nothing about tokens the caller does not hold.
+func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
+	tok, ok := bearer(r.Header.Get("Authorization"))
+	if !ok {
+		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
+	}
+	k, err := s.cfg.DB.TokenBySHA256(r.Context(), HashToken(tok))
+	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(s.cfg.Now()) {
+		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
+	}
+	if err != nil {
+		return meta.Token{}, fmt.Errorf("authenticate: %w", err)
+	}
+	return k, nil
+}
+
+// envelope is the one error shape of the API.
+type envelope struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status := fault.HTTPStatus(err)
+	var e envelope
+	e.Error.Code = fault.Code(err)
+	e.Error.Message = err.Error()
+	if status == http.StatusInternalServerError {
+		// Operational details (paths, SQL) stay in the log.
+		s.cfg.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e.Error.Message = "internal error; see the server log"
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+	}
+	w.Header().Del("ETag")
+	w.Header().Del("Digest")
+	w.Header().Del("Repr-Digest")
+	w.Header().Del("Content-Digest")
+	writeJSON(w, status, e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":{"code":"operational","message":"encode response"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := s.cfg.DB.SchemaVersion(ctx); err != nil {
+		s.cfg.Log.ErrorContext(r.Context(), "health check", "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
