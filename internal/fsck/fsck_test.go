@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/internal/meta/postgres/pgtest"
+
 	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/fsck"
@@ -22,7 +24,6 @@ import (
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/store/local"
-	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/internal/verify"
 )
 
@@ -324,8 +325,7 @@ func TestLeftovers(t *testing.T) {
 
 // The same checks with PostgreSQL as the metadata database (no file check there).
 func TestPostgres(t *testing.T) {
-	dsn := testenv.Var(t, testenv.PostgresDSN)
-	db, err := postgres.Open(ctx, dsn)
+	db, err := postgres.Open(ctx, pgtest.FreshSchema(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -14,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stella-ops/stella/internal/meta/postgres/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/stella-ops/stella/internal/cli"
@@ -31,7 +30,6 @@ import (
 	"github.com/stella-ops/stella/internal/server"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store/local"
-	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/internal/verify"
 )
 
@@ -201,38 +199,9 @@ func decode[T any](t *testing.T, r response) T {
 	return v
 }
 
-// postgresURL is a fresh schema of the test PostgreSQL (dropped at cleanup) as a DSN.
-func postgresURL(t *testing.T) string {
-	dsn := testenv.Var(t, testenv.PostgresDSN)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "stella_serve_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func TestAPI(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testAPI(t, newFixture(t)) })
-	t.Run("postgres", func(t *testing.T) { testAPI(t, newFixtureDB(t, postgresURL(t))) })
+	t.Run("postgres", func(t *testing.T) { testAPI(t, newFixtureDB(t, pgtest.FreshSchema(t))) })
 }
 
 func testAPI(t *testing.T, f *fixture) {

@@ -2,10 +2,7 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -13,41 +10,11 @@ import (
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/metatest"
 	"github.com/stella-ops/stella/internal/meta/postgres"
-	"github.com/stella-ops/stella/internal/testenv"
+	"github.com/stella-ops/stella/internal/meta/postgres/pgtest"
 )
 
-// FreshSchema creates a schema of its own for one test (dropped at cleanup) and returns a DSN whose
-// search_path is it, so runs and parallel tests never collide.
-func FreshSchema(t testing.TB) string {
-	dsn := testenv.Var(t, testenv.PostgresDSN)
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "stella_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func open(t *testing.T) metatest.Harness {
-	dsn := FreshSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	db, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +66,7 @@ func TestServiceRoleInsertSelectOnly(t *testing.T) {
 
 func BenchmarkPostgres(b *testing.B) {
 	metatest.Bench(b, func(b *testing.B) meta.DB {
-		db, err := postgres.Open(context.Background(), FreshSchema(b))
+		db, err := postgres.Open(context.Background(), pgtest.FreshSchema(b))
 		if err != nil {
 			b.Fatal(err)
 		}
