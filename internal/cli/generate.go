@@ -249,27 +249,34 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if err != nil {
 		return fmt.Errorf("generate deployment %s: manifest retainUntil: %w", ref, err)
 	}
-	if err := store.CreateRetained(ctx, st, ref, files, retainUntil); err != nil {
-		// Stored but never recorded (a crash between the two): record the stored set as it is.
-		if !errors.Is(err, store.ErrExist) {
-			return err
+	// The set is stored while its records are written; the records commit only once the set is stored
+	// (BeforeCommit), so the database never names a set the store does not have.
+	stored := make(chan error, 1)
+	go func() { stored <- store.CreateRetained(ctx, st, ref, files, retainUntil) }()
+	waitStored := sync.OnceValue(func() error { return <-stored })
+	deployment := func(files []record.File, man *manifest.Manifest, at time.Time, beforeCommit func() error) record.Deployment {
+		return record.Deployment{
+			TenantID: o.Tenant, DeploymentID: o.DeploymentID, StoreKey: ref.String(),
+			Release: in.Release, Environment: in.Environment, Targets: deploymentTargets(in.Environment, o.TargetNames),
+			Digests: pinDigests(res.Pins), Files: files, Manifest: man, Promotion: promo,
+			Requester: evidence.Person{ID: o.Deployer.UserID, Name: o.Deployer.UserName},
+			Previous:  previousOf(o.Previous, in.Release), Now: at, Signer: signer, BeforeCommit: beforeCommit,
+		}
+	}
+	rec, err := record.Record(ctx, db, deployment(recFiles, man, recNow, waitStored))
+	if serr := waitStored(); serr != nil {
+		// Stored but never recorded (a crash between the two, earlier): record the stored set as it is.
+		if !errors.Is(serr, store.ErrExist) {
+			return serr
 		}
 		stored, err2 := adoptStored(cmd, st, ref, in)
 		if err2 != nil {
-			return err
+			return serr
 		}
-		recFiles, man = stored.files, stored.manifest
-		recNow = stored.createdAt
 		adopted = true
 		g.Log.Warn("deployment was stored but not recorded; recording the stored set", "deployment", ref.String(), "location", dir)
+		rec, err = record.Record(ctx, db, deployment(stored.files, stored.manifest, stored.createdAt, nil))
 	}
-	rec, err := record.Record(ctx, db, record.Deployment{
-		TenantID: o.Tenant, DeploymentID: o.DeploymentID, StoreKey: ref.String(),
-		Release: in.Release, Environment: in.Environment, Targets: deploymentTargets(in.Environment, o.TargetNames),
-		Digests: pinDigests(res.Pins), Files: recFiles, Manifest: man, Promotion: promo,
-		Requester: evidence.Person{ID: o.Deployer.UserID, Name: o.Deployer.UserName},
-		Previous:  previousOf(o.Previous, in.Release), Now: recNow, Signer: signer,
-	})
 	if err != nil {
 		return fmt.Errorf("record deployment %s (the set is stored at %s; run the same command again to record it): %w", ref, dir, err)
 	}

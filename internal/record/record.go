@@ -53,6 +53,9 @@ type Deployment struct {
 	Previous  *evidence.Previous
 	Now       time.Time
 	Signer    *sign.Signer
+	// BeforeCommit, if set, runs last inside the transaction; its error rolls everything back and is
+	// returned. generate waits there for the set to be stored.
+	BeforeCommit func() error
 }
 
 // Result is what was recorded.
@@ -171,8 +174,14 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 		e, err := evidence.Append(ctx, tx, d.Signer, evidence.Draft{
 			Type: evidence.TypeDeployment, TenantID: d.TenantID, PromotionID: promotionID, GeneratedAt: d.Now, Content: content,
 		})
+		if err != nil {
+			return err
+		}
 		res = Result{EvidenceID: e.ID, PacketHash: e.PacketHash, Sequence: e.Seq}
-		return err
+		if d.BeforeCommit != nil {
+			return d.BeforeCommit()
+		}
+		return nil
 	})
 	return res, err
 }
