@@ -12,7 +12,6 @@ import (
 
 	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/fault"
-	"github.com/stella-ops/stella/internal/generate"
 	"github.com/stella-ops/stella/internal/quickstart"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/sticker"
@@ -37,18 +36,7 @@ func newFixture(t *testing.T, alg string) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := quickstart.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	in, err := generate.Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := generate.Generate(context.Background(), generate.Request{
-		Inputs: in, TenantID: "acme", DeploymentID: "d1", Signer: s,
-		Now: time.Date(2026, 1, 10, 14, 30, 0, 0, time.UTC), TargetNames: []string{"prod-web-01"},
-	})
+	res, err := quickstart.Generate(context.Background(), t.TempDir(), s, "acme", "d1", time.Date(2026, 1, 10, 14, 30, 0, 0, time.UTC), "prod-web-01")
 	if err != nil {
 		t.Fatal(err)
 	}

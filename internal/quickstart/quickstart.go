@@ -3,12 +3,18 @@
 package quickstart
 
 import (
+	"context"
+	"time"
+
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/stella-ops/stella/internal/generate"
+	"github.com/stella-ops/stella/internal/sign"
 )
 
 //go:embed example
@@ -37,4 +43,20 @@ func Write(dir string) error {
 		}
 	}
 	return nil
+}
+
+// Generate writes the example into dir (new or empty) and generates its set for tenant and deployment
+// with the signer at now, with a sticker for each target (prod-web-01, prod-web-02): the set tests and
+// benchmarks of other packages work on.
+func Generate(ctx context.Context, dir string, s *sign.Signer, tenant, deployment string, now time.Time, targets ...string) (*generate.Result, error) {
+	if err := Write(dir); err != nil {
+		return nil, err
+	}
+	in, err := generate.Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	return generate.Generate(ctx, generate.Request{
+		Inputs: in, TenantID: tenant, DeploymentID: deployment, Signer: s, Now: now, TargetNames: targets,
+	})
 }

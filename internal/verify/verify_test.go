@@ -3,13 +3,11 @@ package verify_test
 import (
 	"context"
 	"encoding/base64"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
-	"github.com/stella-ops/stella/internal/generate"
 	"github.com/stella-ops/stella/internal/quickstart"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/verify"
@@ -22,18 +20,7 @@ func set(t *testing.T, kr sign.Keyring, alg string) fstest.MapFS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := quickstart.Write(dir); err != nil {
-		t.Fatal(err)
-	}
-	in, err := generate.Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := generate.Generate(context.Background(), generate.Request{
-		Inputs: in, TenantID: "acme", DeploymentID: "d1", Signer: s,
-		Now: time.Date(2026, 1, 10, 14, 30, 0, 0, time.UTC), TargetNames: []string{"prod-web-01"},
-	})
+	res, err := quickstart.Generate(context.Background(), t.TempDir(), s, "acme", "d1", time.Date(2026, 1, 10, 14, 30, 0, 0, time.UTC), "prod-web-01")
 	if err != nil {
 		t.Fatal(err)
 	}
