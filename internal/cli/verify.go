@@ -10,6 +10,7 @@ import (
 	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/verify"
 )
 
@@ -36,23 +37,37 @@ func loadKeys(pubFiles []string, keyringDir string) (verify.Keys, error) {
 
 func newVerifyCommand(g *Globals) *cobra.Command {
 	var pubs []string
-	var dir string
+	var dir, storeURL, tenant, deployment string
 	cmd := &cobra.Command{
-		Use:   "verify DIR",
+		Use:   "verify DIR | verify --store URL --tenant T --deployment-id D",
 		Short: "Prove that an artifact set is exactly what was generated and signed",
 		Long: `Verify recomputes every checksum of the set in DIR, the lock file's own checksum and the manifest's
 sizes and digests, and checks every signature (checksums.sha256.sig, manifest.json, each sticker) against
 the public keys given with --public-key, or else the keyring key each document names in signerKeyRef.
 A signature by a key that is not among those given is invalid.
 
+A set kept in a store (a directory, or s3://…) is read there with --store, --tenant and --deployment-id.
+
 Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was expected, what was found).`,
 		Example: `  stella verify artifacts/acme/deploy-42 --public-key prod.pem
-  stella verify artifacts/acme/deploy-42 --output json`,
-		Args: cobra.ExactArgs(1),
+  stella verify artifacts/acme/deploy-42 --output json
+  stella verify --store 's3://stella-artifacts/prod?region=eu-west-1' --tenant acme --deployment-id deploy-42 --public-key prod.pem`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if storeURL != "" {
+				if len(args) != 0 || tenant == "" || deployment == "" {
+					return fault.Inputf("--store: give --tenant and --deployment-id, and no DIR")
+				}
+				return nil
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			keys, err := loadKeys(pubs, dir)
 			if err != nil {
 				return err
+			}
+			if storeURL != "" {
+				return verifyStored(cmd, g, keys, storeURL, store.Ref{Tenant: tenant, Deployment: deployment})
 			}
 			st, err := os.Stat(args[0])
 			if err != nil || !st.IsDir() {
@@ -65,33 +80,60 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 				}
 				return fault.Inputf("DIR %s: %v", args[0], err)
 			}
-			res, err := verify.Set(os.DirFS(args[0]), keys)
-			if err != nil {
-				return err
-			}
-			if g.JSON() {
-				if err := g.PrintJSON(res); err != nil {
-					return err
-				}
-				if !res.Valid {
-					for _, p := range res.Problems {
-						fmt.Fprintln(g.Stderr, p.String())
-					}
-					return silentExit{code: 3}
-				}
-				return nil
-			}
-			if !res.Valid {
-				return res.Err()
-			}
-			_, err = fmt.Fprintf(g.Stdout, "%s: valid (%d files; signed with %s %s, key %s)\n", args[0], len(res.Files), res.Algorithm, res.Signer, res.KeyID)
-			return err
+			return printVerify(g, args[0], os.DirFS(args[0]), keys)
 		},
 	}
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key, PEM (repeatable); default: the keyring")
 	keyringFlag(cmd, &dir)
+	cmd.Flags().StringVar(&storeURL, "store", "", "read the set from this store (a directory or s3:// URL) instead of DIR")
+	cmd.Flags().StringVar(&tenant, "tenant", "", "with --store: the set's tenant")
+	cmd.Flags().StringVar(&deployment, "deployment-id", "", "with --store: the set's deployment id")
 	_ = cmd.MarkFlagFilename("public-key", "pem", "pub")
 	return cmd
+}
+
+// verifyStored verifies a set read from a store.
+func verifyStored(cmd *cobra.Command, g *Globals, keys verify.Keys, url string, ref store.Ref) error {
+	if err := store.CheckName("--tenant", ref.Tenant); err != nil {
+		return err
+	}
+	if err := store.CheckName("--deployment-id", ref.Deployment); err != nil {
+		return err
+	}
+	st, loc, err := openStore(url)
+	if err != nil {
+		return err
+	}
+	fsys, err := st.Open(cmd.Context(), ref)
+	if err != nil {
+		return err
+	}
+	return printVerify(g, loc.SetLocation(ref), fsys, keys)
+}
+
+// printVerify verifies the set in fsys and prints the result; name says where the set is.
+func printVerify(g *Globals, name string, fsys fs.FS, keys verify.Keys) error {
+	res, err := verify.Set(fsys, keys)
+	if err != nil {
+		return err
+	}
+	if g.JSON() {
+		if err := g.PrintJSON(res); err != nil {
+			return err
+		}
+		if !res.Valid {
+			for _, p := range res.Problems {
+				fmt.Fprintln(g.Stderr, p.String())
+			}
+			return silentExit{code: 3}
+		}
+		return nil
+	}
+	if !res.Valid {
+		return res.Err()
+	}
+	_, err = fmt.Fprintf(g.Stdout, "%s: valid (%d files; signed with %s %s, key %s)\n", name, len(res.Files), res.Algorithm, res.Signer, res.KeyID)
+	return err
 }
 
 // silentExit ends a command with an exit code after it already printed its result.

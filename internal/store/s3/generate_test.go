@@ -65,6 +65,11 @@ func TestGenerateToS3(t *testing.T) {
 	if err := res.Err(); err != nil || !res.Valid {
 		t.Fatalf("the set read from S3 does not verify: %v", err)
 	}
+	out.Reset()
+	errb.Reset()
+	if code := cli.Run(ctx, []string{"verify", "--store", url, "--tenant", "acme", "--deployment-id", "deploy-42", "--keyring", keys}, &out, &errb); code != 0 || !strings.Contains(out.String(), "valid") {
+		t.Fatalf("stella verify --store s3://…: exit %d: %s%s", code, out.String(), errb.String())
+	}
 	data, err := fs.ReadFile(fsys, "manifest.json")
 	if err != nil {
 		t.Fatal(err)
