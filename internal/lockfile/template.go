@@ -76,7 +76,10 @@ func Parse(file string, data []byte) (*Template, error) {
 	}
 	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true}
 	if hasAlias(root) {
-		expanded := expand(root)
+		expanded, err := (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
+		if err != nil {
+			return nil, err
+		}
 		doc.Content[0] = expanded
 		root = expanded
 		t.root, t.textOK = root, false
@@ -251,38 +254,82 @@ func hasAlias(n *yaml.Node) bool {
 	return false
 }
 
+// maxExpanded bounds the nodes alias expansion may produce (a "billion laughs" template refers to an
+// anchor that refers to an anchor…, doubling at every level).
+const maxExpanded = 1 << 20
+
+// expander replaces aliases by copies of their anchors' nodes.
+type expander struct {
+	file   string
+	active map[*yaml.Node]bool // anchored nodes being expanded: an alias to one of them is a cycle
+	budget int
+}
+
+func (e *expander) fail(n *yaml.Node, format string, args ...any) error {
+	return inputErr(e.file, n.Line, "", format, args...)
+}
+
 // expand returns a copy of n with every alias replaced by a copy of its anchor's node and every merge key
-// (<<) folded into its mapping, keys given in the mapping itself winning. Anchors are dropped.
-func expand(n *yaml.Node) *yaml.Node {
+// (<<) folded into its mapping, keys given in the mapping itself winning. Anchors are dropped. An alias
+// inside the node it refers to, or an expansion beyond maxExpanded nodes, is an error.
+func (e *expander) expand(n *yaml.Node) (*yaml.Node, error) {
+	if e.budget--; e.budget < 0 {
+		return nil, e.fail(n, "aliases expand to more than %d nodes", maxExpanded)
+	}
 	if n.Kind == yaml.AliasNode {
-		return expand(n.Alias)
+		if n.Alias == nil || e.active[n.Alias] {
+			return nil, e.fail(n, "alias *%s refers to the node that contains it", n.Value)
+		}
+		return e.expand(n.Alias)
+	}
+	if n.Anchor != "" {
+		e.active[n] = true
+		defer delete(e.active, n)
 	}
 	c := *n
 	c.Anchor = ""
 	c.Content = nil
 	if n.Kind != yaml.MappingNode {
 		for _, x := range n.Content {
-			c.Content = append(c.Content, expand(x))
+			y, err := e.expand(x)
+			if err != nil {
+				return nil, err
+			}
+			c.Content = append(c.Content, y)
 		}
-		return &c
+		return &c, nil
 	}
 	var own, merged []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Value == "<<" && k.Tag == "!!merge" {
-			v = expand(v)
+			v, err := e.expand(v)
+			if err != nil {
+				return nil, err
+			}
 			srcs := []*yaml.Node{v}
 			if v.Kind == yaml.SequenceNode {
 				srcs = v.Content
 			}
 			for _, s := range srcs {
+				if s.Kind != yaml.MappingNode {
+					return nil, e.fail(k, "a merge key (<<) takes a mapping or a list of mappings")
+				}
 				for j := 0; j+1 < len(s.Content); j += 2 {
 					merged = append(merged, s.Content[j], s.Content[j+1])
 				}
 			}
 			continue
 		}
-		own = append(own, expand(k), expand(v))
+		ek, err := e.expand(k)
+		if err != nil {
+			return nil, err
+		}
+		ev, err := e.expand(v)
+		if err != nil {
+			return nil, err
+		}
+		own = append(own, ek, ev)
 	}
 	seen := map[string]bool{}
 	for i := 0; i < len(own); i += 2 {
@@ -296,5 +343,5 @@ func expand(n *yaml.Node) *yaml.Node {
 			c.Content = append(c.Content, &kc, merged[i+1])
 		}
 	}
-	return &c
+	return &c, nil
 }
