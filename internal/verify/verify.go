@@ -171,6 +171,10 @@ func (c *checker) signatures(entries []checksum.Entry) {
 		raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(sigData)))
 		if err != nil {
 			c.problem(checksum.SigFileName, "not base64", "", "")
+		} else if string(sigData) != base64.StdEncoding.EncodeToString(raw)+"\n" {
+			// The file is not listed in checksums.sha256 (it signs it), so its exact form is checked here:
+			// any change to it, even one a base64 decoder would forgive, is a change to the set.
+			c.problem(checksum.SigFileName, "not as written: standard base64 and one newline expected", "", "")
 		} else if vs, err := c.verifiers(ref); err != nil {
 			c.problem(checksum.SigFileName, "cannot check the signature of "+checksum.FileName+": "+err.Error(), "", "")
 		} else if v := first(vs, func(v *sign.Verifier) bool { return v.Verify(sums, raw) == nil }); v == nil {

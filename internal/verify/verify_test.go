@@ -156,3 +156,46 @@ func TestConsistentForgery(t *testing.T) {
 		t.Fatalf("altered replicas: %v", r.Err())
 	}
 }
+
+// FuzzVerify: any bytes in place of any file of a set make verify name that file (or, for the file's
+// own bytes, pass), never panic.
+func FuzzVerify(f *testing.F) {
+	kr := sign.Keyring{Dir: f.TempDir()}
+	s, err := kr.Generate("fuzz/key", sign.EdDSA)
+	if err != nil {
+		f.Fatal(err)
+	}
+	res, err := quickstart.Generate(context.Background(), f.TempDir(), s, "acme", "d1", time.Date(2026, 1, 10, 14, 30, 0, 0, time.UTC))
+	if err != nil {
+		f.Fatal(err)
+	}
+	base := fstest.MapFS{}
+	var names []string
+	for _, file := range res.Files {
+		base[file.Name] = &fstest.MapFile{Data: file.Data, Mode: 0o444}
+		names = append(names, file.Name)
+	}
+	for i, file := range res.Files {
+		f.Add(uint8(i), file.Data)
+		f.Add(uint8(i), []byte("{}"))
+		f.Add(uint8(i), append(append([]byte(nil), file.Data...), ' '))
+		f.Add(uint8(i), append([]byte(" "), file.Data...))
+	}
+	keys := verify.Keys{Given: []*sign.Verifier{s.Verifier()}}
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		name := names[int(which)%len(names)]
+		c := clone(base)
+		c[name] = &fstest.MapFile{Data: data, Mode: 0o444}
+		r, err := verify.Set(c, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := string(data) == string(base[name].Data)
+		if r.Valid != same {
+			t.Fatalf("%s replaced (same bytes: %v): valid = %v", name, same, r.Valid)
+		}
+		if !same && !named(r, name) {
+			t.Fatalf("%s replaced but not named: %v", name, r.Err())
+		}
+	})
+}
