@@ -27,13 +27,6 @@ the metadata database: a lost token cannot be shown again, only revoked and repl
 	return cmd
 }
 
-func checkTenant(t string) error {
-	if err := store.CheckName("tenant", t); err != nil {
-		return fault.Inputf("--tenant: %v", err)
-	}
-	return nil
-}
-
 type tokenRow struct {
 	ID        string     `json:"id"`
 	TenantID  string     `json:"tenantId"`
@@ -67,7 +60,7 @@ func newTokensCreateCommand(g *Globals) *cobra.Command {
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/v1/deployment-jobs`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkTenant(tenant); err != nil {
+			if err := store.CheckName("--tenant", tenant); err != nil {
 				return err
 			}
 			if !slices.Contains(meta.Roles, role) {
@@ -114,7 +107,7 @@ func newTokensListCommand(g *Globals) *cobra.Command {
 		Short: "List a tenant's tokens (ids, roles, expiry; never the tokens)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkTenant(tenant); err != nil {
+			if err := store.CheckName("--tenant", tenant); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -170,7 +163,7 @@ func newTokensRevokeCommand(g *Globals) *cobra.Command {
 		Short: "Revoke a token by its id (from tokens list); the API refuses it from then on",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkTenant(tenant); err != nil {
+			if err := store.CheckName("--tenant", tenant); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
