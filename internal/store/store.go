@@ -106,3 +106,18 @@ func ExistsError(ref Ref) error { return fmt.Errorf("deployment %s %w", ref, Err
 
 // NotExistError is the error Open returns for an absent set.
 func NotExistError(ref Ref) error { return fmt.Errorf("deployment %s %w", ref, ErrNotExist) }
+
+// CheckCreate is what every backend checks before it writes anything of a set: safe names, a valid set
+// of files and a live context. Errors read "create deployment T/D: …".
+func CheckCreate(ctx context.Context, ref Ref, files []File) error {
+	if err := ref.Check(); err != nil {
+		return fmt.Errorf("create deployment: %w", err)
+	}
+	if err := CheckFiles(files); err != nil {
+		return fmt.Errorf("create deployment %s: %w", ref, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("create deployment %s: %w", ref, err)
+	}
+	return nil
+}

@@ -36,20 +36,14 @@ func (s *Store) Path(ref store.Ref) string { return filepath.Join(s.dir, ref.Ten
 // Create writes the set: temp dir STORE/T/.tmp-D-*, each file written, fsynced and made 0444, the dir
 // made 0555 and fsynced, then renamed to STORE/T/D with RENAME_NOREPLACE and STORE/T fsynced.
 func (s *Store) Create(ctx context.Context, ref store.Ref, files []store.File) (err error) {
-	if err := ref.Check(); err != nil {
-		return fmt.Errorf("create deployment: %w", err)
-	}
-	if err := store.CheckFiles(files); err != nil {
-		return fmt.Errorf("create deployment %s: %w", ref, err)
+	if err := store.CheckCreate(ctx, ref, files); err != nil {
+		return err
 	}
 	defer func() {
 		if err != nil && !errors.Is(err, store.ErrExist) {
 			err = fmt.Errorf("create deployment %s: %w", ref, err)
 		}
 	}()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	tenantDir := filepath.Join(s.dir, ref.Tenant)
 	final := filepath.Join(tenantDir, ref.Deployment)
 	if _, err := os.Lstat(final); err == nil {

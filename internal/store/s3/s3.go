@@ -112,20 +112,14 @@ func (s *Store) Create(ctx context.Context, ref store.Ref, files []store.File) e
 // COMPLIANCE mode until retainUntil, then the completion marker, create-only and locked too. A zero or
 // past retainUntil sends no lock of its own (the bucket's default retention applies).
 func (s *Store) CreateRetained(ctx context.Context, ref store.Ref, files []store.File, retainUntil time.Time) (err error) {
-	if err := ref.Check(); err != nil {
-		return fmt.Errorf("create deployment: %w", err)
-	}
-	if err := store.CheckFiles(files); err != nil {
-		return fmt.Errorf("create deployment %s: %w", ref, err)
+	if err := store.CheckCreate(ctx, ref, files); err != nil {
+		return err
 	}
 	defer func() {
 		if err != nil && !errors.Is(err, store.ErrExist) {
 			err = fmt.Errorf("create deployment %s: %w", ref, err)
 		}
 	}()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	var until *time.Time
 	if now := s.Now(); retainUntil.After(now) {
 		u := retainUntil.UTC().Truncate(time.Second)
