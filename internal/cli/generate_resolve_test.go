@@ -14,13 +14,9 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/stella-ops/stella/internal/resolve/regtest"
+
 	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -28,33 +24,6 @@ func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	var o, e bytes.Buffer
 	code = Run(context.Background(), args, &o, &e)
 	return o.String(), e.String(), code
-}
-
-func push(t *testing.T, host, repoTag string, platforms ...string) string {
-	t.Helper()
-	ref, err := name.NewTag(host+"/"+repoTag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(platforms) == 0 {
-		img, _ := random.Image(128, 1)
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
-		}
-		d, _ := img.Digest()
-		return d.String()
-	}
-	var idx v1.ImageIndex = empty.Index
-	for _, p := range platforms {
-		img, _ := random.Image(128, 1)
-		plat, _ := v1.ParsePlatform(p)
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
-	d, _ := idx.Digest()
-	return d.String()
 }
 
 // TestGenerateResolvesAgainstRegistry runs `stella generate` end to end against go-containerregistry's
@@ -70,9 +39,9 @@ func TestGenerateResolvesAgainstRegistry(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	apiDigest := push(t, host, "myapp/api:v2.3.1", "linux/amd64", "linux/arm64")
-	cacheDigest := push(t, host, "cache:7")
-	pgDigest := push(t, host, "library/postgres:16")
+	apiDigest, _ := regtest.PushIndex(t, host, "myapp/api:v2.3.1", "linux/amd64", "linux/arm64")
+	cacheDigest := regtest.PushImage(t, host, "cache:7")
+	pgDigest := regtest.PushImage(t, host, "library/postgres:16")
 	requests.Store(0)
 
 	dir := t.TempDir()

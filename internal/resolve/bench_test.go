@@ -7,6 +7,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/stella-ops/stella/internal/resolve/regtest"
+
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
@@ -22,7 +24,7 @@ func benchRefs(b *testing.B, pushHost, host string) []string {
 	for r := range 20 {
 		for tg := range 3 {
 			rt := fmt.Sprintf("%s/svc%02d:v%d", prefix, r, tg)
-			pushImage(b, pushHost, rt)
+			regtest.PushImage(b, pushHost, rt)
 			distinct = append(distinct, host+"/"+rt)
 		}
 	}

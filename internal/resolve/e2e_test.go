@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/stella-ops/stella/internal/resolve/regtest"
+
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -38,8 +40,8 @@ func uniqueRepo(t *testing.T) string {
 func TestDockerRegistry(t *testing.T) {
 	host := testenv.Var(t, testenv.Registry)
 	repo := uniqueRepo(t)
-	app := pushImage(t, host, repo+"/app:v1")
-	idx, children := pushIndex(t, host, repo+"/multi:v1", "linux/amd64", "linux/arm64")
+	app := regtest.PushImage(t, host, repo+"/app:v1")
+	idx, children := regtest.PushIndex(t, host, repo+"/multi:v1", "linux/amd64", "linux/arm64")
 	refs := []string{host + "/" + repo + "/app:v1", host + "/" + repo + "/multi:v1", host + "/" + repo + "/app:v1"}
 
 	count := &countingTransport{inner: http.DefaultTransport}
@@ -80,8 +82,8 @@ func TestDockerRegistryHtpasswd(t *testing.T) {
 	user := testenv.Var(t, testenv.RegistryUser)
 	pass := testenv.Var(t, testenv.RegistryPass)
 	repo := uniqueRepo(t)
-	d := pushImage(t, host, repo+"/app:v1", remote.WithAuth(&authn.Basic{Username: user, Password: pass}))
-	d2 := pushImage(t, host, repo+"/app:v2", remote.WithAuth(&authn.Basic{Username: user, Password: pass}))
+	d := regtest.PushImage(t, host, repo+"/app:v1", remote.WithAuth(&authn.Basic{Username: user, Password: pass}))
+	d2 := regtest.PushImage(t, host, repo+"/app:v2", remote.WithAuth(&authn.Basic{Username: user, Password: pass}))
 	refs := []string{host + "/" + repo + "/app:v1", host + "/" + repo + "/app:v2"}
 
 	t.Run("good credentials", func(t *testing.T) {

@@ -13,13 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 // counter records every request a registry receives.
@@ -72,60 +66,6 @@ func startRegistry(t testing.TB, middleware func(http.Handler) http.Handler) *te
 	direct := httptest.NewServer(reg)
 	t.Cleanup(direct.Close)
 	return &testRegistry{host: strings.TrimPrefix(srv.URL, "http://"), count: c, push: strings.TrimPrefix(direct.URL, "http://")}
-}
-
-// pushImage writes a random single-platform image as repo:tag and returns its digest.
-func pushImage(t testing.TB, host, repoTag string, opts ...remote.Option) string {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.NewTag(host+"/"+repoTag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img, opts...); err != nil {
-		t.Fatalf("push %s: %v", ref, err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
-}
-
-// pushIndex writes a multi-platform index (one random image per platform) and returns the index digest
-// and each platform's manifest digest.
-func pushIndex(t testing.TB, host, repoTag string, platforms ...string) (string, map[string]string) {
-	t.Helper()
-	var idx v1.ImageIndex = empty.Index
-	children := map[string]string{}
-	for _, p := range platforms {
-		img, err := random.Image(256, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plat, err := v1.ParsePlatform(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: plat}})
-		d, _ := img.Digest()
-		children[p] = d.String()
-	}
-	ref, err := name.NewTag(host+"/"+repoTag, name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatalf("push %s: %v", ref, err)
-	}
-	d, err := idx.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String(), children
 }
 
 // dockerConfig points the default keychain at a temporary config.json with credentials for host.

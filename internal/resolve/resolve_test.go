@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/internal/resolve/regtest"
+
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/stella-ops/stella/internal/fault"
@@ -40,10 +42,10 @@ func newResolver(t testing.TB, o Options) *Resolver {
 func TestOneRequestPerDistinctReference(t *testing.T) {
 	reg := startRegistry(t, nil)
 	want := map[string]string{
-		"app/api:v1":    pushImage(t, reg.push, "app/api:v1"),
-		"app/api:v2":    pushImage(t, reg.push, "app/api:v2"),
-		"app/worker:v1": pushImage(t, reg.push, "app/worker:v1"),
-		"cache:7":       pushImage(t, reg.push, "cache:7"),
+		"app/api:v1":    regtest.PushImage(t, reg.push, "app/api:v1"),
+		"app/api:v2":    regtest.PushImage(t, reg.push, "app/api:v2"),
+		"app/worker:v1": regtest.PushImage(t, reg.push, "app/worker:v1"),
+		"cache:7":       regtest.PushImage(t, reg.push, "cache:7"),
 	}
 	h := reg.host
 	refs := []string{
@@ -84,7 +86,7 @@ func TestOneRequestPerDistinctReference(t *testing.T) {
 
 func TestSpellingsOfOneReferenceShareOneRequest(t *testing.T) {
 	reg := startRegistry(t, nil)
-	d := pushImage(t, reg.push, "library/busybox:latest")
+	d := regtest.PushImage(t, reg.push, "library/busybox:latest")
 	// "HOST/busybox" and "HOST/library/busybox:latest" differ on a private registry: only docker.io has
 	// the implicit library/ namespace. So use the default tag for the shared spelling.
 	refs := []string{reg.host + "/library/busybox", reg.host + "/library/busybox:latest"}
@@ -105,8 +107,8 @@ func TestSpellingsOfOneReferenceShareOneRequest(t *testing.T) {
 
 func TestMultiPlatformIndex(t *testing.T) {
 	reg := startRegistry(t, nil)
-	idx, children := pushIndex(t, reg.push, "multi:1", "linux/amd64", "linux/arm64")
-	single := pushImage(t, reg.push, "single:1")
+	idx, children := regtest.PushIndex(t, reg.push, "multi:1", "linux/amd64", "linux/arm64")
+	single := regtest.PushImage(t, reg.push, "single:1")
 	refs := []string{reg.host + "/multi:1", reg.host + "/single:1"}
 
 	t.Run("index digest by default", func(t *testing.T) {
@@ -159,7 +161,7 @@ func TestMultiPlatformIndex(t *testing.T) {
 
 func TestUnknownRepositoryOrTagNamesTheReference(t *testing.T) {
 	reg := startRegistry(t, nil)
-	d := pushImage(t, reg.push, "app:1")
+	d := regtest.PushImage(t, reg.push, "app:1")
 	refs := []string{reg.host + "/app:1", reg.host + "/app:nope", reg.host + "/absent:1"}
 	got, err := newResolver(t, Options{Insecure: []string{reg.host}}).Resolve(context.Background(), refs)
 	if got != nil {
@@ -206,7 +208,7 @@ func TestRetriesOn429And503(t *testing.T) {
 			}
 		})
 	})
-	d := pushImage(t, reg.push, "flaky:1")
+	d := regtest.PushImage(t, reg.push, "flaky:1")
 	r := newResolver(t, Options{Insecure: []string{reg.host}, Retries: 3})
 	got, err := r.Resolve(context.Background(), []string{reg.host + "/flaky:1"})
 	if err != nil {
@@ -280,7 +282,7 @@ func TestRegistryThatStartsHangingFailsFast(t *testing.T) {
 		})
 	})
 	defer close(release)
-	pushImage(t, reg.push, "a:1")
+	regtest.PushImage(t, reg.push, "a:1")
 	refs := []string{reg.host + "/a:1"}
 	for i := range 8 {
 		refs = append(refs, fmt.Sprintf("%s/b:%d", reg.host, i))
@@ -312,7 +314,7 @@ func TestDownRegistryNamesIt(t *testing.T) {
 
 func TestPlainHTTPOnlyWhenNamed(t *testing.T) {
 	reg := startRegistry(t, nil)
-	pushImage(t, reg.push, "app:1")
+	regtest.PushImage(t, reg.push, "app:1")
 	_, err := newResolver(t, Options{}).Resolve(context.Background(), []string{reg.host + "/app:1"})
 	if !fault.Is(err, fault.Input) || !strings.Contains(err.Error(), "--insecure-registry "+reg.host) {
 		t.Fatalf("got %v", err)
@@ -354,7 +356,7 @@ func TestOffline(t *testing.T) {
 
 func TestMirrorAnswersForDockerHub(t *testing.T) {
 	reg := startRegistry(t, nil)
-	d := pushImage(t, reg.push, "library/postgres:16")
+	d := regtest.PushImage(t, reg.push, "library/postgres:16")
 	r := newResolver(t, Options{Mirrors: map[string]string{"docker.io": reg.host}, Insecure: []string{reg.host}})
 	got, err := r.Resolve(context.Background(), []string{"postgres:16", "docker.io/library/postgres:16"})
 	if err != nil {
@@ -380,7 +382,7 @@ func TestGetWhereHeadIsNotAnswered(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	})
-	d := pushImage(t, reg.push, "app:1")
+	d := regtest.PushImage(t, reg.push, "app:1")
 	got, err := newResolver(t, Options{Insecure: []string{reg.host}}).Resolve(context.Background(), []string{reg.host + "/app:1"})
 	if err != nil {
 		t.Fatal(err)
@@ -395,7 +397,7 @@ func TestGetWhereHeadIsNotAnswered(t *testing.T) {
 
 func TestGivenDigestWinsAndIsReported(t *testing.T) {
 	reg := startRegistry(t, nil)
-	d := pushImage(t, reg.push, "app:1")
+	d := regtest.PushImage(t, reg.push, "app:1")
 	other := "sha256:" + strings.Repeat("b", 64)
 	var logs bytes.Buffer
 	r := newResolver(t, Options{Insecure: []string{reg.host}, Log: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -451,8 +453,8 @@ func TestBearerTokenOncePerRegistry(t *testing.T) {
 		})
 	})
 	host = reg.host
-	a := pushImage(t, reg.push, "team/a:1")
-	b := pushImage(t, reg.push, "team/b:1")
+	a := regtest.PushImage(t, reg.push, "team/a:1")
+	b := regtest.PushImage(t, reg.push, "team/b:1")
 	refs := []string{reg.host + "/team/a:1", reg.host + "/team/b:1"}
 
 	dockerConfig(t, reg.host, "alice", "s3cret")
