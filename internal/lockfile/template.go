@@ -202,15 +202,6 @@ func (t *Template) lineOf(path []string) int {
 	return line
 }
 
-// Services lists the template's service names in order.
-func (t *Template) Services() []string {
-	out := make([]string, len(t.services))
-	for i, s := range t.services {
-		out[i] = s.name
-	}
-	return out
-}
-
 // HasService reports whether the template defines service.
 func (t *Template) HasService(name string) bool {
 	for _, s := range t.services {
