@@ -63,6 +63,9 @@ type checker struct {
 	res   *Result
 	files map[string][]byte
 	bad   map[string]bool
+	// man is manifest.json parsed (nil when missing or unparsable; manifest() reports which).
+	man    *manifest.Manifest
+	manErr error
 }
 
 func (c *checker) problem(file, msg, expected, found string) {
@@ -91,6 +94,9 @@ func Set(fsys fs.FS, keys Keys) (*Result, error) {
 		}
 		c.files[e.Name()] = data
 		names = append(names, e.Name())
+	}
+	if data, ok := c.files[manifest.FileName]; ok {
+		c.man, c.manErr = manifest.Parse(data)
 	}
 	sums := c.checksums()
 	c.signatures(sums)
@@ -163,7 +169,7 @@ func (c *checker) signatures(entries []checksum.Entry) {
 	}
 	// The manifest names the key; its own signature is checked in manifest().
 	ref := ""
-	if m, err := manifest.Parse(c.files[manifest.FileName]); err == nil {
+	if m := c.man; m != nil {
 		ref = m.SignerKeyRef
 		c.res.Signer, c.res.Algorithm, c.res.DeploymentID, c.res.TenantID = m.SignerKeyRef, m.SignatureAlgorithm, m.DeploymentID, m.TenantID
 	}
@@ -214,16 +220,15 @@ func (c *checker) signatures(entries []checksum.Entry) {
 }
 
 func (c *checker) manifest() {
-	data, ok := c.files[manifest.FileName]
-	if !ok {
+	if _, ok := c.files[manifest.FileName]; !ok {
 		c.problem(manifest.FileName, "missing", "", "")
 		return
 	}
-	m, err := manifest.Parse(data)
-	if err != nil {
-		c.problem(manifest.FileName, "unparsable: "+err.Error(), "", "")
+	if c.manErr != nil {
+		c.problem(manifest.FileName, "unparsable: "+c.manErr.Error(), "", "")
 		return
 	}
+	m := c.man
 	inManifest := map[string]bool{}
 	var total int64
 	for _, a := range m.Artifacts {
