@@ -36,12 +36,13 @@ func TestLoadPromotion(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 	bad := []struct{ body, want string }{
-		{strings.Replace(goodPromotion, "decision: allow", "decision: allow\ncolour: red", 1), "promotion.yaml:8: unknown field colour"},
+		{strings.Replace(goodPromotion, "decision: allow", "decision: allow\ncolour: red", 1), "promotion.yaml:8: colour: unknown field"},
 		{strings.Replace(goodPromotion, "decision: allow", "decision: perhaps", 1), `promotion.yaml:7: decision: "perhaps" is not allow or deny`},
 		{strings.Replace(goodPromotion, "action: approved", "action: waved", 1), `promotion.yaml:4: approvers[0].action: "waved" is not approved or rejected`},
 		{strings.Replace(goodPromotion, "status: passed", "status: failed", 1), `promotion.yaml:6: gates[0].status: failed, but decision is allow`},
 		{strings.Replace(goodPromotion, "id: u-1, ", "", 1), "promotion.yaml:2: requester.id: required"},
-		{strings.Replace(goodPromotion, "at: 2026-01-10T14:10:00Z", "at: yesterday", 1), `promotion.yaml:4: approvers[0].at: "yesterday" is not an RFC 3339 time`},
+		{strings.Replace(goodPromotion, "at: 2026-01-10T14:10:00Z", "at: yesterday", 1), `promotion.yaml:4: approvers[0].at: "yesterday" is not a time (RFC 3339`},
+		{strings.Replace(goodPromotion, "at: 2026-01-10T14:10:00Z", "at: 2026-01-10", 1), `promotion.yaml:4: approvers[0].at: "2026-01-10" is not an RFC 3339 time`},
 		{"id: [oops\n", "promotion.yaml:"},
 	}
 	for _, b := range bad {

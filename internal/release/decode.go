@@ -50,41 +50,67 @@ func readFile(flag, path string) ([]byte, error) {
 	return data, nil
 }
 
+// Lines maps the field paths of a decoded file ("approvers[1].action") to their lines.
+type Lines map[string]int
+
+// Near is the line of path, or of its nearest enclosing field that is in the file (a required field that
+// is missing is reported on its parent's line); 0 when none is.
+func (l Lines) Near(path string) int {
+	for path != "" {
+		if n, ok := l[path]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// DecodeStrict decodes one YAML document (a mapping) into out, a pointer to a struct, refusing unknown
+// and duplicate fields; every error is bad input naming file, line and field. It returns the line of
+// every field path and the document's node, for checks made after decoding.
+func DecodeStrict(file string, data []byte, out any) (Lines, *yaml.Node, error) {
+	return decodeStrict(file, data, out)
+}
+
 // decodeStrict decodes one YAML document into out, refusing unknown fields, and returns the node tree and
 // the line of every field path for later errors.
-func decodeStrict(file string, data []byte, out any) (map[string]int, error) {
+func decodeStrict(file string, data []byte, out any) (Lines, *yaml.Node, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErr(file, nil, err)
+		return nil, nil, yamlErr(file, nil, err)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, FieldError(file, 0, "", "empty document")
+		return nil, nil, FieldError(file, 0, "", "empty document")
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
-		return nil, FieldError(file, doc.Line, "", "must be a mapping of fields")
+		return nil, nil, FieldError(file, doc.Line, "", "must be a mapping of fields")
 	}
-	lines := map[string]int{}
+	lines := Lines{}
 	var keyAt = map[int][]string{} // line -> paths of keys on it
 	walkPaths(doc, "", lines, keyAt)
 	valueAt := map[string]string{} // scalar value -> path of its key
 	walkValues(doc, "", valueAt)
 	if err := DuplicateKeys(file, doc, ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Unknown fields are found on the tree already parsed (yaml.v3's KnownFields needs a second parse).
 	if err := knownFields(file, doc, reflect.TypeOf(out), ""); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := doc.Decode(out); err != nil {
 		if m := timeErr.FindStringSubmatch(err.Error()); m != nil {
 			if p, ok := valueAt[m[1]]; ok {
-				return nil, FieldError(file, lines[p], p, "%q is not a time (RFC 3339, e.g. 2026-01-10T14:00:00Z)", m[1])
+				return nil, nil, FieldError(file, lines[p], p, "%q is not a time (RFC 3339, e.g. 2026-01-10T14:00:00Z)", m[1])
 			}
 		}
-		return nil, yamlErr(file, keyAt, err)
+		return nil, nil, yamlErr(file, keyAt, err)
 	}
-	return lines, nil
+	return lines, doc, nil
 }
 
 func yamlErr(file string, keyAt map[int][]string, err error) error {

@@ -53,7 +53,7 @@ func LoadRelease(path string) (*Release, error) {
 // ParseRelease validates release.yaml bytes; file names it in errors and anchors the compose path.
 func ParseRelease(file string, data []byte) (*Release, error) {
 	r := &Release{}
-	lines, err := decodeStrict(file, data, r)
+	lines, _, err := decodeStrict(file, data, r)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func LoadEnvironment(path string) (*Environment, error) {
 // ParseEnvironment validates environment.yaml bytes.
 func ParseEnvironment(file string, data []byte) (*Environment, error) {
 	env := &Environment{}
-	lines, err := decodeStrict(file, data, env)
+	lines, _, err := decodeStrict(file, data, env)
 	if err != nil {
 		return nil, err
 	}
