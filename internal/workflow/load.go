@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-ops/stella/internal/release"
+
 	"github.com/stella-ops/stella/internal/fault"
 	"go.yaml.in/yaml/v3"
 )
@@ -57,13 +59,9 @@ func Parse(name string, data []byte) (*Workflow, error) {
 
 type parser struct{ file string }
 
-// errf is the one-line input error: "FILE:LINE: FIELD: message".
+// errf is the one-line input error of every input file: "FILE:LINE: FIELD: message".
 func (p *parser) errf(line int, field, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	if field != "" {
-		msg = field + ": " + msg
-	}
-	return fault.Inputf("workflow %s:%d: %s", p.file, line, msg)
+	return release.FieldError(p.file, line, field, format, args...)
 }
 
 func (p *parser) yamlErr(err error) error {
