@@ -38,7 +38,7 @@ func TestGenerateToS3(t *testing.T) {
 	url := storeURL(bucket, "stella")
 	args := []string{"generate", "--release", filepath.Join(dir, "release.yaml"), "--environment", filepath.Join(dir, "environment.yaml"),
 		"--tenant", "acme", "--deployment-id", "deploy-42", "--key", "stella/signing/ci", "--keyring", keys,
-		"--store", url, "--data", filepath.Join(dir, "data"), "--offline"}
+		"--store", url, "--data", filepath.Join(dir, "data"), "--offline", "--promotion", filepath.Join(dir, "promotion.yaml")}
 	var out, errb bytes.Buffer
 	if code := cli.Run(ctx, args, &out, &errb); code != 0 {
 		t.Fatalf("generate: exit %d: %s", code, errb.String())
@@ -115,8 +115,12 @@ func TestGenerateToS3(t *testing.T) {
 	// records the stored set (read back through Open), still answering "already exists".
 	out.Reset()
 	errb.Reset()
-	args[len(args)-2] = filepath.Join(dir, "data2")
-	if code := cli.Run(ctx, args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "deployment acme/deploy-42 already exists (stored at s3://"+bucket+"/stella/acme/deploy-42, generated earlier); it had not been recorded and now is") {
+	for i := range args {
+		if args[i] == "--data" {
+			args[i+1] = filepath.Join(dir, "data2")
+		}
+	}
+	if code := cli.Run(ctx, args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "deployment acme/deploy-42 already exists (stored at s3://"+bucket+"/stella/acme/deploy-42, from the same inputs; it had not been recorded and now is, from the stored set itself)") {
 		t.Errorf("generate with a new database: exit %d, stderr %q", code, errb.String())
 	}
 	if objs2, _ := versions(t, bucket, "stella/acme/"); len(objs2) != len(objs) {
