@@ -4,6 +4,7 @@ import (
 	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
 )
+
 // loadPromotion reads --promotion, if given, and reconciles it with --promotion-id. A denied promotion
 // is not deployed.
 func loadPromotion(o *GenerateOptions) (*evidence.Promotion, error) {
@@ -20,4 +21,3 @@ func loadPromotion(o *GenerateOptions) (*evidence.Promotion, error) {
 	o.PromotionID = p.ID
 	return p, nil
 }
-

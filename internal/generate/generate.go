@@ -131,8 +131,8 @@ type Request struct {
 	// into the signed manifest whole.
 	Promotion *evidence.Promotion
 	Strategy  string // default all-at-once
-	Deployer    sticker.Deployer
-	Previous    sticker.Previous
+	Deployer  sticker.Deployer
+	Previous  sticker.Previous
 	// ValidCache, if set, skips the Compose schema for a template that passed it before.
 	ValidCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
