@@ -173,7 +173,7 @@ func (s *Service) Create(ctx context.Context, req Request) (*Result, error) {
 	}
 	rec, recErr := record.Record(ctx, db, record.Deployment{
 		TenantID: ref.Tenant, DeploymentID: ref.Deployment, StoreKey: ref.String(),
-		Files: recFiles, Now: s.now(), Signer: g.Signer, BeforeCommit: waitStored,
+		Files: recFiles, Clock: s.now, Signer: g.Signer, BeforeCommit: waitStored,
 	})
 	loc := s.location(ref)
 	if serr := waitStored(); serr != nil {
@@ -232,7 +232,7 @@ func (s *Service) adopt(ctx context.Context, db meta.DB, ref store.Ref, mine *ma
 		return fault.Wrap(fault.Verification, fmt.Errorf("deployment %s is stored at %s but does not verify, so it is not recorded: %s", ref, s.location(ref), strings.Join(probs, "; ")))
 	}
 	_, err = record.Record(ctx, db, record.Deployment{
-		TenantID: ref.Tenant, DeploymentID: ref.Deployment, StoreKey: ref.String(), Files: files, Now: s.now(), Signer: g.Signer,
+		TenantID: ref.Tenant, DeploymentID: ref.Deployment, StoreKey: ref.String(), Files: files, Clock: s.now, Signer: g.Signer,
 	})
 	recorded := ""
 	switch {

@@ -197,6 +197,8 @@ type Draft struct {
 	PromotionID string
 	GeneratedAt time.Time
 	Content     Content
+	// Clock, when GeneratedAt is zero, gives the packet's time under the chain's lock (nil: time.Now).
+	Clock func() time.Time
 }
 
 // CanonicalHash is "sha256:" + hex SHA-256 of the RFC 8785 canonical form of the JSON raw.
@@ -284,6 +286,9 @@ func Append(ctx context.Context, tx meta.Tx, s *sign.Signer, d Draft) (meta.Evid
 	return tx.AppendEvidence(ctx, func(head meta.ChainHead) (meta.Evidence, error) {
 		if at.IsZero() {
 			d.GeneratedAt = time.Now()
+			if d.Clock != nil {
+				d.GeneratedAt = d.Clock()
+			}
 		}
 		// The database keeps microseconds; the signed time is what the row can hold.
 		d.GeneratedAt = d.GeneratedAt.UTC().Truncate(time.Microsecond)

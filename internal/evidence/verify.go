@@ -217,6 +217,25 @@ func verifySignature(raw []byte, p *Packet, keys Keys) error {
 	return fmt.Errorf("signature (signerKeyRef %q): %v", p.SignerKeyRef, last)
 }
 
+// VerifyStored checks one stored packet: its row's copies against the signed packet, its packet hash,
+// its contentHash and its signature (not its place in the chain: VerifyChain does that).
+func VerifyStored(e meta.Evidence, tenant string, keys Keys) error {
+	var probs []fault.Problem
+	add := func(msg, want, got string) {
+		probs = append(probs, fault.Problem{File: fmt.Sprintf("evidence %s/%s", tenant, e.ID), Message: msg, Expected: want, Found: got})
+	}
+	if hash, err := PacketHash(e.Packet); err != nil {
+		add("packet is not valid JSON: "+err.Error(), "", "")
+	} else if hash != e.PacketHash {
+		add("packet hash does not match the packet (the packet was altered)", e.PacketHash, hash)
+	}
+	checkPacket(e, tenant, keys, add)
+	if len(probs) > 0 {
+		return &fault.Problems{List: probs}
+	}
+	return nil
+}
+
 // VerifyPacket checks one exported packet on its own: parse, contentHash and signature.
 func VerifyPacket(raw []byte, keys Keys) error {
 	p, err := Parse(raw)

@@ -98,7 +98,7 @@ func (e *env) deploy(t testing.TB, db meta.DB, tenant, dep string, at time.Time,
 		return
 	}
 	_, err = record.Record(ctx, db, record.Deployment{
-		TenantID: tenant, DeploymentID: dep, StoreKey: ref.String(), Files: recFiles, Now: at, Signer: e.signer,
+		TenantID: tenant, DeploymentID: dep, StoreKey: ref.String(), Files: recFiles, Clock: func() time.Time { return at }, Signer: e.signer,
 	})
 	if err != nil {
 		t.Fatal(err)

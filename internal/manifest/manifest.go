@@ -132,12 +132,18 @@ func Differences(m, stored *Manifest) []string {
 	diff("release", m.Release.ID, stored.Release.ID)
 	diff("environment", m.Environment.ID, stored.Environment.ID)
 	diff("promotion", m.PromotionID, stored.PromotionID)
+	// Inputs by role and content: the same file under another name or path is the same input.
 	roles := func(in []Input) map[string]string {
-		r := map[string]string{}
+		r := map[string][]string{}
 		for _, i := range in {
-			r[i.Role+" "+i.Name] = i.SHA256
+			r[i.Role] = append(r[i.Role], i.SHA256)
 		}
-		return r
+		out := map[string]string{}
+		for role, sums := range r {
+			slices.Sort(sums)
+			out[role] = strings.Join(sums, ",")
+		}
+		return out
 	}
 	mine, theirs := roles(m.Inputs), roles(stored.Inputs)
 	for _, k := range sortedKeys(mine, theirs) {

@@ -45,9 +45,10 @@ type Deployment struct {
 	StoreKey     string
 	// Files are the set's files, exactly as stored.
 	Files []File
-	// Now is the real time of recording: the rows' times and the packet's generatedAt. The artifacts'
-	// own time (which --now may fix) is inside the content (execution.artifactsCreatedAt).
-	Now    time.Time
+	// Clock is the real clock (nil: time.Now): the rows' times, and the packet's generatedAt (taken under
+	// the chain's lock). The artifacts' own time (which --now may fix) is inside the content
+	// (execution.artifactsCreatedAt).
+	Clock  func() time.Time
 	Signer *sign.Signer
 	// BeforeCommit, if set, runs last inside the transaction; its error rolls everything back and is
 	// returned. generate waits there for the set to be stored.
@@ -221,9 +222,13 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 	}
 	content := set.Content()
 	promotionID := m.PromotionID
-	now := d.Now.UTC().Truncate(time.Microsecond)
+	clock := d.Clock
+	if clock == nil {
+		clock = time.Now
+	}
 	var res Result
 	err = db.Update(ctx, d.TenantID, func(tx meta.Tx) error {
+		now := clock().UTC().Truncate(time.Microsecond)
 		if err := tx.PutRelease(ctx, meta.Release{ID: rel.ID, Name: rel.Name, CreatedAt: rel.CreatedAt, Doc: relDoc}); err != nil {
 			if errors.Is(err, meta.ErrExists) {
 				return fault.Inputf("%s: release %s is already recorded for tenant %s with other content; a release is immutable, give it a new id", orDefault(rel.File, "release"), rel.ID, d.TenantID)
@@ -254,7 +259,7 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 		}
 		// The packet's time is taken by Append under the chain's lock: the real time of recording.
 		e, err := evidence.Append(ctx, tx, d.Signer, evidence.Draft{
-			Type: evidence.TypeDeployment, TenantID: d.TenantID, PromotionID: promotionID, Content: content,
+			Type: evidence.TypeDeployment, TenantID: d.TenantID, PromotionID: promotionID, Content: content, Clock: clock,
 		})
 		if err != nil {
 			return err
