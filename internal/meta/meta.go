@@ -84,6 +84,17 @@ type Tx interface {
 	// ChainHead is the sequence and hash of the tenant's last appended packet (zero for an empty chain).
 	ChainHead(ctx context.Context) (ChainHead, error)
 
+	// PutDocument writes a document of kind (DocRelease, DocEnvironment, DocPromotion, DocIdempotency).
+	// With replace false an existing id is ErrExists (the stored document is left as it was); with
+	// replace true it is replaced and its created time kept.
+	PutDocument(ctx context.Context, d Document, replace bool) error
+	// Document reads one document; absent (or another tenant's) is ErrNotFound. In a write transaction
+	// it also locks the row until the end of the transaction (PostgreSQL: FOR UPDATE).
+	Document(ctx context.Context, kind, id string) (Document, error)
+	// Documents lists documents of kind newest first (created time, then id, descending), starting after
+	// the cursor (the id of the last document of the previous page; "" for the first page).
+	Documents(ctx context.Context, kind string, after string, limit int) ([]Document, error)
+
 	// CreateToken records an API token of the tenant (its hash, never the token); an existing id or hash
 	// is ErrExists, a role outside Roles is refused.
 	CreateToken(ctx context.Context, k Token) error
@@ -216,6 +227,24 @@ type Evidence struct {
 	// HeadDoc is the signed chain head that AppendEvidence stores with the packet: the signed JSON of
 	// {tenantId, sequence, hash} of this packet. Read back in ChainHead.Doc.
 	HeadDoc []byte
+}
+
+// Document kinds.
+const (
+	DocRelease     = "release"
+	DocEnvironment = "environment"
+	DocPromotion   = "promotion"
+	DocIdempotency = "idempotency"
+)
+
+// Document is a JSON document the API keeps as given (see PutDocument).
+type Document struct {
+	Kind      string
+	ID        string
+	Body      []byte
+	SHA256    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ChainHead is the position of a tenant's last evidence packet.

@@ -312,6 +312,76 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 	return nil
 }
 
+func (t *sqlTx) PutDocument(ctx context.Context, d Document, replace bool) error {
+	if err := t.mustWrite("record " + d.Kind); err != nil {
+		return err
+	}
+	if d.UpdatedAt.IsZero() {
+		d.UpdatedAt = d.CreatedAt
+	}
+	if replace {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO documents (tenant_id, kind, id, body, sha256, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (tenant_id, kind, id) DO UPDATE SET body = excluded.body, sha256 = excluded.sha256, updated_at_us = excluded.updated_at_us`,
+			t.tenant, d.Kind, d.ID, string(d.Body), d.SHA256, us(d.CreatedAt), us(d.UpdatedAt))
+		return t.wrap("record "+d.Kind+" "+d.ID, err)
+	}
+	return t.insertOnce(ctx, d.Kind, d.ID, `INSERT INTO documents (tenant_id, kind, id, body, sha256, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (tenant_id, kind, id) DO NOTHING`, t.tenant, d.Kind, d.ID, string(d.Body), d.SHA256, us(d.CreatedAt), us(d.UpdatedAt))
+}
+
+const documentCols = `kind, id, body, sha256, created_at_us, updated_at_us`
+
+func scanDocument(sc interface{ Scan(...any) error }) (Document, error) {
+	var d Document
+	var body string
+	var c, u int64
+	err := sc.Scan(&d.Kind, &d.ID, &body, &d.SHA256, &c, &u)
+	d.Body, d.CreatedAt, d.UpdatedAt = []byte(body), fromUS(c), fromUS(u)
+	return d, err
+}
+
+func (t *sqlTx) Document(ctx context.Context, kind, id string) (Document, error) {
+	lock := ""
+	if t.write {
+		lock = " " + t.d.LockHead
+	}
+	d, err := scanDocument(t.tx.QueryRowContext(ctx, `SELECT `+documentCols+` FROM documents WHERE tenant_id = $1 AND kind = $2 AND id = $3`+lock, t.tenant, kind, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, notFound(kind, t.tenant, id)
+	}
+	if err != nil {
+		return d, t.wrap("read "+kind+" "+id, err)
+	}
+	return d, nil
+}
+
+func (t *sqlTx) Documents(ctx context.Context, kind, after string, limit int) ([]Document, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	q := `SELECT ` + documentCols + ` FROM documents WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at_us DESC, id DESC LIMIT $3`
+	args := []any{t.tenant, kind, limit}
+	if after != "" {
+		q = `SELECT ` + documentCols + ` FROM documents d WHERE tenant_id = $1 AND kind = $2 AND (created_at_us, id) <
+			(SELECT created_at_us, id FROM documents WHERE tenant_id = $1 AND kind = $2 AND id = $4) ORDER BY created_at_us DESC, id DESC LIMIT $3`
+		args = append(args, after)
+	}
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, t.wrap("list "+kind, err)
+	}
+	defer rows.Close()
+	out := []Document{}
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // promotionFree refuses a promotion id that another deployment of the tenant already carries.
 func (t *sqlTx) promotionFree(ctx context.Context, d Deployment) error {
 	if d.PromotionID == "" {
