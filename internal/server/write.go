@@ -248,7 +248,7 @@ func capID(id string) string {
 
 // Page is one page of a list: the items and the cursor of the next page ("" at the end).
 type Page[T any] struct {
-	Items []T  `json:"items"`
+	Items []T    `json:"items"`
 	Next  string `json:"next,omitempty"`
 }
 
