@@ -51,7 +51,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}

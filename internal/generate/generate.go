@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/internal/checksum"
+	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
@@ -126,9 +127,12 @@ type Request struct {
 	// TargetNames adds a signed sticker per named target (stella.version.NAME.json).
 	TargetNames []string
 	PromotionID string
-	Strategy    string // default all-at-once
-	Deployer    sticker.Deployer
-	Previous    sticker.Previous
+	// Promotion is the approved promotion the deployment carries out (its id is PromotionID); it goes
+	// into the signed manifest whole.
+	Promotion *evidence.Promotion
+	Strategy  string // default all-at-once
+	Deployer  sticker.Deployer
+	Previous  sticker.Previous
 	// ValidCache, if set, skips the Compose schema for a template that passed it before.
 	ValidCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
@@ -231,6 +235,18 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 	m.PromotionID = req.PromotionID
 	m.Inputs = in.Files
 	m.Resolutions = resolutions
+	// The deployment's targets: those named, else every target of the environment.
+	deployTo := targets
+	if len(req.TargetNames) == 0 {
+		deployTo = env.Targets
+	}
+	m.Subject = &manifest.Subject{Release: rel, Environment: env, Targets: deployTo, Promotion: req.Promotion}
+	if m.Subject.Targets == nil {
+		m.Subject.Targets = []release.Target{}
+	}
+	if req.Promotion == nil && (req.Deployer.UserID != "" || req.Deployer.UserName != "") {
+		m.Subject.Requester = &evidence.Person{ID: req.Deployer.UserID, Name: req.Deployer.UserName}
+	}
 	var files []File
 	add := func(name, typ string, data []byte) {
 		files = append(files, File{Name: name, Data: data})

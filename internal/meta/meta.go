@@ -53,6 +53,10 @@ type Tx interface {
 	// The release and environment must be recorded.
 	CreateDeployment(ctx context.Context, d Deployment, tasks []Task) error
 	Deployment(ctx context.Context, id string) (Deployment, error)
+	// DeploymentByPromotion is the deployment that carries out a promotion (ErrNotFound: none). A
+	// promotion id is carried out by at most one deployment of its tenant; CreateDeployment refuses a
+	// second with ErrPromotionUsed.
+	DeploymentByPromotion(ctx context.Context, promotionID string) (Deployment, error)
 	// Deployments lists the latest deployments, newest first (by CreatedAt, then id descending).
 	Deployments(ctx context.Context, limit int) ([]Deployment, error)
 	SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error
@@ -209,10 +213,16 @@ type Evidence struct {
 	PacketHash   string
 	PrevHash     string
 	Packet       []byte
+	// HeadDoc is the signed chain head that AppendEvidence stores with the packet: the signed JSON of
+	// {tenantId, sequence, hash} of this packet. Read back in ChainHead.Doc.
+	HeadDoc []byte
 }
 
 // ChainHead is the position of a tenant's last evidence packet.
 type ChainHead struct {
 	Seq  int64
 	Hash string
+	// Doc is the head as signed by the appender (empty for an empty chain, or a head written before
+	// schema version 3).
+	Doc []byte
 }

@@ -273,6 +273,9 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	if err := t.promotionFree(ctx, d); err != nil {
+		return err
+	}
 	if _, err := t.Release(ctx, d.ReleaseID); err != nil {
 		return fmt.Errorf("record deployment %s: %w", d.ID, err)
 	}
@@ -285,6 +288,12 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 	if err := t.insertOnce(ctx, "deployment", d.ID, `INSERT INTO deployments (tenant_id, id, release_id, environment_id, promotion_id, status, created_at_us, updated_at_us, store_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, id) DO NOTHING`,
 		t.tenant, d.ID, d.ReleaseID, d.EnvironmentID, d.PromotionID, d.Status, us(d.CreatedAt), us(d.UpdatedAt), d.StoreKey); err != nil {
+		if errors.Is(err, ErrExists) {
+			// The unique index on (tenant, promotion id) decides a race the check above cannot see.
+			if perr := t.promotionFree(ctx, d); perr != nil {
+				return perr
+			}
+		}
 		return err
 	}
 	for _, k := range tasks {
@@ -301,6 +310,35 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 		}
 	}
 	return nil
+}
+
+// promotionFree refuses a promotion id that another deployment of the tenant already carries.
+func (t *sqlTx) promotionFree(ctx context.Context, d Deployment) error {
+	if d.PromotionID == "" {
+		return nil
+	}
+	var other string
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM deployments WHERE tenant_id = $1 AND promotion_id = $2 AND id <> $3`, t.tenant, d.PromotionID, d.ID).Scan(&other)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return t.wrap("record deployment "+d.ID, err)
+	}
+	return fault.Wrap(fault.Input, fmt.Errorf("promotion %s of tenant %s is already carried out by deployment %s: %w", d.PromotionID, t.tenant, other, ErrPromotionUsed))
+}
+
+// DeploymentByPromotion is the deployment that carries out promotion id (ErrNotFound: none).
+func (t *sqlTx) DeploymentByPromotion(ctx context.Context, promotionID string) (Deployment, error) {
+	row := t.tx.QueryRowContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE tenant_id = $1 AND promotion_id = $2`, t.tenant, promotionID)
+	d, err := scanDeployment(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, notFound("deployment of promotion", t.tenant, promotionID)
+	}
+	if err != nil {
+		return d, t.wrap("read deployment of promotion "+promotionID, err)
+	}
+	return d, nil
 }
 
 const deploymentCols = `id, release_id, environment_id, promotion_id, status, created_at_us, updated_at_us, store_key`
@@ -497,7 +535,7 @@ func (t *sqlTx) AppendEvidence(ctx context.Context, build func(ChainHead) (Evide
 		t.tenant, e.ID, e.Seq, e.Type, dep, e.PromotionID, us(e.GeneratedAt), e.PacketHash, e.PrevHash, string(e.Packet)); err != nil {
 		return Evidence{}, err
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE evidence_heads SET seq = $2, packet_hash = $3 WHERE tenant_id = $1`, t.tenant, e.Seq, e.PacketHash); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE evidence_heads SET seq = $2, packet_hash = $3, head_doc = $4 WHERE tenant_id = $1`, t.tenant, e.Seq, e.PacketHash, string(e.HeadDoc)); err != nil {
 		return Evidence{}, t.wrap("append evidence: move chain head", err)
 	}
 	return e, nil
@@ -562,10 +600,12 @@ func (t *sqlTx) scanEvidenceRows(ctx context.Context, q string, fn func(Evidence
 
 func (t *sqlTx) ChainHead(ctx context.Context) (ChainHead, error) {
 	var h ChainHead
-	err := t.tx.QueryRowContext(ctx, `SELECT seq, packet_hash FROM evidence_heads WHERE tenant_id = $1`, t.tenant).Scan(&h.Seq, &h.Hash)
+	var doc string
+	err := t.tx.QueryRowContext(ctx, `SELECT seq, packet_hash, head_doc FROM evidence_heads WHERE tenant_id = $1`, t.tenant).Scan(&h.Seq, &h.Hash, &doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ChainHead{}, nil
 	}
+	h.Doc = []byte(doc)
 	return h, t.wrap("read chain head", err)
 }
 

@@ -89,6 +89,11 @@ func Set(fsys fs.FS, keys Keys) (*Result, error) {
 			c.problem(e.Name(), "unexpected directory in the set", "", "")
 			continue
 		}
+		if !e.Type().IsRegular() {
+			// A symlink could point anywhere outside the set; a set holds regular files only.
+			c.problem(e.Name(), "not a regular file ("+e.Type().String()+"): a set holds regular files only, never symlinks", "", "")
+			continue
+		}
 		data, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
 			c.problem(e.Name(), "cannot read: "+err.Error(), "", "")
