@@ -59,8 +59,12 @@ func TestHSMSetVerifiesWithOpenSSLAndTrustFile(t *testing.T) {
 			pemFile := filepath.Join(dir, "hsm.pem")
 			os.WriteFile(pemFile, []byte(pem), 0o644)
 			gen := func(dep, now string) string {
+				// A promotion approves one deployment: each set gets its own.
+				promo := filepath.Join(dir, "promotion-"+dep+".yaml")
+				p := must(os.ReadFile(filepath.Join(dir, "promotion.yaml")))
+				os.WriteFile(promo, bytes.Replace(p, []byte("id: promo-"), []byte("id: "+dep+"-promo-"), 1), 0o644)
 				do("generate", "--release", filepath.Join(dir, "release.yaml"), "--environment", filepath.Join(dir, "environment.yaml"),
-					"--promotion", filepath.Join(dir, "promotion.yaml"), "--tenant", "acme", "--deployment-id", dep, "--key", ref,
+					"--promotion", promo, "--tenant", "acme", "--deployment-id", dep, "--key", ref,
 					"--keyring", kr, "--store", filepath.Join(dir, "store"), "--data", filepath.Join(dir, "data"), "--now", now)
 				return filepath.Join(dir, "store", "acme", dep)
 			}
@@ -110,7 +114,6 @@ func TestHSMSetVerifiesWithOpenSSLAndTrustFile(t *testing.T) {
 			if _, errs, code := run(t, "verify", "--public-key", pemFile, set2); code != 3 || !strings.Contains(errs, "does not verify") {
 				t.Fatalf("the rotated-away key verified the new set: exit %d %s", code, errs)
 			}
-			do("evidence", "verify", "--trust", trustFile, "--data", filepath.Join(dir, "data"))
 
 			// The PIN is nowhere: not in any output, not in any file written. (.ci/run's PIN is 24 hex
 			// digits; a short one could occur in a signature by chance.)
