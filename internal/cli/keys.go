@@ -52,6 +52,16 @@ func trustStore(dir string) (*trust.Store, string, error) {
 	return st, p, nil
 }
 
+// lockTrustStore locks the keyring's trust store for a command that changes keys; the keyring
+// directory is made if needed (it is where the lock lives).
+func lockTrustStore(dir string) (func(), error) {
+	d := keyring(dir).Dir
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return nil, err
+	}
+	return trust.Lock(trust.Path(d))
+}
+
 func newKeysCommand(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
@@ -96,6 +106,11 @@ func newKeysGenerateCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return keyErr("REF", err)
 			}
+			unlock, err := lockTrustStore(dir)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			st, stPath, err := trustStore(dir)
 			if err != nil {
 				return err
@@ -254,6 +269,11 @@ first: rotate then records the key it now holds as the successor of the recorded
 			if err != nil {
 				return keyErr("REF", err)
 			}
+			unlock, err := lockTrustStore(dir)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			st, stPath, err := trustStore(dir)
 			if err != nil {
 				return err
@@ -351,6 +371,11 @@ key of REF is revoked; --key-id picks any recorded key of REF (one already rotat
 			if err != nil {
 				return keyErr("REF", err)
 			}
+			unlock, err := lockTrustStore(dir)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			st, stPath, err := trustStore(dir)
 			if err != nil {
 				return err
@@ -466,6 +491,11 @@ func newTrustAddCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return keyErr("REF", err)
 			}
+			unlock, err := lockTrustStore(dir)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			st, stPath, err := trustStore(dir)
 			if err != nil {
 				return err
