@@ -286,7 +286,7 @@ func keySet(publicKeys []string, keyringDir string) (evidence.KeySet, error) {
 
 func newEvidenceVerifyCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var tenant, keyringDir string
+	var tenant, keyringDir, trustFile string
 	var publicKeys []string
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -299,7 +299,11 @@ each packet's signerKeyRef, or from --public-key files.`,
   stella evidence verify --public-key prod.pub --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var ks evidence.Keys
 			ks, err := keySet(publicKeys, keyringDir)
+			if err == nil && trustFile != "" {
+				ks, err = trustKeys(trustFile, publicKeys)
+			}
 			if err != nil {
 				return err
 			}
@@ -339,5 +343,6 @@ each packet's signerKeyRef, or from --public-key files.`,
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's chain (default: every tenant)")
 	cmd.Flags().StringArrayVar(&publicKeys, "public-key", nil, "public key PEM file to verify with (repeatable)")
 	keyringFlag(cmd, &keyringDir)
+	trustFlag(cmd, &trustFile)
 	return cmd
 }

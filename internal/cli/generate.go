@@ -136,9 +136,9 @@ func parseNow(s string) (time.Time, error) {
 	return t, nil
 }
 
-// loadSigner resolves --key through the keyring.
+// loadSigner resolves --key through its scheme's backend (keyring, pkcs11:, env:).
 func loadSigner(ref, dir string) (*sign.Signer, error) {
-	s, err := keyring(dir).Signer(ref)
+	s, err := openSigner(ref, dir)
 	return s, keyErr("--key", err)
 }
 
