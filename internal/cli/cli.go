@@ -28,9 +28,9 @@ type Globals struct {
 	// Server and Token put the commands that support it in remote mode (the HTTP API of stella serve).
 	Server string
 	Token  string
-	Stdout  io.Writer
-	Stderr  io.Writer
-	Log     *slog.Logger
+	Stdout io.Writer
+	Stderr io.Writer
+	Log    *slog.Logger
 }
 
 // JSON reports whether the result should be printed as JSON.
