@@ -251,7 +251,32 @@ func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, data []
 		h.Set("Content-Digest", "sha-256=:"+b64+":")
 	}
 	h.Set("Content-Disposition", `attachment; filename="`+a.Name+`"`) // safe names need no escaping
+	if zeroSuffixRange(r.Header.Get("Range")) {
+		// "bytes=-0" asks for no bytes: unsatisfiable (net/http would answer 206 with a Content-Range
+		// that names no byte).
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", len(data)))
+		for _, k := range []string{"Content-Digest", "Repr-Digest", "Digest", "ETag"} {
+			h.Del(k)
+		}
+		writeJSON(w, http.StatusRequestedRangeNotSatisfiable, map[string]map[string]string{"error": {"code": "range_not_satisfiable", "message": "Range " + capID(r.Header.Get("Range")) + ": no byte is asked for"}})
+		return
+	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+}
+
+// zeroSuffixRange reports a Range header with a suffix range of length 0 ("bytes=-0").
+func zeroSuffixRange(h string) bool {
+	spec, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes=")
+	if !ok {
+		return false
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if strings.HasPrefix(part, "-") && strings.Trim(part[1:], "0") == "" && len(part) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // verifyArtifact verifies the stored set (every checksum and signature, verify.Set) and reports the

@@ -120,15 +120,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		route = "unmatched"
 	}
 	d := time.Since(start)
-	s.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.status)).Inc()
-	s.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
+	// Labels only from a bounded set: the route patterns and the known methods. A caller's own method
+	// string (of any length) would grow /metrics without bound.
+	method := r.Method
+	if !knownMethods[method] {
+		method = "OTHER"
+	}
+	s.requests.WithLabelValues(method, route, strconv.Itoa(rec.status)).Inc()
+	s.latency.WithLabelValues(method, route).Observe(d.Seconds())
 	// Never the Authorization header, nor the query string (it is not needed to follow a request).
-	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+	attrs := []slog.Attr{slog.String("method", capText(r.Method, 16)), slog.String("path", capText(r.URL.Path, 512)), slog.Int("status", rec.status),
 		slog.Int64("bytes", rec.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr)}
 	if rec.principal != nil {
 		attrs = append(attrs, slog.String("tenant", rec.principal.TenantID), slog.String("token", rec.principal.ID))
 	}
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "PATCH": true, "OPTIONS": true}
+
+// capText cuts s to at most n bytes for a log line or a message.
+func capText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + fmt.Sprintf("…(%d bytes)", len(s))
 }
 
 // statusRecorder notes the status and size of an answer for metrics and the log. It also turns the
@@ -153,9 +169,9 @@ func (w *statusRecorder) WriteHeader(code int) {
 	if w.req.Pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
 		w.muxError = true
 		var e envelope
-		e.Error.Code, e.Error.Message = "not_found", fmt.Sprintf("%s %s: no such endpoint", w.req.Method, w.req.URL.Path)
+		e.Error.Code, e.Error.Message = "not_found", fmt.Sprintf("%s %s: no such endpoint", capText(w.req.Method, 16), capText(w.req.URL.Path, 256))
 		if code == http.StatusMethodNotAllowed {
-			e.Error.Code, e.Error.Message = "method_not_allowed", fmt.Sprintf("%s %s: method not allowed (allowed: %s)", w.req.Method, w.req.URL.Path, w.Header().Get("Allow"))
+			e.Error.Code, e.Error.Message = "method_not_allowed", fmt.Sprintf("%s %s: method not allowed (allowed: %s)", capText(w.req.Method, 16), capText(w.req.URL.Path, 256), w.Header().Get("Allow"))
 		}
 		b, _ := json.Marshal(e)
 		w.Header().Set("Content-Type", "application/json")
@@ -248,15 +264,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := fault.HTTPStatus(err)
 	var e envelope
 	e.Error.Code = fault.Code(err)
-	e.Error.Message = err.Error()
+	e.Error.Message = capText(err.Error(), 1024)
 	var fe *fieldInput
 	if errors.As(err, &fe) {
 		e.Error.Field = fe.pointer
 	}
-	if status == http.StatusInternalServerError {
-		// Operational details (paths, SQL) stay in the log.
-		s.cfg.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable && !errors.As(err, new(*publicUnavailable)) {
+		// Operational details (paths, SQL, the store's endpoint and keys) stay in the log.
+		s.cfg.Log.ErrorContext(r.Context(), "request failed", "method", capText(r.Method, 16), "path", capText(r.URL.Path, 512), "err", err)
 		e.Error.Message = "internal error; see the server log"
+		if status == http.StatusServiceUnavailable {
+			e.Error.Message = "a service the server depends on is unavailable; see the server log"
+		}
 		if errors.Is(err, context.Canceled) {
 			return
 		}
@@ -267,6 +286,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Del("Content-Digest")
 	writeJSON(w, status, e)
 }
+
+// publicUnavailable is a 503 whose message may be shown (it names no endpoint or key).
+type publicUnavailable struct{ msg string }
+
+func (e *publicUnavailable) Error() string { return e.msg }
+
+func unavailable(msg string) error { return fault.Wrap(fault.Unavailable, &publicUnavailable{msg}) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

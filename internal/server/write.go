@@ -551,7 +551,7 @@ type Decision struct {
 // same transaction as the promotion's new state.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request, p meta.Token) error {
 	if s.cfg.Signer == nil {
-		return fault.Wrap(fault.Unavailable, errors.New("this server has no signing key (stella serve --key REF): decisions are signed evidence"))
+		return unavailable("this server has no signing key (stella serve --key REF): decisions are signed evidence")
 	}
 	body, err := readBody(r)
 	if err != nil {
@@ -685,7 +685,7 @@ type JobCreated struct {
 // answers the same job.
 func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token) error {
 	if s.cfg.Signer == nil {
-		return fault.Wrap(fault.Unavailable, errors.New("this server has no signing key (stella serve --key REF): it cannot sign artifact sets"))
+		return unavailable("this server has no signing key (stella serve --key REF): it cannot sign artifact sets")
 	}
 	body, err := readBody(r)
 	if err != nil {

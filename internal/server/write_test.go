@@ -200,6 +200,10 @@ func TestAPIWriteFlow(t *testing.T) {
 	w.do(t, "POST", "/api/v1/deployment-jobs", "globex/deployer/gil", job, "Idempotency-Key", "j3").expect(t, "another tenant's promotion", 404)
 	w.do(t, "GET", "/api/v1/deployment-jobs/dep-api-1", "acme/agent/bot", nil).expect(t, "agent reads the job", 200, `"promotionId":"promo-api-1"`)
 	w.do(t, "GET", "/api/v1/deployment-jobs/dep-api-1", "globex/deployer/gil", nil).expect(t, "another tenant reads it", 404)
+	rng := w.do(t, "GET", "/api/v1/deployment-jobs/dep-api-1/artifacts/manifest.json", "acme/agent/bot", nil, "Range", "bytes=-0")
+	if rng.status != 416 || !strings.HasPrefix(rng.header.Get("Content-Range"), "bytes */") {
+		t.Errorf("Range bytes=-0: %d, Content-Range %q", rng.status, rng.header.Get("Content-Range"))
+	}
 
 	// The stored set verifies where it is; its manifest carries the approved promotion.
 	fsys, err := w.store.Open(context.Background(), store.Ref{Tenant: "acme", Deployment: "dep-api-1"})
@@ -273,5 +277,30 @@ func TestOpenAPI(t *testing.T) {
 				t.Errorf("%s %s: %d %s", method, p, a.status, a.body)
 			}
 		}
+	}
+}
+
+// Hardening: the metrics never carry a caller's method string, a 404 never echoes a huge id, an empty
+// suffix range is 416 with a valid Content-Range.
+func TestHardening(t *testing.T) {
+	w := newWriteWorld(t)
+	long := strings.Repeat("X", 50<<10)
+	for range 3 {
+		req, _ := http.NewRequest(long[:10000], w.url+"/api/v1/deployment-jobs", nil)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}
+	m := w.do(t, "GET", "/metrics", "", nil)
+	if strings.Contains(string(m.body), "XXXXXXXXXX") || !strings.Contains(string(m.body), `method="OTHER"`) {
+		t.Errorf("metrics carry the caller's method: %d bytes", len(m.body))
+	}
+	a := w.do(t, "GET", "/api/v1/releases/"+long, "acme/auditor/audrey", nil)
+	if a.status != 404 && a.status != 400 || len(a.body) > 2048 {
+		t.Errorf("huge id: %d, %d bytes of answer", a.status, len(a.body))
+	}
+	a = w.do(t, "GET", "/api/v1/nothing/"+long, "acme/auditor/audrey", nil)
+	if a.status != 404 || len(a.body) > 2048 {
+		t.Errorf("huge path: %d, %d bytes of answer", a.status, len(a.body))
 	}
 }
