@@ -21,11 +21,19 @@ type dbOptions struct {
 
 func (o *dbOptions) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Data, "data", "", "data directory of the embedded database (default $STELLA_DATA, else ./stella-data)")
-	cmd.Flags().StringVar(&o.Database, "database", "", "metadata database URL, sqlite://PATH or postgres://…; overrides --data")
+	cmd.Flags().StringVar(&o.Database, "database", "", "metadata database URL, sqlite://PATH or postgres://…; overrides --data (default $STELLA_DATABASE)")
 }
 
-// URL is the database the flags name.
-func (o *dbOptions) URL() string { return connect.URL(o.Data, o.Database) }
+// URL is the database the flags name: --database, else $STELLA_DATABASE (unless --data is given), else
+// the embedded database of the data directory. $STELLA_DATABASE keeps a PostgreSQL URL and its password
+// off every command line.
+func (o *dbOptions) URL() string {
+	db := o.Database
+	if db == "" && o.Data == "" {
+		db = os.Getenv("STELLA_DATABASE")
+	}
+	return connect.URL(o.Data, db)
+}
 
 // open opens the database, creating an embedded one that does not exist yet: for the commands that
 // record (generate, db init).

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"os"
@@ -16,7 +18,7 @@ var _ = register(newServeCommand)
 
 func newServeCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var addr, addrFile, storeURL, keyringDir, keyRef string
+	var addr, addrFile, storeURL, keyringDir, keyRef, tlsCert, tlsKey string
 	var pubs []string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -68,9 +70,27 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				return fault.Inputf("--addr %s: %v", addr, err)
+			}
+			var tlsConf *tls.Config
+			if tlsCert != "" || tlsKey != "" {
+				if tlsCert == "" || tlsKey == "" {
+					return fault.Inputf("--tls-cert and --tls-key: give both")
+				}
+				cert, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+				if err != nil {
+					return fault.Inputf("--tls-cert %s, --tls-key %s: %v", tlsCert, tlsKey, err)
+				}
+				tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
-				return fault.Inputf("--addr %s: %v", addr, err)
+				// A busy port or an address this host does not have: an operational error (exit 1).
+				return fmt.Errorf("--addr %s: %w", addr, err)
+			}
+			if tlsConf != nil {
+				ln = tls.NewListener(ln, tlsConf)
 			}
 			cfg := server.Config{DB: db, Store: st, Keys: keys, Log: log}
 			if keyRef != "" {
@@ -90,6 +110,8 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 	cmd.Flags().StringVar(&storeURL, "store", "", "artifact store: a directory or file:// URL (default $STELLA_STORE, else ./artifacts)")
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key for verification, PEM (repeatable); default: the keyring")
 	keyringFlag(cmd, &keyringDir)
+	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate chain (PEM); with --tls-key")
+	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
 	cmd.Flags().StringVar(&keyRef, "key", "", "signing key reference for what the API writes (artifact sets, decision evidence)")
 	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(&keyringDir))
 	o.flags(cmd)
