@@ -170,8 +170,16 @@ func (t *sqlTx) PutRelease(ctx context.Context, r Release) error {
 	if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	return t.insertOnce(ctx, "release", r.ID, `INSERT INTO releases (tenant_id, id, name, created_at_us, doc) VALUES ($1, $2, $3, $4, $5)
+	err = t.insertOnce(ctx, "release", r.ID, `INSERT INTO releases (tenant_id, id, name, created_at_us, doc) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (tenant_id, id) DO NOTHING`, t.tenant, r.ID, r.Name, us(r.CreatedAt), string(r.Doc))
+	if errors.Is(err, ErrExists) {
+		// A concurrent transaction recorded it first (PostgreSQL waits for it, then does nothing): the
+		// same release is no conflict.
+		if old, rerr := t.Release(ctx, r.ID); rerr == nil && old.Name == r.Name && bytes.Equal(old.Doc, r.Doc) {
+			return nil
+		}
+	}
+	return err
 }
 
 // insertOnce runs an INSERT … ON CONFLICT (key) DO NOTHING and turns "no row inserted" into ErrExists.

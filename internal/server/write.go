@@ -763,6 +763,18 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 		Promotion: promo,
 	})
 	if err != nil {
+		if fault.Is(err, fault.Exists) {
+			// Another request (another replica, another key) created this promotion's job first: the
+			// job is the answer, as for a repeated request.
+			var d meta.Deployment
+			if verr := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+				var err error
+				d, err = tx.Deployment(r.Context(), in.DeploymentID)
+				return err
+			}); verr == nil && d.PromotionID == pr.ID {
+				return s.answerJob(w, r, p, in.DeploymentID, http.StatusOK, "")
+			}
+		}
 		return err
 	}
 	err = s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
