@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"fmt"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
