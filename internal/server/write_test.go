@@ -35,7 +35,7 @@ type writeWorld struct {
 	srv    *server.Server
 }
 
-func newWriteWorld(t *testing.T) *writeWorld {
+func newWriteWorld(t testing.TB) *writeWorld {
 	t.Helper()
 	dir := t.TempDir()
 	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "stella.db"))
@@ -69,7 +69,7 @@ type answer struct {
 	header http.Header
 }
 
-func (w *writeWorld) do(t *testing.T, method, path, who string, body any, hdr ...string) answer {
+func (w *writeWorld) do(t testing.TB, method, path, who string, body any, hdr ...string) answer {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -117,7 +117,7 @@ func (a answer) expect(t *testing.T, what string, status int, contains ...string
 }
 
 // exampleBodies are the quickstart's release (with its template) and environment as API bodies.
-func exampleBodies(t *testing.T) (map[string]any, map[string]any) {
+func exampleBodies(t testing.TB) (map[string]any, map[string]any) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := quickstart.Write(dir); err != nil {
