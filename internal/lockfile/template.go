@@ -27,7 +27,21 @@ type Template struct {
 	doc      *yaml.Node    // document node
 	root     *yaml.Node    // top-level mapping
 	services []service
+	// sources are the template and every file it includes or extends, as read.
+	sources []Source
+	// origin names the file a resolved service came from (an included one), for errors.
+	origin map[string]string
 }
+
+// Source is one input file of a template.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// Sources returns the template file and every file resolution read (include:, extends: file:), in the
+// order they were first read.
+func (t *Template) Sources() []Source { return t.sources }
 
 type service struct {
 	name string
@@ -43,22 +57,14 @@ var (
 	typeLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
-// Parse reads a Compose template. file names it in errors.
+// Parse reads a Compose template. file names it in errors; files it includes or extends are read
+// relative to its directory (see resolve.go).
 func Parse(file string, data []byte) (*Template, error) {
+	orig := data
+	data = normalize(data)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			if m := typeLine.FindStringSubmatch(te.Errors[0]); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				return nil, inputErr(file, n, "", "%s", m[2])
-			}
-		}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			return nil, inputErr(file, n, "", "malformed YAML: %s", m[2])
-		}
-		return nil, inputErr(file, 0, "", "malformed YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, yamlError(file, data, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, inputErr(file, 0, "", "empty Compose file")
@@ -74,7 +80,7 @@ func Parse(file string, data []byte) (*Template, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
 	}
-	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true}
+	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true, sources: []Source{{Name: file, Data: orig}}}
 	if hasAlias(root) {
 		expanded, err := (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
 		if err != nil {
@@ -87,6 +93,10 @@ func Parse(file string, data []byte) (*Template, error) {
 	if root.Style&yaml.FlowStyle != 0 || bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) || bytes.ContainsRune(data, '\r') {
 		t.textOK = false
 	}
+	if err := t.resolve(); err != nil {
+		return nil, err
+	}
+	root = t.root
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		t.src = append(data[:len(data):len(data)], '\n')
 	}
