@@ -160,36 +160,31 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 
-	// A template that passed the schema before is not validated again; otherwise the schema compiles
-	// (once per process) while the template is parsed.
+	// A template that passed the checks before (same files, same environment) is not checked again;
+	// otherwise the schema compiles (once per process) while the template is parsed.
+	tpl, err := in.template()
+	if err != nil {
+		return nil, err
+	}
 	key, known := "", false
 	if req.ValidCache != nil {
-		key = lockfile.ValidKey(in.Template)
+		key = tpl.ValidKey(env)
 		known = req.ValidCache.Valid(key)
 	}
 	if !known {
 		lockfile.WarmUp()
 	}
-	tpl, err := in.template()
-	if err != nil {
-		return nil, err
-	}
+	lookup := lockfile.EnvLookup(env)
 	// Schema validation runs on its own copy of the tree while the lock is rendered.
 	done := make(chan error, 1)
 	if known {
 		done <- nil
 	} else {
-		validate, err := tpl.Validator()
+		validate, err := tpl.Validator(lookup)
 		if err != nil {
 			return nil, err
 		}
-		go func() {
-			err := validate()
-			if err == nil && key != "" {
-				req.ValidCache.Remember(key)
-			}
-			done <- err
-		}()
+		go func() { done <- validate() }()
 	}
 	validated := sync.OnceValue(func() error { return tpl.SchemaError(<-done) })
 
@@ -212,15 +207,33 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 			Now: now, Generator: version.Generator(),
 		})
 	}
+	// The lock is loaded with compose-go's own loader (what Compose will say of it on the target) on a
+	// second core while the rest of the set is built and signed; nothing is returned before it passes.
+	loaded := make(chan error, 1)
+	if err == nil && !known {
+		go func() { loaded <- tpl.CheckLock(ctx, lock, lookup) }()
+	} else {
+		loaded <- nil
+	}
 	// The rest of the set is built and signed while the schema validation finishes.
 	var res *Result
 	if err == nil {
 		res, err = assemble(req, targets, pins, resolutions, lock, now)
 	}
-	if verr := validated(); verr != nil {
+	verr, lerr := validated(), <-loaded
+	if verr != nil {
 		return nil, verr
 	}
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	if lerr != nil {
+		return nil, lerr
+	}
+	if !known && key != "" {
+		req.ValidCache.Remember(key)
+	}
+	return res, nil
 }
 
 // assemble builds the stickers, the manifest, the checksums and their signature around the lock.
@@ -237,6 +250,13 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 		m.Artifacts = append(m.Artifacts, manifest.Artifact{Name: name, Type: typ, Size: int64(len(data)), SHA256: checksum.Sum(data)})
 	}
 	add(lockfile.FileName, manifest.TypeComposeLock, lock)
+	envFile, err := lockfile.EnvFile(env)
+	if err != nil {
+		return nil, err
+	}
+	if envFile != nil {
+		add(lockfile.EnvFileName, manifest.TypeEnvFile, envFile)
+	}
 
 	st := newSticker(req, pins, now)
 	data, err := st.Sign(req.Signer)

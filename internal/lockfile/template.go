@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -128,9 +129,9 @@ func Parse(file string, data []byte) (*Template, error) {
 }
 
 // Validate checks the template against the Compose specification's JSON Schema (as compose-go ships
-// it). It does not interpolate: ${VAR} references are valid wherever the specification allows them.
-func (t *Template) Validate() error {
-	v, err := t.Validator()
+// it) after interpolating it with lookup's values, as Compose does (see Validator).
+func (t *Template) Validate(lookup Lookup) error {
+	v, err := t.Validator(lookup)
 	if err != nil {
 		return err
 	}
@@ -138,17 +139,26 @@ func (t *Template) Validate() error {
 }
 
 // Validator returns a function that validates a decoded copy of the template, so that validation may
-// run concurrently with Render. Where Render will edit the text (the tree stays untouched), the copy is
-// decoded inside that function, off the caller's path; renderTree, the fallback that does edit the tree,
-// waits until the copy is taken. Elsewhere the copy is decoded now. The function's error goes through
-// SchemaError once the tree is no longer being edited.
-func (t *Template) Validator() (func() error, error) {
+// run concurrently with Render. The copy is interpolated first — variables take lookup's values, a
+// required one without a value a placeholder — so typed fields written with a variable
+// (pull_policy: ${PULL_POLICY:-always}) are checked as Compose checks them. Where Render will edit the
+// text (the tree stays untouched), the copy is decoded inside that function, off the caller's path;
+// renderTree, the fallback that does edit the tree, waits until the copy is taken. Elsewhere the copy is
+// decoded now. The function's error goes through SchemaError once the tree is no longer being edited.
+func (t *Template) Validator(lookup Lookup) (func() error, error) {
+	check := func(m map[string]any) error {
+		m, err := interpolate(m, lookup)
+		if err != nil {
+			return interpolationError{err}
+		}
+		return validateModel(m)
+	}
 	if !t.textOK {
 		m, err := t.model()
 		if err != nil {
 			return nil, err
 		}
-		return func() error { return validateModel(m) }, nil
+		return func() error { return check(m) }, nil
 	}
 	t.decoded = make(chan struct{})
 	return func() error {
@@ -157,9 +167,13 @@ func (t *Template) Validator() (func() error, error) {
 		if err != nil {
 			return err
 		}
-		return validateModel(m)
+		return check(m)
 	}, nil
 }
+
+type interpolationError struct{ error }
+
+func (e interpolationError) Unwrap() error { return e.error }
 
 var schemaPath = regexp.MustCompile(`^(\S+) (.*)$`)
 
@@ -169,10 +183,17 @@ func (t *Template) SchemaError(err error) error {
 	if err == nil {
 		return nil
 	}
+	var ie interpolationError
+	if errors.As(err, &ie) {
+		return t.pathError("", ie.error)
+	}
+	if fault.KindOf(err) == fault.Input {
+		return err
+	}
 	msg := err.Error()
 	if m := schemaPath.FindStringSubmatch(msg); m != nil && strings.Contains(m[1], ".") || m != nil && m[1] == "services" {
-		if line := t.lineOf(strings.Split(m[1], ".")); line > 0 {
-			return inputErr(t.File, line, m[1], "%s", m[2])
+		if file, line := t.locate(strings.Split(m[1], ".")); line > 0 {
+			return inputErr(file, line, m[1], "%s", m[2])
 		}
 	}
 	var target *yaml.TypeError
@@ -180,6 +201,15 @@ func (t *Template) SchemaError(err error) error {
 		return inputErr(t.File, 0, "", "%v", err)
 	}
 	return inputErr(t.File, 0, "", "invalid Compose file: %s", msg)
+}
+
+// locate finds the file and line of a dotted path: a resource imported by include: is in its own file.
+func (t *Template) locate(path []string) (string, int) {
+	file := t.File
+	if len(path) >= 2 {
+		file = t.originOf(t.File, path[0]+"."+path[1])
+	}
+	return file, t.lineOf(path)
 }
 
 // lineOf finds the line of a dotted path of mapping keys (and list indexes).

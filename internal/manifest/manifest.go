@@ -22,6 +22,7 @@ const (
 	TypeScriptCompiled = "script-compiled"
 	TypeScriptShell    = "script-shell"
 	TypeScriptSDK      = "script-sdk"
+	TypeEnvFile        = "env-file"
 )
 
 // Artifact is one file of the set.
