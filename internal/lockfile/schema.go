@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/schema"
-	"github.com/stella-ops/stella/internal/release"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
 
