@@ -80,7 +80,9 @@ func (t *Template) pathError(prefix string, err error) error {
 		msg = strings.TrimSpace(msg[:i])
 	}
 	if m := errPath.FindStringSubmatch(msg); m != nil {
-		p := strings.TrimRight(m[1], ".:")
+		// compose-go writes a list item as "[]" (devices.[]); the line is the list's.
+		p := strings.TrimSuffix(strings.TrimRight(m[1], ".:"), ".[]")
+		m[1] = strings.TrimRight(m[1], ".:")
 		parts := strings.Split(p, ".")
 		if file, line := t.locate(parts); line > 0 {
 			rest := strings.TrimSpace(strings.Replace(msg, m[1], "", 1))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/override"
 	"github.com/compose-spec/compose-go/v2/paths"
+	"github.com/compose-spec/compose-go/v2/transform"
 	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -282,17 +283,15 @@ func rebase(root *yaml.Node, base, dir string) error {
 		}
 		for i := 0; i+1 < len(sec.Content); i += 2 {
 			k, v := sec.Content[i], sec.Content[i+1]
-			before, ok := toJSON(v)
+			v0, ok := toJSON(v)
 			if !ok {
 				return fmt.Errorf("%s.%s: cannot rebase its relative paths (unsupported YAML)", section, k.Value)
 			}
-			after, _ := toJSON(v)
-			wrapped := map[string]any{section: map[string]any{k.Value: after}}
-			if err := paths.ResolveRelativePaths(wrapped, rel, nil); err != nil {
-				return fmt.Errorf("%s.%s: %v", section, k.Value, err)
+			after, changed, err := rebaseValue(section, k.Value, v0, rel)
+			if err != nil {
+				return err
 			}
-			after = wrapped[section].(map[string]any)[k.Value]
-			if !reflect.DeepEqual(before, after) {
+			if changed {
 				n, err := fromJSON(after, k.Line)
 				if err != nil {
 					return err
@@ -302,6 +301,23 @@ func rebase(root *yaml.Node, base, dir string) error {
 		}
 	}
 	return nil
+}
+
+// rebaseValue rebases the relative paths of one resource (section.name) onto rel, in compose-go's
+// canonical (long) syntax, which its path resolver reads; changed is false when no path changes, and
+// then the caller keeps the value as written.
+func rebaseValue(section, name string, v any, rel string) (any, bool, error) {
+	canon, err := transform.Canonical(map[string]any{section: map[string]any{name: deepCopy(v)}}, true)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s.%s: %v", section, name, err)
+	}
+	before := canon[section].(map[string]any)[name]
+	wrapped := map[string]any{section: map[string]any{name: deepCopy(before)}}
+	if err := paths.ResolveRelativePaths(wrapped, rel, nil); err != nil {
+		return nil, false, fmt.Errorf("%s.%s: %v", section, name, err)
+	}
+	after := wrapped[section].(map[string]any)[name]
+	return after, !reflect.DeepEqual(before, after), nil
 }
 
 // service merges the extends of f's service name (and of its bases, first) and returns its node; nil
@@ -381,13 +397,13 @@ func (r *resolver) service(f *composeFile, name string, stack []string) (*yaml.N
 		if err != nil {
 			rel = bd
 		}
-		before, _ := asMap(baseFile.name, base)
-		wrapped := map[string]any{"services": map[string]any{ref.Value: baseMap}}
-		if err := paths.ResolveRelativePaths(wrapped, rel, nil); err != nil {
+		after, changed, err := rebaseValue("services", ref.Value, baseMap, rel)
+		if err != nil {
 			return nil, inputErr(baseFile.name, base.Line, "services."+ref.Value, "%v", err)
 		}
-		baseMap = wrapped["services"].(map[string]any)[ref.Value].(map[string]any)
-		rebased = !reflect.DeepEqual(before, baseMap)
+		if changed {
+			baseMap, rebased = after.(map[string]any), true
+		}
 	}
 	own := mapping()
 	own.Line, own.Column = v.Line, v.Column

@@ -193,7 +193,11 @@ func (t *Template) SchemaError(err error) error {
 	msg := err.Error()
 	if m := schemaPath.FindStringSubmatch(msg); m != nil && strings.Contains(m[1], ".") || m != nil && m[1] == "services" {
 		if file, line := t.locate(strings.Split(m[1], ".")); line > 0 {
-			return inputErr(file, line, m[1], "%s", m[2])
+			why := m[2]
+			if why == "false schema" { // the schema's word for a property its additionalProperties: false refuses
+				why = "unknown field: the Compose specification has no such attribute"
+			}
+			return inputErr(file, line, m[1], "%s", why)
 		}
 	}
 	var target *yaml.TypeError
