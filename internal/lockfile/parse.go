@@ -64,3 +64,26 @@ func lastLine(data []byte) int {
 	data = bytes.TrimRight(data, "\n \t")
 	return bytes.Count(data, []byte("\n")) + 1
 }
+
+// checkAliasing refuses a template whose aliases Compose's YAML parser (yaml.v4, as compose-go reads
+// it) calls excessive — an "alias bomb" that a few hundred bytes expand into megabytes — before Stella
+// expands them, naming the first alias's line.
+func checkAliasing(file string, data []byte, root *yaml.Node) error {
+	var v any
+	if err := yaml4.Unmarshal(data, &v); err != nil && strings.Contains(err.Error(), "excessive aliasing") {
+		return inputErr(file, firstAlias(root), "", "aliases expand excessively: Compose's YAML parser refuses this document (document contains excessive aliasing)")
+	}
+	return nil
+}
+
+func firstAlias(n *yaml.Node) int {
+	if n.Kind == yaml.AliasNode {
+		return n.Line
+	}
+	for _, c := range n.Content {
+		if l := firstAlias(c); l > 0 {
+			return l
+		}
+	}
+	return 0
+}

@@ -148,6 +148,9 @@ func parseRoot(file string, data []byte) (*yaml.Node, error) {
 		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
 	}
 	if hasAlias(root) {
+		if err := checkAliasing(file, data, root); err != nil {
+			return nil, err
+		}
 		return (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
 	}
 	return root, nil

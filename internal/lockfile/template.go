@@ -83,6 +83,9 @@ func Parse(file string, data []byte) (*Template, error) {
 	}
 	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true, sources: []Source{{Name: file, Data: orig}}}
 	if hasAlias(root) {
+		if err := checkAliasing(file, data, root); err != nil {
+			return nil, err
+		}
 		expanded, err := (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
 		if err != nil {
 			return nil, err
