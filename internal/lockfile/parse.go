@@ -3,6 +3,7 @@ package lockfile
 import (
 	"bytes"
 	"errors"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,4 +87,25 @@ func firstAlias(n *yaml.Node) int {
 		}
 	}
 	return 0
+}
+
+// checkOneDocument refuses a file with a second YAML document: Compose merges the documents of a file,
+// Stella's lock is one document (merge them into one).
+func checkOneDocument(file string, data []byte) error {
+	if !bytes.Contains(data, []byte("---")) && !bytes.Contains(data, []byte("...")) {
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var first, second yaml.Node
+	if dec.Decode(&first) != nil {
+		return nil
+	}
+	if err := dec.Decode(&second); err == io.EOF || err != nil {
+		return nil
+	}
+	line := second.Line
+	if len(second.Content) > 0 {
+		line = second.Content[0].Line
+	}
+	return inputErr(file, line, "", "a second YAML document: Compose would merge it with the first, Stella takes one document per file; merge them")
 }

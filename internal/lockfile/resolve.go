@@ -137,6 +137,9 @@ func parseRoot(file string, data []byte) (*yaml.Node, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlError(file, data, err)
 	}
+	if err := checkOneDocument(file, data); err != nil {
+		return nil, err
+	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, inputErr(file, 0, "", "empty Compose file")
 	}

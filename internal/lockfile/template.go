@@ -67,6 +67,9 @@ func Parse(file string, data []byte) (*Template, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlError(file, data, err)
 	}
+	if err := checkOneDocument(file, data); err != nil {
+		return nil, err
+	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, inputErr(file, 0, "", "empty Compose file")
 	}
