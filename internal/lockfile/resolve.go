@@ -411,22 +411,46 @@ func (r *resolver) service(f *composeFile, name string, stack []string) (*yaml.N
 			baseMap, rebased = after.(map[string]any), true
 		}
 	}
+	// Compose's !reset (drop the inherited attribute) and !override (replace it instead of merging) on
+	// an attribute of the extending service; deeper in the tree they are refused (see asMap).
 	own := mapping()
 	own.Line, own.Column = v.Line, v.Column
+	reset, replace := map[string]bool{}, map[string]bool{}
 	for i := 0; i+1 < len(v.Content); i += 2 {
-		if v.Content[i].Value != "extends" {
-			own.Content = append(own.Content, v.Content[i], v.Content[i+1])
+		k, val := v.Content[i], v.Content[i+1]
+		switch {
+		case k.Value == "extends":
+			continue
+		case val.Tag == "!reset":
+			reset[k.Value] = true
+			continue
+		case val.Tag == "!override":
+			replace[k.Value] = true
+			c := *val
+			c.Tag = ""
+			val = &c
 		}
+		own.Content = append(own.Content, k, val)
 	}
 	ownMap, err := asMap(f.name, own)
 	if err != nil {
 		return nil, err
 	}
-	merged, err := override.ExtendService(deepCopy(baseMap).(map[string]any), deepCopy(ownMap).(map[string]any))
+	baseCopy := deepCopy(baseMap).(map[string]any)
+	for k := range reset {
+		delete(baseCopy, k)
+	}
+	for k := range replace {
+		delete(baseCopy, k)
+	}
+	merged, err := override.ExtendService(baseCopy, deepCopy(ownMap).(map[string]any))
 	if err != nil {
 		return nil, inputErr(f.name, ek.Line, field, "extends: %v", err)
 	}
 	delete(merged, "extends")
+	for k := range reset {
+		delete(merged, k)
+	}
 	out := mapping()
 	out.Line, out.Column = v.Line, v.Column
 	for i := 0; i+1 < len(own.Content); i += 2 {
@@ -506,6 +530,9 @@ func unsupportedNode(file string, n *yaml.Node) error {
 			}
 		case yaml.ScalarNode:
 			if _, ok := toJSON(n); !ok {
+				if n.Tag == "!reset" || n.Tag == "!override" {
+					return inputErr(file, n.Line, path, "%s is supported on an attribute of a service that extends another (services.NAME.ATTR), not deeper", n.Tag)
+				}
 				return inputErr(file, n.Line, path, "unsupported YAML value %q (tag %s)", n.Value, n.Tag)
 			}
 		}
