@@ -70,6 +70,8 @@ func interpolate(m map[string]any, lookup Lookup) (map[string]any, error) {
 	return interp.Interpolate(m, interp.Options{LookupValue: interp.LookupValue(lookup), Substitute: substitute})
 }
 
+var serviceQuoted = regexp.MustCompile(`^service "([^"]+)" `)
+
 var errPath = regexp.MustCompile(`(?:^|[\s'"])((?:services|volumes|networks|secrets|configs|models|include|x-[^.\s]+)(?:\.[^\s:'"]+)*)`)
 
 // pathError turns an error from compose-go that names a dotted path (services.api.pull_policy) into
@@ -78,6 +80,12 @@ func (t *Template) pathError(prefix string, err error) error {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = strings.TrimSpace(msg[:i])
+	}
+	// compose-go's consistency checks say `service "api" refers to …`.
+	if m := serviceQuoted.FindStringSubmatch(msg); m != nil {
+		if file, line := t.locate([]string{"services", m[1]}); line > 0 {
+			return inputErr(file, line, "services."+m[1], "%s%s", prefix, msg)
+		}
 	}
 	if m := errPath.FindStringSubmatch(msg); m != nil {
 		// compose-go writes a list item as "[]" (devices.[]); the line is the list's.
