@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -100,13 +101,22 @@ func Load(releaseFile, environmentFile string) (*Inputs, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
+	files := []manifest.Input{
+		{Role: "release", Name: baseName(releaseFile), SHA256: checksum.Sum(relData)},
+		{Role: "environment", Name: baseName(environmentFile), SHA256: checksum.Sum(envData)},
+		{Role: "compose-template", Name: baseName(rel.ComposePath), SHA256: checksum.Sum(t.data)},
+	}
+	// Files the template includes or extends were resolved into the lock; the manifest names them, by
+	// their path from the template's directory.
+	for _, src := range t.tpl.Sources()[1:] {
+		name, err := filepath.Rel(filepath.Dir(rel.ComposePath), src.Name)
+		if err != nil {
+			name = src.Name
+		}
+		files = append(files, manifest.Input{Role: "compose-include", Name: filepath.ToSlash(name), SHA256: checksum.Sum(src.Data)})
+	}
 	return &Inputs{
-		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: t.data, parsed: t.tpl,
-		Files: []manifest.Input{
-			{Role: "release", Name: baseName(releaseFile), SHA256: checksum.Sum(relData)},
-			{Role: "environment", Name: baseName(environmentFile), SHA256: checksum.Sum(envData)},
-			{Role: "compose-template", Name: baseName(rel.ComposePath), SHA256: checksum.Sum(t.data)},
-		},
+		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: t.data, parsed: t.tpl, Files: files,
 	}, nil
 }
 

@@ -35,7 +35,7 @@ type Artifact struct {
 
 // Input is one input file the set was generated from, by content hash.
 type Input struct {
-	Role   string `json:"role"` // release | environment | compose-template | workflow | promotion | script
+	Role   string `json:"role"` // release | environment | compose-template | compose-include | workflow | promotion | script
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
 }
