@@ -86,7 +86,7 @@ func TestCorpusLocksMeanTheirTemplates(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := in.Environment.Variables
-			env := types.Mapping{"REQUIRED": "x"}
+			env := types.Mapping{"REQUIRED": "x", "DATABASE_URL": "postgres://db"}
 			if data := file(res, lockfile.EnvFileName); data != nil {
 				os.WriteFile(filepath.Join(dir, lockfile.EnvFileName), data, 0o644)
 				vars, err := dotenv.GetEnvFromFile(types.Mapping{}, []string{filepath.Join(dir, lockfile.EnvFileName)})

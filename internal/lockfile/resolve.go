@@ -247,7 +247,12 @@ func (r *resolver) importFrom(f, inc *composeFile) error {
 		}
 		for i := 0; i+1 < len(from.Content); i += 2 {
 			k, v := from.Content[i], from.Content[i+1]
-			if ok, _ := get(to, k.Value); ok != nil {
+			if ok, have := get(to, k.Value); ok != nil {
+				a, _ := toJSON(have)
+				b, _ := toJSON(v)
+				if a != nil && reflect.DeepEqual(a, b) {
+					continue // the same file reached twice (a diamond), as Compose allows
+				}
 				return inputErr(f.name, ok.Line, section+"."+k.Value, "also defined in the included file %s (line %d); Stella does not merge a resource across include: define it once", inc.name, k.Line)
 			}
 			to.Content = append(to.Content, k, v)
