@@ -2,12 +2,14 @@ package lockfile
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/stella-ops/stella/internal/release"
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // Lookup gives a variable's value at deploy time, as far as generation knows it.
@@ -78,9 +80,10 @@ var errPath = regexp.MustCompile(`(?:^|[\s'"])((?:services|volumes|networks|secr
 // one naming the file and line where that path is; the path's trailing dot or colon is dropped.
 func (t *Template) pathError(prefix string, err error) error {
 	msg := err.Error()
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = strings.TrimSpace(msg[:i])
+	if i := strings.Index(msg, "\n\n"); i >= 0 { // several joined errors: the first
+		msg = msg[:i]
 	}
+	msg = strings.Join(strings.Fields(msg), " ")
 	// compose-go's consistency checks say `service "api" refers to …`.
 	if m := serviceQuoted.FindStringSubmatch(msg); m != nil {
 		if file, line := t.locate([]string{"services", m[1]}); line > 0 {
@@ -95,11 +98,42 @@ func (t *Template) pathError(prefix string, err error) error {
 		if file, line := t.locate(parts); line > 0 {
 			rest := strings.TrimSpace(strings.Replace(msg, m[1], "", 1))
 			rest = strings.TrimLeft(rest, ":. ")
+			hint := t.placeholderHint(parts)
 			if strings.HasPrefix(msg, m[1]) {
-				return inputErr(file, line, p, "%s%s", prefix, rest)
+				return inputErr(file, line, p, "%s%s%s", prefix, rest, hint)
 			}
-			return inputErr(file, line, p, "%s%s", prefix, msg)
+			return inputErr(file, line, p, "%s%s%s", prefix, msg, hint)
 		}
 	}
 	return inputErr(t.File, 0, "", "%s%s", prefix, msg)
+}
+
+var requiredVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?\?`)
+
+// placeholderHint explains an error in a value that requires a variable the environment does not give:
+// it was checked with the placeholder.
+func (t *Template) placeholderHint(path []string) string {
+	n := t.root
+	for _, p := range path {
+		_, v := get(n, p)
+		if v == nil {
+			return ""
+		}
+		n = v
+	}
+	if n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	var missing []string
+	for _, m := range requiredVar.FindAllStringSubmatch(n.Value, -1) {
+		if t.lookup == nil {
+			missing = append(missing, m[1])
+		} else if _, ok := t.lookup(m[1]); !ok {
+			missing = append(missing, m[1])
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s: required, not given by the environment, so checked with the placeholder %q; give it in environment.yaml variables)", strings.Join(missing, ", "), Placeholder)
 }

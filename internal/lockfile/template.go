@@ -32,6 +32,8 @@ type Template struct {
 	sources []Source
 	// origin names the file a resolved service came from (an included one), for errors.
 	origin map[string]string
+	// lookup is the variables the checks interpolate with, for their errors.
+	lookup Lookup
 }
 
 // Source is one input file of a template.
@@ -152,6 +154,7 @@ func (t *Template) Validate(lookup Lookup) error {
 // renderTree, the fallback that does edit the tree, waits until the copy is taken. Elsewhere the copy is
 // decoded now. The function's error goes through SchemaError once the tree is no longer being edited.
 func (t *Template) Validator(lookup Lookup) (func() error, error) {
+	t.lookup = lookup
 	check := func(m map[string]any) error {
 		m, err := interpolate(m, lookup)
 		if err != nil {
@@ -203,7 +206,7 @@ func (t *Template) SchemaError(err error) error {
 			if why == "false schema" { // the schema's word for a property its additionalProperties: false refuses
 				why = "unknown field: the Compose specification has no such attribute"
 			}
-			return inputErr(file, line, m[1], "%s", why)
+			return inputErr(file, line, m[1], "%s%s", why, t.placeholderHint(strings.Split(m[1], ".")))
 		}
 	}
 	var target *yaml.TypeError
