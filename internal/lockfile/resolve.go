@@ -126,7 +126,13 @@ func (r *resolver) read(f *composeFile, line int, field, feature, abs, name stri
 	if err != nil {
 		return nil, err
 	}
-	r.t.sources = append(r.t.sources, Source{Name: name, Data: data})
+	seen := false
+	for _, s := range r.t.sources {
+		seen = seen || s.Name == name
+	}
+	if !seen {
+		r.t.sources = append(r.t.sources, Source{Name: name, Data: data})
+	}
 	return &composeFile{name: name, abs: abs, root: root, resolved: map[string]bool{}}, nil
 }
 
