@@ -44,6 +44,7 @@ func loadFile(ctx context.Context, cf types.ConfigFile, dir string, lookup Looku
 		o.SkipResolveLabels = true
 		o.ResolvePaths = false
 		o.Profiles = []string{"*"}
+		o.SkipInclude = true // a lock is one self-contained file (see SelfContained)
 		if o.Interpolate != nil {
 			o.Interpolate.LookupValue = func(k string) (string, bool) { return lookup(k) }
 			o.Interpolate.Substitute = substitute
@@ -139,6 +140,27 @@ func uniqueContainerNames(services map[string]any) error {
 			return fmt.Errorf("services.%s.container_name: %q is also services.%s's; a container name must be unique", n, cn, other)
 		}
 		seen[cn] = n
+	}
+	return nil
+}
+
+// SelfContained reports a lock that still refers to other Compose files — include:, or extends: with a
+// file — which a set cannot carry: what it deploys would depend on files outside the signed set.
+// (Stella resolves both at generation; older sets may have them.)
+func SelfContained(lock []byte) error {
+	var m map[string]any
+	if err := yaml.Unmarshal(lock, &m); err != nil {
+		return fmt.Errorf("unparsable YAML: %v", err)
+	}
+	if _, ok := m["include"]; ok {
+		return fmt.Errorf("include: the lock refers to other Compose files; it is not self-contained")
+	}
+	services, _ := m["services"].(map[string]any)
+	for _, n := range slices.Sorted(maps.Keys(services)) {
+		s, _ := services[n].(map[string]any)
+		if e, ok := s["extends"].(map[string]any); ok && e["file"] != nil {
+			return fmt.Errorf("services.%s.extends.file: the lock refers to another Compose file (%v); it is not self-contained", n, e["file"])
+		}
 	}
 	return nil
 }

@@ -30,6 +30,10 @@ func (c *checker) compose() {
 		v, ok := vars[name]
 		return v, ok
 	}
+	if err := lockfile.SelfContained(data); err != nil {
+		c.problem(lockfile.FileName, "not a self-contained Compose file: "+err.Error(), "", "")
+		return
+	}
 	if _, err := lockfile.Load(context.Background(), lockfile.FileName, data, ".", lookup); err != nil {
 		c.problem(lockfile.FileName, "not a Compose file that Compose loads: "+err.Error(), "", "")
 	}

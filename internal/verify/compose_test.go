@@ -21,6 +21,9 @@ func TestLockMustLoadInCompose(t *testing.T) {
 		{"device reservations", head + "services:\n  api:\n    image: x\n    deploy:\n      resources:\n        reservations:\n          devices: [{capabilities: [gpu], count: 1, device_ids: ['0']}]\n", "", "exclusive"},
 		{"typed variable with a bad value", head + "services:\n  api:\n    image: x\n    pull_policy: ${PP}\n", "PP=sometimes\n", "pull_policy"},
 		{"unknown network", head + "services:\n  api:\n    image: x\n    networks: [nope]\n", "", "nope"},
+		{"include", head + "include: [other.yaml]\nservices:\n  api:\n    image: x\n", "", "not self-contained"},
+		{"extends a file", head + "services:\n  api:\n    image: x\n    extends: {file: base.yaml, service: web}\n", "", "services.api.extends.file"},
+		{"extends in the file", head + "services:\n  web:\n    image: x\n  api:\n    extends: web\n", "", ""},
 		{"unreadable env file", head + "services:\n  api:\n    image: x\n", "A='unclosed\n", lockfile.EnvFileName},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
