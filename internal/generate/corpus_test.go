@@ -39,16 +39,15 @@ func loadProject(t *testing.T, dir, file string, env types.Mapping) *types.Proje
 // the replica count.
 func withoutStellaChanges(s types.ServiceConfig) types.ServiceConfig {
 	s.Image, s.Build, s.Scale = "", nil, nil
-	labels := types.Labels{}
-	for k, v := range s.Labels {
-		if !strings.HasPrefix(k, "stella.") {
-			labels[k] = v
-		}
+	s.Labels = withoutStellaLabels(s.Labels)
+	// pre_start hooks inherit the service's image and labels.
+	hooks := make([]types.PreStartHook, len(s.PreStart))
+	for i, h := range s.PreStart {
+		h.Image = ""
+		h.Labels = withoutStellaLabels(h.Labels)
+		hooks[i] = h
 	}
-	s.Labels = nil
-	if len(labels) > 0 {
-		s.Labels = labels
-	}
+	s.PreStart = hooks
 	if s.Deploy != nil {
 		d := *s.Deploy
 		d.Replicas = nil
@@ -58,6 +57,19 @@ func withoutStellaChanges(s types.ServiceConfig) types.ServiceConfig {
 		}
 	}
 	return s
+}
+
+func withoutStellaLabels(l types.Labels) types.Labels {
+	labels := types.Labels{}
+	for k, v := range l {
+		if !strings.HasPrefix(k, "stella.") {
+			labels[k] = v
+		}
+	}
+	if len(labels) == 0 {
+		return nil
+	}
+	return labels
 }
 
 // Every lock of the golden corpus means its template: loaded by compose-go next to it, with the

@@ -602,3 +602,39 @@ func deepCopy(v any) any {
 	}
 	return v
 }
+
+// checkUnpinned refuses what would run an image the lock does not pin: jobs (containers Stella does not
+// pin or label), a pre_start hook with its own image not pinned by digest or with a build, and a model
+// whose reference has no digest.
+func (t *Template) checkUnpinned() error {
+	if k, _ := get(t.root, "jobs"); k != nil {
+		return inputErr(t.originOf(t.File, "jobs"), k.Line, "jobs", "not supported: Stella pins and labels services; a job's image would run unpinned (make it a service)")
+	}
+	_, models := get(t.root, "models")
+	if models != nil && models.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(models.Content); i += 2 {
+			k, v := models.Content[i], models.Content[i+1]
+			mk, mv := get(v, "model")
+			if mv != nil && mv.Kind == yaml.ScalarNode && !strings.Contains(mv.Value, "@sha256:") {
+				return inputErr(t.originOf(t.File, "models."+k.Value), mk.Line, "models."+k.Value+".model", "%q has no digest: a model would be pulled by tag; write it as NAME@sha256:…", mv.Value)
+			}
+		}
+	}
+	for _, s := range t.services {
+		_, hooks := get(s.node, "pre_start")
+		if hooks == nil || hooks.Kind != yaml.SequenceNode {
+			continue
+		}
+		file := t.originOf(t.File, "services."+s.name)
+		for i, h := range hooks.Content {
+			field := fmt.Sprintf("services.%s.pre_start[%d]", s.name, i)
+			if bk, _ := get(h, "build"); bk != nil {
+				return inputErr(file, bk.Line, field+".build", "the lock never builds: give the hook an image pinned by digest, or none (it then runs the service's pinned image)")
+			}
+			if ik, iv := get(h, "image"); iv != nil && (iv.Kind != yaml.ScalarNode || !strings.Contains(iv.Value, "@sha256:")) {
+				return inputErr(file, ik.Line, field+".image", "%q has no digest: the hook's image would run unpinned; write it as NAME@sha256:… or leave it out (the service's pinned image)", iv.Value)
+			}
+		}
+	}
+	return nil
+}

@@ -133,6 +133,9 @@ func Parse(file string, data []byte) (*Template, error) {
 		}
 		t.services = append(t.services, service{name: k.Value, key: k, node: v})
 	}
+	if err := t.checkUnpinned(); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
