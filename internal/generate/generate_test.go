@@ -31,6 +31,7 @@ func generateWith(t *testing.T, ar *txtar.Archive, s *sign.Signer) *Result {
 	dir := t.TempDir()
 	for _, f := range ar.Files {
 		if !strings.HasPrefix(f.Name, "want/") && f.Name != "targets" {
+			os.MkdirAll(filepath.Dir(filepath.Join(dir, f.Name)), 0o755)
 			os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644)
 		}
 	}
@@ -63,7 +64,7 @@ func TestDeterminism(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, name := range []string{"contract.txtar", "kept.txtar"} {
+		for _, name := range []string{"contract.txtar", "kept.txtar", "include.txtar", "extends.txtar"} {
 			a := generateWith(t, archive(t, name), s)
 			b := generateWith(t, archive(t, name), s)
 			if len(a.Files) != len(b.Files) {
