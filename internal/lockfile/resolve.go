@@ -438,7 +438,10 @@ func (r *resolver) service(f *composeFile, name string, stack []string) (*yaml.N
 		case val.Tag == "!override":
 			replace[k.Value] = true
 			c := *val
-			c.Tag = ""
+			c.Tag = map[yaml.Kind]string{yaml.MappingNode: "!!map", yaml.SequenceNode: "!!seq"}[val.Kind]
+			if c.Tag == "" {
+				c.Tag = "!!str"
+			}
 			val = &c
 		}
 		own.Content = append(own.Content, k, val)
