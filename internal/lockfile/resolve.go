@@ -442,6 +442,7 @@ func (r *resolver) service(f *composeFile, name string, stack []string) (*yaml.N
 			if c.Tag == "" {
 				c.Tag = "!!str"
 			}
+			c.Style &^= yaml.TaggedStyle
 			val = &c
 		}
 		own.Content = append(own.Content, k, val)
