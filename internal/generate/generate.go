@@ -60,7 +60,7 @@ func (in *Inputs) template() (*lockfile.Template, error) {
 	if tpl != nil {
 		return tpl, nil
 	}
-	return lockfile.Parse(in.TemplateFile, in.Template)
+	return lockfile.ParseFile(in.TemplateFile, in.Template)
 }
 
 // Load reads release.yaml, environment.yaml and the Compose template the release names. The template is
@@ -86,7 +86,7 @@ func Load(releaseFile, environmentFile string) (*Inputs, error) {
 			tc <- parsed{err: err}
 			return
 		}
-		tpl, err := lockfile.Parse(rel.ComposePath, data)
+		tpl, err := lockfile.ParseFile(rel.ComposePath, data)
 		tc <- parsed{data, tpl, err}
 	}()
 	envData, err := readInput("--environment", environmentFile)

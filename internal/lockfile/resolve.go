@@ -37,12 +37,13 @@ type composeFile struct {
 }
 
 type resolver struct {
-	t        *Template
-	extFiles map[string]*composeFile // files read for extends: file:, by absolute path
+	t         *Template
+	extFiles  map[string]*composeFile // files read for extends: file:, by absolute path
+	readFiles bool                    // false: the template came as bytes; no other file is read
 }
 
 // resolve imports include: and merges extends: into the template's tree.
-func (t *Template) resolve() error {
+func (t *Template) resolve(readFiles bool) error {
 	if k, _ := get(t.root, "include"); k == nil && !hasExtends(t.root) {
 		return nil
 	}
@@ -50,7 +51,7 @@ func (t *Template) resolve() error {
 	if err != nil {
 		return inputErr(t.File, 0, "", "%v", err)
 	}
-	r := &resolver{t: t, extFiles: map[string]*composeFile{}}
+	r := &resolver{t: t, extFiles: map[string]*composeFile{}, readFiles: readFiles}
 	main := &composeFile{name: t.File, abs: abs, root: t.root, resolved: map[string]bool{}}
 	if err := r.resolveFile(main, []string{abs}); err != nil {
 		return err
@@ -114,6 +115,9 @@ func (r *resolver) target(f *composeFile, line int, field, feature string, v *ya
 }
 
 func (r *resolver) read(f *composeFile, line int, field, feature, abs, name string) (*composeFile, error) {
+	if !r.readFiles {
+		return nil, inputErr(f.name, line, field, "%s: the template was given as bytes, not read from a directory, so Stella reads no other file for it; put %s's content in the template", feature, name)
+	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
 		why := err.Error()

@@ -60,9 +60,20 @@ var (
 	typeLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
-// Parse reads a Compose template. file names it in errors; files it includes or extends are read
-// relative to its directory (see resolve.go).
+// Parse reads a Compose template given as bytes. file names it in errors. It reads no other file: an
+// include: or extends: {file:} is refused (a template that came as bytes — through the API, say — must not
+// make Stella read files on its host). ParseFile is the CLI's form.
 func Parse(file string, data []byte) (*Template, error) {
+	return parse(file, data, false)
+}
+
+// ParseFile reads the Compose template read from the file named file: the files it includes or extends
+// are read relative to its directory, as Compose reads them (see resolve.go).
+func ParseFile(file string, data []byte) (*Template, error) {
+	return parse(file, data, true)
+}
+
+func parse(file string, data []byte, readFiles bool) (*Template, error) {
 	orig := data
 	data = normalize(data)
 	var doc yaml.Node
@@ -102,7 +113,7 @@ func Parse(file string, data []byte) (*Template, error) {
 	if root.Style&yaml.FlowStyle != 0 || bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) || bytes.ContainsRune(data, '\r') {
 		t.textOK = false
 	}
-	if err := t.resolve(); err != nil {
+	if err := t.resolve(readFiles); err != nil {
 		return nil, err
 	}
 	root = t.root
