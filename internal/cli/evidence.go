@@ -62,7 +62,7 @@ func newEvidenceListCommand(g *Globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -121,12 +121,18 @@ func orDash(s string) string {
 
 func newEvidenceExportCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var tenant, format, file string
+	var tenant, format, file, keyringDir string
+	var publicKeys []string
+	var allowUnverified bool
 	cmd := &cobra.Command{
 		Use:   "export ID --format json|pdf -o FILE",
 		Short: "Write one packet as the signed JSON exactly as stored, or as a PDF report",
 		Long: `Write one packet to FILE: --format json is the signed packet byte for byte as stored (verify it with the
-signer's public key); --format pdf is a report for people. Here -o/--output names the file.`,
+signer's public key); --format pdf is a report for people. Here -o/--output names the file.
+
+A PDF is written only for a packet that verifies (its stored copies, hash, contentHash and signature,
+with the keys of --public-key or the keyring): otherwise exit 3 naming each problem. With
+--allow-unverified the report is written anyway and every page is stamped NOT VERIFIED with the reason.`,
 		Example: `  stella evidence export ev-3f9c… --format pdf -o evidence.pdf
   stella evidence export ev-3f9c… --format json -o evidence.json --tenant acme`,
 		Args: cobra.ExactArgs(1),
@@ -138,7 +144,7 @@ signer's public key); --format pdf is a report for people. Here -o/--output name
 				return fault.Inputf("-o: give the file to write")
 			}
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -156,8 +162,20 @@ signer's public key); --format pdf is a report for people. Here -o/--output name
 				if err != nil {
 					return fault.Wrap(fault.Verification, fmt.Errorf("export evidence %s/%s: %w", t, e.ID, err))
 				}
+				keys, err := keySet(publicKeys, keyringDir)
+				if err != nil {
+					return err
+				}
+				var opts evidence.PDFOptions
+				if verr := evidence.VerifyStored(e, t, keys); verr != nil {
+					if !allowUnverified {
+						return verr
+					}
+					opts.Unverified = verr.Error()
+					fmt.Fprintf(g.Stderr, "stella: warning: evidence %s/%s does not verify; the PDF is stamped NOT VERIFIED on every page\n", t, e.ID)
+				}
 				var b strings.Builder
-				if err := evidence.PDF(&b, p, e.PacketHash); err != nil {
+				if err := evidence.PDFWith(&b, p, e.PacketHash, opts); err != nil {
 					return err
 				}
 				data = []byte(b.String())
@@ -172,6 +190,9 @@ signer's public key); --format pdf is a report for people. Here -o/--output name
 	o.flags(cmd)
 	cmd.Flags().StringVar(&tenant, "tenant", "", "the packet's tenant (default: search every tenant)")
 	cmd.Flags().StringVar(&format, "format", "json", "json (the signed packet as stored) or pdf (a report)")
+	cmd.Flags().StringArrayVar(&publicKeys, "public-key", nil, "pdf: trusted public key, PEM (repeatable); default: the keyring by signerKeyRef")
+	cmd.Flags().StringVar(&keyringDir, "keyring", "", "pdf: keyring directory for signerKeyRef look-ups (default $STELLA_KEYRING, else ~/.config/stella/keys)")
+	cmd.Flags().BoolVar(&allowUnverified, "allow-unverified", false, "pdf: write the report of a packet that does not verify, stamped NOT VERIFIED on every page")
 	// -o is the file here, as the contract names it; it stands in for the global --output.
 	cmd.Flags().StringVarP(&file, "output", "o", "", "file to write")
 	return cmd
@@ -265,7 +286,7 @@ func keySet(publicKeys []string, keyringDir string) (evidence.KeySet, error) {
 
 func newEvidenceVerifyCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var tenant, keyringDir string
+	var tenant, keyringDir, trustFile string
 	var publicKeys []string
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -278,12 +299,16 @@ each packet's signerKeyRef, or from --public-key files.`,
   stella evidence verify --public-key prod.pub --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var ks evidence.Keys
 			ks, err := keySet(publicKeys, keyringDir)
+			if err == nil && trustFile != "" {
+				ks, err = trustKeys(trustFile, publicKeys)
+			}
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -318,5 +343,6 @@ each packet's signerKeyRef, or from --public-key files.`,
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's chain (default: every tenant)")
 	cmd.Flags().StringArrayVar(&publicKeys, "public-key", nil, "public key PEM file to verify with (repeatable)")
 	keyringFlag(cmd, &keyringDir)
+	trustFlag(cmd, &trustFile)
 	return cmd
 }

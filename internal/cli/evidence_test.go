@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/stella-ops/stella/internal/meta/metatest"
 	"github.com/stella-ops/stella/internal/meta/sqlite"
 	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/testenv"
 	_ "modernc.org/sqlite"
 )
 
@@ -198,5 +200,51 @@ func TestEvidenceBadDatabases(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("files beside the corrupt database: %d", len(ents))
+	}
+}
+
+// A PDF is the report of a packet that verifies: a tampered packet's export is exit 3 naming the problem
+// and writes nothing, unless --allow-unverified, which stamps every page NOT VERIFIED.
+func TestEvidencePDFOfTamperedPacket(t *testing.T) {
+	data, keys, ids := evidenceFixture(t)
+	raw, err := sql.Open("sqlite", filepath.Join(data, connect.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER evidence_no_update`, `UPDATE evidence SET packet = replace(packet, 'John Roe', 'Evil Eve') WHERE id = '` + ids[0] + `'`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	pdf := filepath.Join(t.TempDir(), "report.pdf")
+	_, errs, code := runCLI(t, "evidence", "export", ids[0], "--format", "pdf", "-o", pdf, "--data", data, "--keyring", keys)
+	if code != 3 || !strings.Contains(errs, "evidence acme/"+ids[0]) || !strings.Contains(errs, "contentHash does not match") {
+		t.Fatalf("export of a tampered packet: exit %d: %s", code, errs)
+	}
+	if _, err := os.Stat(pdf); err == nil {
+		t.Fatal("a PDF was written for a packet that does not verify")
+	}
+	_, errs, code = runCLI(t, "evidence", "export", ids[0], "--format", "pdf", "-o", pdf, "--data", data, "--keyring", keys, "--allow-unverified")
+	if code != 0 || !strings.Contains(errs, "NOT VERIFIED") {
+		t.Fatalf("--allow-unverified: exit %d: %s", code, errs)
+	}
+	// The untampered packet of the same database exports without a stamp.
+	clean := filepath.Join(t.TempDir(), "clean.pdf")
+	if _, errs, code := runCLI(t, "evidence", "export", ids[1], "--format", "pdf", "-o", clean, "--data", data, "--keyring", keys); code != 0 {
+		t.Fatalf("clean packet: exit %d: %s", code, errs)
+	}
+	pdftotext := testenv.Command(t, "pdftotext")
+	for file, stamped := range map[string]bool{pdf: true, clean: false} {
+		out, err := exec.Command(pdftotext, "-layout", file, "-").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := strings.Split(strings.TrimRight(string(out), "\f"), "\f")
+		for i, p := range pages {
+			if got := strings.Contains(p, "NOT VERIFIED"); got != stamped {
+				t.Errorf("%s page %d: stamped %v, want %v", filepath.Base(file), i+1, got, stamped)
+			}
+		}
 	}
 }

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,13 +11,12 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/cobra"
-	"github.com/stella-ops/stella/internal/evidence"
+	"github.com/stella-ops/stella/internal/deploy"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/generate"
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/meta"
-	"github.com/stella-ops/stella/internal/record"
 	"github.com/stella-ops/stella/internal/release"
 	"github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/sign"
@@ -137,9 +136,9 @@ func parseNow(s string) (time.Time, error) {
 	return t, nil
 }
 
-// loadSigner resolves --key through the keyring.
+// loadSigner resolves --key through its scheme's backend (keyring, pkcs11:, env:).
 func loadSigner(ref, dir string) (*sign.Signer, error) {
-	s, err := keyring(dir).Signer(ref)
+	s, err := openSigner(ref, dir)
 	return s, keyErr("--key", err)
 }
 
@@ -159,7 +158,6 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	ref := store.Ref{Tenant: o.Tenant, Deployment: o.DeploymentID}
 	if err := store.CheckName("--tenant", o.Tenant); err != nil {
 		return err
 	}
@@ -185,8 +183,10 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if promo != nil {
 		in.Files = append(in.Files, manifest.Input{Role: "promotion", Name: filepath.Base(o.Promotion), SHA256: promo.SHA256})
 	}
-	// The metadata database is opened and checked (while the set is generated) before anything is
-	// stored: an unreachable database, a recorded deployment id or a changed release leave nothing behind.
+	if err := deploy.CheckPromotion(in, promo); err != nil {
+		return err
+	}
+	// The metadata database opens (generate creates it on first use) while the set is generated.
 	type opened struct {
 		db  meta.DB
 		err error
@@ -194,12 +194,6 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	dbReady := make(chan opened, 1)
 	go func() {
 		db, err := o.DB.open(ctx)
-		if err == nil {
-			if err = record.Precheck(ctx, db, o.Tenant, o.DeploymentID, in.Release); err != nil {
-				db.Close()
-				db = nil
-			}
-		}
 		dbReady <- opened{db, err}
 	}()
 	waitDB := sync.OnceValues(func() (meta.DB, error) { r := <-dbReady; return r.db, r.err })
@@ -217,74 +211,33 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := generate.Generate(ctx, generate.Request{
-		Inputs: in, TenantID: o.Tenant, DeploymentID: o.DeploymentID, Signer: signer, Now: now,
-		TargetNames: o.TargetNames, PromotionID: o.PromotionID, Deployer: o.Deployer, Previous: o.Previous,
-		Strategy: strategy, Extra: extra,
-		Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
-		ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.dataDir(), "cache", "compose-valid")},
-	})
-	finishProgress()
-	db, dbErr := waitDB()
-	if dbErr != nil {
-		return dbErr
-	}
+	trust, err := loadKeys(nil, o.Keyring)
 	if err != nil {
 		return err
 	}
-	files := make([]store.File, len(res.Files))
-	for i, f := range res.Files {
-		files[i] = store.File{Name: f.Name, Data: f.Data}
+	svc := &deploy.Service{
+		DB:     func(context.Context) (meta.DB, error) { return waitDB() },
+		Store:  st,
+		Locate: loc.SetLocation,
+		Trust:  trust,
+		Log:    g.Log,
 	}
-	dir := loc.SetLocation(ref)
-	recFiles, man := make([]record.File, len(files)), res.Manifest
-	for i, f := range files {
-		recFiles[i] = record.File{Name: f.Name, Data: f.Data}
-	}
-	recNow := now.UTC().Truncate(time.Second)
-	adopted := false
-	// The manifest's retainUntil (from the environment's tier) is the set's retention where the store
-	// enforces one (S3 Object Lock); the local store keeps its sets read-only without a date.
-	retainUntil, err := time.Parse(time.RFC3339, res.Manifest.RetainUntil)
+	out, err := svc.Create(ctx, deploy.Request{
+		Generate: generate.Request{
+			Inputs: in, TenantID: o.Tenant, DeploymentID: o.DeploymentID, Signer: signer, Now: now,
+			TargetNames: o.TargetNames, Deployer: o.Deployer, Previous: o.Previous,
+			Strategy: strategy, Extra: extra,
+			Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
+			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.dataDir(), "cache", "compose-valid")},
+		},
+		Promotion: promo,
+	})
+	finishProgress()
 	if err != nil {
-		return fmt.Errorf("generate deployment %s: manifest retainUntil: %w", ref, err)
+		return err
 	}
-	// The set is stored while its records are written; the records commit only once the set is stored
-	// (BeforeCommit), so the database never names a set the store does not have.
-	stored := make(chan error, 1)
-	go func() { stored <- store.CreateRetained(ctx, st, ref, files, retainUntil) }()
-	waitStored := sync.OnceValue(func() error { return <-stored })
-	deployment := func(files []record.File, man *manifest.Manifest, at time.Time, beforeCommit func() error) record.Deployment {
-		return record.Deployment{
-			TenantID: o.Tenant, DeploymentID: o.DeploymentID, StoreKey: ref.String(),
-			Release: in.Release, Environment: in.Environment, Targets: deploymentTargets(in.Environment, o.TargetNames),
-			Digests: pinDigests(res.Pins), Files: files, Manifest: man, Promotion: promo,
-			Requester: evidence.Person{ID: o.Deployer.UserID, Name: o.Deployer.UserName},
-			Previous:  previousOf(o.Previous, in.Release), Now: at, Signer: signer, BeforeCommit: beforeCommit,
-		}
-	}
-	rec, err := record.Record(ctx, db, deployment(recFiles, man, recNow, waitStored))
-	if serr := waitStored(); serr != nil {
-		// Stored but never recorded (a crash between the two, earlier): record the stored set as it is.
-		if !errors.Is(serr, store.ErrExist) {
-			return serr
-		}
-		stored, err2 := adoptStored(cmd, st, ref, in)
-		if err2 != nil {
-			return serr
-		}
-		adopted = true
-		g.Log.Warn("deployment was stored but not recorded; recording the stored set", "deployment", ref.String(), "location", dir)
-		rec, err = record.Record(ctx, db, deployment(stored.files, stored.manifest, stored.createdAt, nil))
-	}
-	if err != nil {
-		return fmt.Errorf("record deployment %s (the set is stored at %s; run the same command again to record it): %w", ref, dir, err)
-	}
-	if adopted {
-		// Nothing was generated: the stored set stays the deployment, now recorded. Still "already exists".
-		return fault.Existsf("deployment %s already exists (stored at %s, generated earlier); it had not been recorded and now is", ref, dir)
-	}
-	g.Log.Debug("generated", "tenant", o.Tenant, "deployment", o.DeploymentID, "files", len(files), "location", dir)
+	res, dir := out.Set, out.Location
+	g.Log.Debug("generated", "tenant", o.Tenant, "deployment", o.DeploymentID, "files", len(res.Files), "location", dir)
 	if g.JSON() {
 		type fileOut struct {
 			Name   string `json:"name"`
@@ -301,7 +254,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			Signer       string    `json:"signerKeyRef"`
 			Algorithm    string    `json:"signatureAlgorithm"`
 			EvidenceID   string    `json:"evidenceId"`
-		}{o.Tenant, o.DeploymentID, dir, nil, res.Pins, res.Manifest.Resolutions, signer.Ref, signer.Alg, rec.EvidenceID}
+		}{o.Tenant, o.DeploymentID, dir, nil, res.Pins, res.Manifest.Resolutions, signer.Ref, signer.Alg, out.Record.EvidenceID}
 		for _, f := range res.Files {
 			out.Files = append(out.Files, fileOut{f.Name, len(f.Data), sumHex(f.Data)})
 		}

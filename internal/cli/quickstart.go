@@ -58,7 +58,7 @@ DIR/artifacts, verifies it, and prints where everything is.`,
 				return err
 			}
 			setDir := loc.SetLocation(ref)
-			vr, err := verify.Set(os.DirFS(setDir), verify.Keys{Keyring: &kr})
+			vr, err := verify.SetAt(os.DirFS(setDir), verify.Keys{Keyring: &kr}, ref.Tenant, ref.Deployment)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,6 +22,9 @@ type RunScriptOptions struct {
 	Bash       string
 	Runtime    string
 	Env        []string
+	// Tenant and DeploymentID are what the set must be bound to (default: DIR's parent's name and its own).
+	Tenant       string
+	DeploymentID string
 }
 
 func newRunScriptCommand(g *Globals) *cobra.Command {
@@ -49,6 +53,8 @@ STELLA_PREVIOUS_LOCK, the previous deployment's lock file, to roll back to.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&o.PublicKeys, "public-key", nil, "trusted public key, PEM (repeatable); default: the keyring")
 	keyringFlag(cmd, &o.Keyring)
+	f.StringVar(&o.Tenant, "tenant", "", "the set's tenant (default: the name of DIR's parent)")
+	f.StringVar(&o.DeploymentID, "deployment-id", "", "the set's deployment id (default: DIR's own name)")
 	f.StringVar(&o.WorkDir, "workdir", "", "directory the hooks' commands run in (default: the current directory)")
 	f.StringVar(&o.Bash, "bash", "", "bash to run deploy.stella.sh with (default: bash on PATH)")
 	f.StringVar(&o.Runtime, "runtime", "", "CLR to run deploy.stella.script.dll with (default: mono on PATH)")
@@ -81,7 +87,16 @@ func runScript(cmd *cobra.Command, g *Globals, o *RunScriptOptions, dir string) 
 		return err
 	}
 	defer cleanup()
-	res, err := verify.Set(os.DirFS(staged), keys)
+	tenant, deployment := o.Tenant, o.DeploymentID
+	if abs, err := filepath.Abs(dir); err == nil {
+		if tenant == "" {
+			tenant = filepath.Base(filepath.Dir(abs))
+		}
+		if deployment == "" {
+			deployment = filepath.Base(abs)
+		}
+	}
+	res, err := verify.SetAt(os.DirFS(staged), keys, tenant, deployment)
 	if err != nil {
 		return err
 	}

@@ -49,8 +49,14 @@ func (e *e2e) fakeCompose() string { return filepath.Join(filepath.Dir(e.work), 
 
 func (e *e2e) generate(t *testing.T, deployment, workflow string, extra ...string) (int, string, string) {
 	t.Helper()
+	// Production needs an approved promotion, and a promotion approves one deployment: one per id.
+	promo := filepath.Join(t.TempDir(), "promotion.yaml")
+	if err := os.WriteFile(promo, []byte("id: promo-"+deployment+"\nreleaseId: rel-7f3a\nenvironmentId: env-prod\n"+
+		"requester: {id: u-1, name: Jane Doe}\ndecision: allow\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	args := append([]string{"generate", "--release", filepath.Join(e.examples, "release.yaml"),
-		"--environment", filepath.Join(e.examples, "environment.yaml"), "--workflow", workflow,
+		"--environment", filepath.Join(e.examples, "environment.yaml"), "--workflow", workflow, "--promotion", promo,
 		"--tenant", "acme", "--deployment-id", deployment, "--key", "test/key", "--keyring", e.keyring,
 		"--store", e.store, "--now", "2026-01-10T14:30:00Z", "--compose-command", e.fakeCompose() + " compose"}, extra...)
 	// Each store gets its own metadata database beside it: one deployment id is one deployment per database.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/server"
 )
 
@@ -15,7 +16,7 @@ var _ = register(newServeCommand)
 
 func newServeCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var addr, addrFile, storeURL, keyringDir string
+	var addr, addrFile, storeURL, keyringDir, keyRef string
 	var pubs []string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,7 +32,13 @@ tenant and the role; another tenant's ids answer 404. Deployments generated with
   GET  /api/v1/deployment-jobs/{id}/artifacts/{name}       a file's bytes (ETag and Content-Digest: sha256)
   POST /api/v1/deployment-jobs/{id}/artifacts/{name}/verify   {valid, checksum, signature, problems}
   GET  /api/v1/evidence[?limit=N], /api/v1/evidence/{id}   evidence packets as stored (not for agents)
-  GET  /healthz, /metrics                                  no token needed
+  PUT  /api/v1/releases/{id}, /api/v1/environments/{id}[/targets/{targetId}]   record inputs
+  POST /api/v1/promotions, /api/v1/promotions/{id}/decisions                    request, approve, reject
+  POST /api/v1/deployment-jobs                                                   deploy an approved promotion
+  GET  /api/v1/openapi.json, /healthz, /metrics            no token needed
+
+Writes need a deployer or admin token; POSTs an Idempotency-Key header. With --key the server signs what
+it writes (artifact sets, decision evidence) with that key; without one those endpoints answer 503.
 
 Signatures are checked with the --public-key keys, else the keyring key each document names. SIGINT or
 SIGTERM stops accepting connections and lets requests in flight finish.`,
@@ -51,7 +58,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -65,7 +72,16 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 			if err != nil {
 				return fault.Inputf("--addr %s: %v", addr, err)
 			}
-			h := server.New(server.Config{DB: db, Store: st, Keys: keys, Log: log})
+			cfg := server.Config{DB: db, Store: st, Keys: keys, Log: log}
+			if keyRef != "" {
+				if cfg.Signer, err = loadSigner(keyRef, keyringDir); err != nil {
+					return err
+				}
+				if cfg.Resolver, err = resolve.New(resolve.Options{Concurrency: resolve.DefaultConcurrency, Timeout: resolve.DefaultTimeout, Log: log}); err != nil {
+					return err
+				}
+			}
+			h := server.New(cfg)
 			return server.Serve(ctx, ln, h, addrFile, log)
 		},
 	}
@@ -74,6 +90,8 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 	cmd.Flags().StringVar(&storeURL, "store", "", "artifact store: a directory or file:// URL (default $STELLA_STORE, else ./artifacts)")
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key for verification, PEM (repeatable); default: the keyring")
 	keyringFlag(cmd, &keyringDir)
+	cmd.Flags().StringVar(&keyRef, "key", "", "signing key reference for what the API writes (artifact sets, decision evidence)")
+	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(&keyringDir))
 	o.flags(cmd)
 	return cmd
 }

@@ -70,7 +70,7 @@ func newTokensCreateCommand(g *Globals) *cobra.Command {
 				return fault.Inputf("--expires: %s is negative", expires)
 			}
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func newTokensListCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}
@@ -167,7 +167,7 @@ func newTokensRevokeCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := o.open(ctx)
+			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
 			}

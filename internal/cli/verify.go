@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/checksum"
@@ -37,7 +38,7 @@ func loadKeys(pubFiles []string, keyringDir string) (verify.Keys, error) {
 
 func newVerifyCommand(g *Globals) *cobra.Command {
 	var pubs []string
-	var dir, storeURL, tenant, deployment string
+	var dir, storeURL, tenant, deployment, trustFile string
 	cmd := &cobra.Command{
 		Use:   "verify DIR | verify --store URL --tenant T --deployment-id D",
 		Short: "Prove that an artifact set is exactly what was generated and signed",
@@ -47,6 +48,11 @@ the public keys given with --public-key, or else the keyring key each document n
 A signature by a key that is not among those given is invalid.
 
 A set kept in a store (a directory, or s3://…) is read there with --store, --tenant and --deployment-id.
+
+A set verifies only where it belongs: its signed manifest and stickers name its tenant and deployment id,
+which must be those of the place it is found — STORE/TENANT/DEPLOYMENT, so for DIR its last two path
+elements. A copy kept elsewhere (on removable media, say) is verified with --tenant and --deployment-id
+naming what it must be.
 
 Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was expected, what was found).`,
 		Example: `  stella verify artifacts/acme/deploy-42 --public-key prod.pem
@@ -63,6 +69,9 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			keys, err := loadKeys(pubs, dir)
+			if err == nil && trustFile != "" {
+				keys.Trust, err = trustKeys(trustFile, pubs)
+			}
 			if err != nil {
 				return err
 			}
@@ -80,14 +89,24 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 				}
 				return fault.Inputf("DIR %s: %v", args[0], err)
 			}
-			return printVerify(g, args[0], os.DirFS(args[0]), keys)
+			t, d := tenant, deployment
+			if abs, err := filepath.Abs(args[0]); err == nil {
+				if t == "" {
+					t = filepath.Base(filepath.Dir(abs))
+				}
+				if d == "" {
+					d = filepath.Base(abs)
+				}
+			}
+			return printVerify(g, args[0], os.DirFS(args[0]), keys, t, d)
 		},
 	}
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key, PEM (repeatable); default: the keyring")
 	keyringFlag(cmd, &dir)
+	trustFlag(cmd, &trustFile)
 	cmd.Flags().StringVar(&storeURL, "store", "", "read the set from this store (a directory or s3:// URL) instead of DIR")
-	cmd.Flags().StringVar(&tenant, "tenant", "", "with --store: the set's tenant")
-	cmd.Flags().StringVar(&deployment, "deployment-id", "", "with --store: the set's deployment id")
+	cmd.Flags().StringVar(&tenant, "tenant", "", "the set's tenant (with DIR: default the name of DIR's parent)")
+	cmd.Flags().StringVar(&deployment, "deployment-id", "", "the set's deployment id (with DIR: default DIR's own name)")
 	_ = cmd.MarkFlagFilename("public-key", "pem", "pub")
 	return cmd
 }
@@ -108,12 +127,13 @@ func verifyStored(cmd *cobra.Command, g *Globals, keys verify.Keys, url string, 
 	if err != nil {
 		return err
 	}
-	return printVerify(g, loc.SetLocation(ref), fsys, keys)
+	return printVerify(g, loc.SetLocation(ref), fsys, keys, ref.Tenant, ref.Deployment)
 }
 
 // printVerify verifies the set in fsys and prints the result; name says where the set is.
-func printVerify(g *Globals, name string, fsys fs.FS, keys verify.Keys) error {
-	res, err := verify.Set(fsys, keys)
+// The set must be bound (by its signed manifest and stickers) to tenant and deployment.
+func printVerify(g *Globals, name string, fsys fs.FS, keys verify.Keys, tenant, deployment string) error {
+	res, err := verify.SetAt(fsys, keys, tenant, deployment)
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,15 @@ func Check(expected, actual Input, targetID string, keys verify.Keys) (*Result, 
 		r.drift(Corrupted, actual.Name+": "+err.Error(), Difference{Field: "signature", ExpectedDigest: expSum, ActualDigest: actSum})
 		return r, nil
 	}
-	if ds := Compare(exp, act); len(ds) > 0 {
+	// A sticker of another tenant or another target says nothing about this target, however well signed.
+	var ds []Difference
+	if exp.TenantID != act.TenantID {
+		ds = append(ds, Difference{Field: "tenantId", ExpectedDigest: exp.TenantID, ActualDigest: act.TenantID})
+	}
+	if targetID != "" && act.Deployment.TargetID != targetID {
+		ds = append(ds, Difference{Field: "deployment.targetId", ExpectedDigest: targetID, ActualDigest: act.Deployment.TargetID})
+	}
+	if ds = append(ds, Compare(exp, act)...); len(ds) > 0 {
 		r.drift(Mismatch, "", ds...)
 	}
 	return r, nil

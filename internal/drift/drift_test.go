@@ -240,3 +240,23 @@ func TestTargetIDOverride(t *testing.T) {
 		t.Fatalf("%+v, %v", r, err)
 	}
 }
+
+// A well-signed sticker of another tenant, or of another target, running the same release is drift: it
+// says nothing about this target. Each is a mismatch naming the field.
+func TestOtherTenantOrTargetIsMismatch(t *testing.T) {
+	f := newFixture(t, sign.EdDSA)
+	for field, edit := range map[string]func(*sticker.Sticker){
+		"tenantId":            func(s *sticker.Sticker) { s.TenantID = "globex" },
+		"deployment.targetId": func(s *sticker.Sticker) { s.Deployment.TargetID, s.Deployment.TargetName = "tgt-web-02", "prod-web-02" },
+	} {
+		r := check(t, f, in("actual.json", f.resign(t, edit)))
+		if !r.DriftDetected || r.DriftType != drift.Mismatch || r.Details == nil || r.Details.Field != field {
+			t.Errorf("%s changed: %+v, want a mismatch on %s", field, r, field)
+		}
+	}
+	// --target names the target to expect when the expected sticker is the set's template.
+	r, err := drift.Check(in("e", f.sticker), in("a", f.sticker), "tgt-web-09", f.keys)
+	if err != nil || !r.DriftDetected || r.Details.Field != "deployment.targetId" || r.Details.ActualDigest != "tgt-web-01" {
+		t.Errorf("another --target: %+v, %v", r, err)
+	}
+}

@@ -17,6 +17,8 @@ import (
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/metatest"
+	"github.com/stella-ops/stella/internal/meta/postgres"
+	"github.com/stella-ops/stella/internal/meta/postgres/pgtest"
 	"github.com/stella-ops/stella/internal/meta/sqlite"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/testenv"
@@ -325,5 +327,99 @@ func TestPDFReadBack(t *testing.T) {
 	_ = evidence.PDF(&b, p, es[1].PacketHash)
 	if a.String() != b.String() {
 		t.Error("PDF is not deterministic")
+	}
+}
+
+// forgeries are tamperings of the rows beside the signed packets: every queryable column is compared
+// with the packet, and a head rewound to an earlier packet no longer matches its signed head. es are the
+// four packets appended; the statements run with the append-only triggers out of the way.
+func forgeries(es []meta.Evidence) []struct {
+	name  string
+	stmts []string
+	want  []string
+} {
+	return []struct {
+		name  string
+		stmts []string
+		want  []string
+	}{
+		{"forged promotion_id", []string{`UPDATE evidence SET promotion_id = 'promo-forged' WHERE seq = 2`},
+			[]string{es[1].ID, "stored promotionId differs from the signed packet's", "promo-forged"}},
+		{"forged generated_at", []string{`UPDATE evidence SET generated_at_us = 1577836800000000 WHERE seq = 3`},
+			[]string{es[2].ID, "stored generatedAt differs from the signed packet's", "2020-01-01"}},
+		{"forged deployment_id", []string{`UPDATE evidence SET deployment_id = NULL WHERE seq = 4`},
+			[]string{es[3].ID, "stored deploymentId differs from the signed packet's"}},
+		{"truncated and head rewound", []string{`DELETE FROM evidence WHERE seq = 4`,
+			`UPDATE evidence_heads SET seq = 3, packet_hash = '` + es[2].PacketHash + `'`},
+			[]string{"chain head: the head row says sequence 3", "the signed head says tenant acme, sequence 4"}},
+		{"truncated, head rewound, signature dropped", []string{`DELETE FROM evidence WHERE seq = 4`,
+			`UPDATE evidence_heads SET seq = 3, packet_hash = '` + es[2].PacketHash + `', head_doc = ''`},
+			[]string{"chain head: sequence 3 carries no signed head document"}},
+	}
+}
+
+func TestVerifyFindsForgedColumnsSQLite(t *testing.T) {
+	s, kr := keys(t, sign.EdDSA)
+	path := filepath.Join(t.TempDir(), "stella.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metatest.Seed(t, db, "acme", "d1", metatest.T0)
+	es := appendPackets(t, db, s, "acme", "d1", 4)
+	db.Close()
+	for _, c := range forgeries(es) {
+		t.Run(c.name, func(t *testing.T) {
+			stmts := append([]string{`DROP TRIGGER evidence_heads_forward`}, c.stmts...)
+			rep := verify(t, openSQLite(t, tamper(t, path, stmts...)), "acme", kr)
+			expectProblems(t, rep, c.want)
+		})
+	}
+}
+
+func TestVerifyFindsForgedColumnsPostgres(t *testing.T) {
+	s, kr := keys(t, sign.EdDSA)
+	for _, c := range forgeries(make([]meta.Evidence, 4)) {
+		t.Run(c.name, func(t *testing.T) {
+			dsn := pgtest.FreshSchema(t)
+			db, err := postgres.Open(context.Background(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			metatest.Seed(t, db, "acme", "d1", metatest.T0)
+			es := appendPackets(t, db, s, "acme", "d1", 4)
+			var cc = forgeries(es)
+			for _, x := range cc {
+				if x.name == c.name {
+					c = x
+				}
+			}
+			raw, err := sql.Open("pgx", dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			// As the database's owner would: switch the append-only triggers off, then forge.
+			for _, q := range append([]string{`ALTER TABLE evidence DISABLE TRIGGER USER`, `ALTER TABLE evidence_heads DISABLE TRIGGER USER`}, c.stmts...) {
+				if _, err := raw.Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			expectProblems(t, verify(t, db, "acme", kr), c.want)
+		})
+	}
+}
+
+func expectProblems(t *testing.T, rep evidence.ChainReport, want []string) {
+	t.Helper()
+	msg := (&fault.Problems{List: rep.Problems}).Error()
+	if len(rep.Problems) == 0 {
+		t.Fatal("verification found nothing")
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("problems do not mention %q:\n%s", w, msg)
+		}
 	}
 }

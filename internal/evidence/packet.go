@@ -157,7 +157,10 @@ type Execution struct {
 	// Resolutions says how each image tag without a digest was resolved (reference, digest, registry,
 	// time), as the set's manifest records it.
 	Resolutions []release.Resolution `json:"resolutions,omitempty"`
-	Logs        string               `json:"logs,omitempty"`
+	// ArtifactsCreatedAt is the artifacts' own time (the manifest's createdAt, which generate --now
+	// may fix); the packet's generatedAt is always the real time of recording.
+	ArtifactsCreatedAt string `json:"artifactsCreatedAt,omitempty"`
+	Logs               string `json:"logs,omitempty"`
 }
 
 // Artifact is one file of the artifact set; ContentHash is "sha256:" + hex of its bytes.
@@ -174,6 +177,17 @@ type Previous struct {
 	Digests     map[string]string `json:"digests"`
 }
 
+// Head is the signed chain head stored beside the chain: the tenant's last packet by sequence and hash.
+// A head moved back to an earlier packet (the last packets removed and the head rewritten) keeps the
+// later packet's signed sequence, or loses its signature: either is found by VerifyChain.
+type Head struct {
+	TenantID string `json:"tenantId"`
+	Sequence int64  `json:"sequence"`
+	Hash     string `json:"hash"`
+	PacketID string `json:"packetId"`
+	sign.SignedFields
+}
+
 // Draft is what a caller knows when it records a decision; Append fills in the rest.
 type Draft struct {
 	// ID is optional; the default is derived from tenant, type, subject and time (see DefaultID).
@@ -183,6 +197,8 @@ type Draft struct {
 	PromotionID string
 	GeneratedAt time.Time
 	Content     Content
+	// Clock, when GeneratedAt is zero, gives the packet's time under the chain's lock (nil: time.Now).
+	Clock func() time.Time
 }
 
 // CanonicalHash is "sha256:" + hex SHA-256 of the RFC 8785 canonical form of the JSON raw.
@@ -249,12 +265,14 @@ func Append(ctx context.Context, tx meta.Tx, s *sign.Signer, d Draft) (meta.Evid
 	if d.TenantID != tx.Tenant() {
 		return meta.Evidence{}, fmt.Errorf("append evidence: packet of tenant %s in a transaction of %s", d.TenantID, tx.Tenant())
 	}
+	// The packet's time is the real time of recording, taken under the chain head's lock so the chain is
+	// in time order; a caller's GeneratedAt is for tests and imports of packets made elsewhere.
+	at := d.GeneratedAt
+	if at.IsZero() {
+		d.GeneratedAt = time.Unix(1, 0) // checked below; replaced under the lock
+	}
 	if err := d.Check(); err != nil {
 		return meta.Evidence{}, err
-	}
-	d.GeneratedAt = d.GeneratedAt.UTC()
-	if d.ID == "" {
-		d.ID = DefaultID(d)
 	}
 	normalize(&d.Content)
 	ch, err := ContentHash(d.Content)
@@ -266,6 +284,17 @@ func Append(ctx context.Context, tx meta.Tx, s *sign.Signer, d Draft) (meta.Evid
 		dep = d.Content.Execution.DeploymentJobID
 	}
 	return tx.AppendEvidence(ctx, func(head meta.ChainHead) (meta.Evidence, error) {
+		if at.IsZero() {
+			d.GeneratedAt = time.Now()
+			if d.Clock != nil {
+				d.GeneratedAt = d.Clock()
+			}
+		}
+		// The database keeps microseconds; the signed time is what the row can hold.
+		d.GeneratedAt = d.GeneratedAt.UTC().Truncate(time.Microsecond)
+		if d.ID == "" {
+			d.ID = DefaultID(d)
+		}
 		p := &Packet{
 			ID: d.ID, Version: Version, Type: d.Type, GeneratedAt: d.GeneratedAt,
 			GeneratorVersion: version.Generator(), TenantID: d.TenantID, PromotionID: d.PromotionID,
@@ -281,8 +310,15 @@ func Append(ctx context.Context, tx meta.Tx, s *sign.Signer, d Draft) (meta.Evid
 		if err != nil {
 			return meta.Evidence{}, err
 		}
+		hd := &Head{TenantID: d.TenantID, Sequence: p.Sequence, Hash: ph, PacketID: p.ID}
+		headDoc, err := sign.SignJSON(s, hd, func(alg, ref, sig string) {
+			hd.SignatureAlgorithm, hd.SignerKeyRef, hd.Signature = alg, ref, sig
+		})
+		if err != nil {
+			return meta.Evidence{}, fmt.Errorf("sign chain head %d: %w", p.Sequence, err)
+		}
 		return meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, DeploymentID: dep, PromotionID: p.PromotionID,
-			GeneratedAt: p.GeneratedAt, PacketHash: ph, PrevHash: p.PreviousHash, Packet: raw}, nil
+			GeneratedAt: p.GeneratedAt, PacketHash: ph, PrevHash: p.PreviousHash, Packet: raw, HeadDoc: headDoc}, nil
 	})
 }
 

@@ -16,6 +16,18 @@ import (
 // signature, algorithm, key reference and chain position. packetHash is the packet's chain hash. The
 // same packet gives the same bytes (the document dates are the packet's generatedAt).
 func PDF(w io.Writer, p *Packet, packetHash string) error {
+	return PDFWith(w, p, packetHash, PDFOptions{})
+}
+
+// PDFOptions change the report.
+type PDFOptions struct {
+	// Unverified, when not empty, says why the packet did not verify; every page then carries a
+	// "NOT VERIFIED" stamp with it, so a printed page can never pass for a verified report.
+	Unverified string
+}
+
+// PDFWith is PDF with options.
+func PDFWith(w io.Writer, p *Packet, packetHash string, o PDFOptions) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCompression(false)
 	pdf.SetCatalogSort(true)
@@ -28,10 +40,23 @@ func PDF(w io.Writer, p *Packet, packetHash string) error {
 	pdf.SetAutoPageBreak(true, 15)
 	pdf.AliasNbPages("{nb}")
 	tr := pdf.UnicodeTranslatorFromDescriptor("") // cp1252 for the core fonts
+	if o.Unverified != "" {
+		pdf.SetHeaderFunc(func() {
+			pdf.SetFont("Helvetica", "B", 10)
+			pdf.SetTextColor(190, 0, 0)
+			pdf.MultiCell(0, 5, tr("NOT VERIFIED - this packet failed verification: "+o.Unverified), "1", "C", false)
+			pdf.SetTextColor(0, 0, 0)
+			pdf.Ln(2)
+		})
+	}
 	pdf.SetFooterFunc(func() {
 		pdf.SetY(-12)
 		pdf.SetFont("Helvetica", "", 8)
-		pdf.CellFormat(0, 5, tr(fmt.Sprintf("Evidence %s - tenant %s - page %d of {nb}", p.ID, p.TenantID, pdf.PageNo())), "", 0, "C", false, 0, "")
+		foot := fmt.Sprintf("Evidence %s - tenant %s - page %d of {nb}", p.ID, p.TenantID, pdf.PageNo())
+		if o.Unverified != "" {
+			foot = "NOT VERIFIED - " + foot
+		}
+		pdf.CellFormat(0, 5, tr(foot), "", 0, "C", false, 0, "")
 	})
 	pdf.AddPage()
 

@@ -16,18 +16,36 @@ import (
 )
 
 // Promotion is the approved (or rejected) promotion a deployment carries out: promotion.yaml.
+// It names the release and the environment it approves; a promotion id approves one deployment of its
+// tenant. The signed manifest of the set carries it whole (its JSON form), so the evidence of a stored
+// set derives from the set alone.
 type Promotion struct {
-	ID        string     `yaml:"id"`
-	Requester Person     `yaml:"requester"`
-	Approvers []Approver `yaml:"approvers"`
-	Gates     []Gate     `yaml:"gates"`
+	ID            string     `yaml:"id" json:"id"`
+	ReleaseID     string     `yaml:"releaseId" json:"releaseId"`
+	EnvironmentID string     `yaml:"environmentId" json:"environmentId"`
+	Requester     Person     `yaml:"requester" json:"requester"`
+	Approvers     []Approver `yaml:"approvers" json:"approvers"`
+	Gates         []Gate     `yaml:"gates" json:"gates"`
 	// Decision is allow or deny.
-	Decision string   `yaml:"decision"`
-	Reasons  []string `yaml:"reasons"`
+	Decision string   `yaml:"decision" json:"decision"`
+	Reasons  []string `yaml:"reasons" json:"reasons"`
 
-	File string `yaml:"-"`
+	File string `yaml:"-" json:"-"`
 	// SHA256 is the hex SHA-256 of the file's bytes, for the manifest's inputs.
-	SHA256 string `yaml:"-"`
+	SHA256 string `yaml:"-" json:"-"`
+	lines  release.Lines
+}
+
+// Binds checks that the promotion approves this release for this environment; the error names the
+// promotion file's field.
+func (p *Promotion) Binds(releaseID, environmentID string) error {
+	if p.ReleaseID != releaseID {
+		return release.FieldError(p.File, p.lines.Near("releaseId"), "releaseId", "promotion %s approves release %q, not %q", p.ID, p.ReleaseID, releaseID)
+	}
+	if p.EnvironmentID != environmentID {
+		return release.FieldError(p.File, p.lines.Near("environmentId"), "environmentId", "promotion %s approves environment %q, not %q", p.ID, p.EnvironmentID, environmentID)
+	}
+	return nil
 }
 
 // Approver actions a promotion file may use, and the usual gate statuses (any non-empty status is
@@ -59,7 +77,7 @@ func ParsePromotion(file string, data []byte) (*Promotion, error) {
 	if err := checkTimes(file, doc); err != nil {
 		return nil, err
 	}
-	p.File = file
+	p.File, p.lines = file, lines
 	sum := sha256.Sum256(data)
 	p.SHA256 = hex.EncodeToString(sum[:])
 	bad := func(field, format string, args ...any) error {
@@ -70,6 +88,10 @@ func ParsePromotion(file string, data []byte) (*Promotion, error) {
 		return nil, bad("id", "required")
 	case !release.IsSafeName(p.ID):
 		return nil, bad("id", "%q is not a safe name (letters, digits, . _ -; max 128)", p.ID)
+	case p.ReleaseID == "":
+		return nil, bad("releaseId", "required: the id of the release the promotion approves")
+	case p.EnvironmentID == "":
+		return nil, bad("environmentId", "required: the id of the environment the promotion approves")
 	case p.Requester.ID == "":
 		return nil, bad("requester.id", "required")
 	case p.Requester.Name == "":

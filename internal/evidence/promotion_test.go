@@ -17,6 +17,8 @@ approvers:
 gates:
   - {type: policy, name: no-critical-cves, status: passed, message: ok}
 decision: allow
+releaseId: rel-1
+environmentId: env-prod
 `
 
 func TestLoadPromotion(t *testing.T) {
@@ -44,6 +46,20 @@ func TestLoadPromotion(t *testing.T) {
 		{strings.Replace(goodPromotion, "at: 2026-01-10T14:10:00Z", "at: yesterday", 1), `promotion.yaml:4: approvers[0].at: "yesterday" is not a time (RFC 3339`},
 		{strings.Replace(goodPromotion, "at: 2026-01-10T14:10:00Z", "at: 2026-01-10", 1), `promotion.yaml:4: approvers[0].at: "2026-01-10" is not an RFC 3339 time`},
 		{"id: [oops\n", "promotion.yaml:"},
+		{strings.Replace(goodPromotion, "releaseId: rel-1\n", "", 1), "promotion.yaml: releaseId: required"},
+		{strings.Replace(goodPromotion, "environmentId: env-prod\n", "", 1), "promotion.yaml: environmentId: required"},
+	}
+	// The promotion approves one release for one environment; another is bad input naming the field's line.
+	if err := p.Binds("rel-1", "env-prod"); err != nil {
+		t.Errorf("Binds(its own release and environment) = %v", err)
+	}
+	for _, c := range []struct{ rel, env, want string }{
+		{"rel-2", "env-prod", `promotion.yaml:8: releaseId: promotion promo-1 approves release "rel-1", not "rel-2"`},
+		{"rel-1", "env-stage", `promotion.yaml:9: environmentId: promotion promo-1 approves environment "env-prod", not "env-stage"`},
+	} {
+		if err := p.Binds(c.rel, c.env); !fault.Is(err, fault.Input) || !strings.HasSuffix(err.Error(), c.want) {
+			t.Errorf("Binds(%s, %s) = %v, want %q", c.rel, c.env, err, c.want)
+		}
 	}
 	for _, b := range bad {
 		_, err := evidence.LoadPromotion(write(b.body))

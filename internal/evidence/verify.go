@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
@@ -38,6 +39,11 @@ func (k KeySet) Verifiers(ref string) ([]*sign.Verifier, error) {
 	return vs, nil
 }
 
+// ClockSkew is how far a packet's generatedAt may precede its predecessor's: packets take their time
+// under the chain head's lock, so on one host they are in order; writers on several hosts may disagree
+// by their clocks' skew.
+const ClockSkew = 2 * time.Minute
+
 // ChainReport is the result of verifying one tenant's chain.
 type ChainReport struct {
 	Tenant   string          `json:"tenant"`
@@ -56,6 +62,7 @@ func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (Cha
 	err := db.View(ctx, tenant, func(tx meta.Tx) error {
 		var prevSeq int64
 		var prevHash, prevID string
+		var prevAt time.Time
 		err := tx.Chain(ctx, func(e meta.Evidence) error {
 			rep.Packets++
 			name := fmt.Sprintf("evidence %s/%s (sequence %d)", tenant, e.ID, e.Seq)
@@ -82,6 +89,13 @@ func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (Cha
 				add("packet hash does not match the packet (the packet was altered)", e.PacketHash, hash)
 			}
 			checkPacket(e, tenant, keys, add)
+			if p, err := Parse(e.Packet); err == nil {
+				if !prevAt.IsZero() && p.GeneratedAt.Before(prevAt.Add(-ClockSkew)) {
+					add(fmt.Sprintf("generated at %s, before the previous packet %s (%s): packets are appended in time order", p.GeneratedAt.UTC().Format(time.RFC3339), prevID, prevAt.UTC().Format(time.RFC3339)),
+						"", "")
+				}
+				prevAt = p.GeneratedAt
+			}
 			prevSeq, prevHash, prevID = e.Seq, hash, e.ID
 			return nil
 		})
@@ -93,9 +107,15 @@ func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (Cha
 			return err
 		}
 		rep.Head = head.Seq
+		chainName := fmt.Sprintf("evidence chain of tenant %s", tenant)
+		if head.Seq > 0 {
+			if why := checkHead(head, tenant, keys); why != "" {
+				rep.Problems = append(rep.Problems, fault.Problem{File: chainName, Message: "chain head: " + why})
+			}
+		}
 		if head.Seq != prevSeq || head.Hash != prevHash {
 			rep.Problems = append(rep.Problems, fault.Problem{
-				File:     fmt.Sprintf("evidence chain of tenant %s", tenant),
+				File:     chainName,
 				Message:  fmt.Sprintf("chain head is at sequence %d but the last packet is %s: packets removed from the end", head.Seq, orStart(prevID)),
 				Expected: fmt.Sprintf("%d %s", head.Seq, head.Hash), Found: fmt.Sprintf("%d %s", prevSeq, prevHash),
 			})
@@ -103,6 +123,32 @@ func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (Cha
 		return nil
 	})
 	return rep, err
+}
+
+// checkHead checks the signed chain head against the head row: its signature, its tenant and that it
+// names the row's sequence and hash. A rewound head (the row moved back to an earlier packet) fails here
+// because the signed document still names the later packet, or is missing.
+func checkHead(head meta.ChainHead, tenant string, keys Keys) string {
+	if len(head.Doc) == 0 {
+		return fmt.Sprintf("sequence %d carries no signed head document (rewritten, or written before schema version 3)", head.Seq)
+	}
+	var h Head
+	if err := json.Unmarshal(head.Doc, &h); err != nil {
+		return "signed head document is not valid JSON"
+	}
+	if h.TenantID != tenant || h.Sequence != head.Seq || h.Hash != head.Hash {
+		return fmt.Sprintf("the head row says sequence %d (%s) but the signed head says tenant %s, sequence %d (%s): the head was moved", head.Seq, head.Hash, h.TenantID, h.Sequence, h.Hash)
+	}
+	vs, err := keys.Verifiers(h.SignerKeyRef)
+	if err != nil || len(vs) == 0 {
+		return fmt.Sprintf("no public key for the signed head's signerKeyRef %q", h.SignerKeyRef)
+	}
+	for _, v := range vs {
+		if sign.VerifyJSON(v, head.Doc) == nil {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the signed head does not verify (signerKeyRef %q)", h.SignerKeyRef)
 }
 
 func orStart(id string) string {
@@ -119,12 +165,19 @@ func checkPacket(e meta.Evidence, tenant string, keys Keys, add func(msg, want, 
 		add(err.Error(), "", "")
 		return
 	}
+	var dep string
+	if p.Content.Execution != nil {
+		dep = p.Content.Execution.DeploymentJobID
+	}
 	for _, c := range []struct{ field, row, packet string }{
 		{"id", e.ID, p.ID},
 		{"tenantId", tenant, p.TenantID},
 		{"sequence", fmt.Sprint(e.Seq), fmt.Sprint(p.Sequence)},
 		{"previousHash", e.PrevHash, p.PreviousHash},
 		{"type", e.Type, p.Type},
+		{"deploymentId", e.DeploymentID, dep},
+		{"promotionId", e.PromotionID, p.PromotionID},
+		{"generatedAt", e.GeneratedAt.UTC().Format(time.RFC3339Nano), p.GeneratedAt.UTC().Format(time.RFC3339Nano)},
 	} {
 		if c.row != c.packet {
 			add("stored "+c.field+" differs from the signed packet's", c.row, c.packet)
@@ -155,13 +208,32 @@ func verifySignature(raw []byte, p *Packet, keys Keys) error {
 	var last error
 	for _, v := range vs {
 		if last = sign.VerifyJSON(v, raw); last == nil {
-			return nil
+			return checkWindow(keys, v, p)
 		}
 	}
 	if errors.Is(last, sign.ErrBadSignature) && len(vs) > 1 {
 		return fmt.Errorf("signature does not verify with any of the %d keys given (signerKeyRef %q)", len(vs), p.SignerKeyRef)
 	}
 	return fmt.Errorf("signature (signerKeyRef %q): %v", p.SignerKeyRef, last)
+}
+
+// VerifyStored checks one stored packet: its row's copies against the signed packet, its packet hash,
+// its contentHash and its signature (not its place in the chain: VerifyChain does that).
+func VerifyStored(e meta.Evidence, tenant string, keys Keys) error {
+	var probs []fault.Problem
+	add := func(msg, want, got string) {
+		probs = append(probs, fault.Problem{File: fmt.Sprintf("evidence %s/%s", tenant, e.ID), Message: msg, Expected: want, Found: got})
+	}
+	if hash, err := PacketHash(e.Packet); err != nil {
+		add("packet is not valid JSON: "+err.Error(), "", "")
+	} else if hash != e.PacketHash {
+		add("packet hash does not match the packet (the packet was altered)", e.PacketHash, hash)
+	}
+	checkPacket(e, tenant, keys, add)
+	if len(probs) > 0 {
+		return &fault.Problems{List: probs}
+	}
+	return nil
 }
 
 // VerifyPacket checks one exported packet on its own: parse, contentHash and signature.
@@ -171,7 +243,13 @@ func VerifyPacket(raw []byte, keys Keys) error {
 		return err
 	}
 	var probs []fault.Problem
-	checkPacket(meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, PrevHash: p.PreviousHash, Packet: raw}, p.TenantID, keys,
+	// An exported packet has no row: its queryable copies are its own.
+	var dep string
+	if p.Content.Execution != nil {
+		dep = p.Content.Execution.DeploymentJobID
+	}
+	checkPacket(meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, PrevHash: p.PreviousHash, Packet: raw,
+		DeploymentID: dep, PromotionID: p.PromotionID, GeneratedAt: p.GeneratedAt}, p.TenantID, keys,
 		func(msg, want, got string) {
 			probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: msg, Expected: want, Found: got})
 		})

@@ -277,7 +277,7 @@ func verifySet(ctx context.Context, o Options, rf store.Ref) *setResult {
 		add("", "cannot open the set: "+err.Error(), "", "")
 		return s
 	}
-	res, err := verify.Set(fsys, o.SetKeys)
+	res, err := verify.SetAt(fsys, o.SetKeys, rf.Tenant, rf.Deployment)
 	if err != nil {
 		add("", "cannot read the set: "+err.Error(), "", "")
 		return s

@@ -97,14 +97,8 @@ func (e *env) deploy(t testing.TB, db meta.DB, tenant, dep string, at time.Time,
 	if !recordIt {
 		return
 	}
-	digests := map[string]string{}
-	for _, c := range e.inputs.Release.Components {
-		digests[c.ID] = c.Digest
-	}
 	_, err = record.Record(ctx, db, record.Deployment{
-		TenantID: tenant, DeploymentID: dep, StoreKey: ref.String(), Release: e.inputs.Release, Environment: e.inputs.Environment,
-		Targets: e.inputs.Environment.Targets, Digests: digests, Files: recFiles, Manifest: res.Manifest,
-		Requester: evidence.Person{ID: "u-1", Name: "Jane Doe"}, Now: at, Signer: e.signer,
+		TenantID: tenant, DeploymentID: dep, StoreKey: ref.String(), Files: recFiles, Clock: func() time.Time { return at }, Signer: e.signer,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/internal/checksum"
+	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
@@ -48,7 +49,10 @@ type Inputs struct {
 	Files []manifest.Input
 	// parsed is Template parsed by Load, for the first Generate (rendering consumes a parsed template).
 	parsed *lockfile.Template
-	mu     sync.Mutex
+	// fromFile: Template was read from TemplateFile, so the files it includes or extends may be read
+	// (LoadBytes' templates read no other file).
+	fromFile bool
+	mu       sync.Mutex
 }
 
 // template returns the parsed template: Load's, once, else a new parse.
@@ -60,7 +64,10 @@ func (in *Inputs) template() (*lockfile.Template, error) {
 	if tpl != nil {
 		return tpl, nil
 	}
-	return lockfile.ParseFile(in.TemplateFile, in.Template)
+	if in.fromFile {
+		return lockfile.ParseFile(in.TemplateFile, in.Template)
+	}
+	return lockfile.Parse(in.TemplateFile, in.Template)
 }
 
 // Load reads release.yaml, environment.yaml and the Compose template the release names. The template is
@@ -116,7 +123,7 @@ func Load(releaseFile, environmentFile string) (*Inputs, error) {
 		files = append(files, manifest.Input{Role: "compose-include", Name: filepath.ToSlash(name), SHA256: checksum.Sum(src.Data)})
 	}
 	return &Inputs{
-		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: t.data, parsed: t.tpl, Files: files,
+		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: t.data, parsed: t.tpl, fromFile: true, Files: files,
 	}, nil
 }
 
@@ -136,9 +143,12 @@ type Request struct {
 	// TargetNames adds a signed sticker per named target (stella.version.NAME.json).
 	TargetNames []string
 	PromotionID string
-	Strategy    string // default all-at-once
-	Deployer    sticker.Deployer
-	Previous    sticker.Previous
+	// Promotion is the approved promotion the deployment carries out (its id is PromotionID); it goes
+	// into the signed manifest whole.
+	Promotion *evidence.Promotion
+	Strategy  string // default all-at-once
+	Deployer  sticker.Deployer
+	Previous  sticker.Previous
 	// ValidCache, if set, skips the Compose schema for a template that passed it before.
 	ValidCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
@@ -254,6 +264,18 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 	m.PromotionID = req.PromotionID
 	m.Inputs = in.Files
 	m.Resolutions = resolutions
+	// The deployment's targets: those named, else every target of the environment.
+	deployTo := targets
+	if len(req.TargetNames) == 0 {
+		deployTo = env.Targets
+	}
+	m.Subject = &manifest.Subject{Release: rel, Environment: env, Targets: deployTo, Promotion: req.Promotion}
+	if m.Subject.Targets == nil {
+		m.Subject.Targets = []release.Target{}
+	}
+	if req.Promotion == nil && (req.Deployer.UserID != "" || req.Deployer.UserName != "") {
+		m.Subject.Requester = &evidence.Person{ID: req.Deployer.UserID, Name: req.Deployer.UserName}
+	}
 	var files []File
 	add := func(name, typ string, data []byte) {
 		files = append(files, File{Name: name, Data: data})

@@ -5,8 +5,11 @@ package manifest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/release"
 	"github.com/stella-ops/stella/internal/sign"
 )
@@ -55,7 +58,24 @@ type Manifest struct {
 	TotalSize    int64                `json:"totalSize"`
 	Inputs       []Input              `json:"inputs,omitempty"`
 	Resolutions  []release.Resolution `json:"resolutions,omitempty"`
+	// Subject is what the deployment is — the release as declared, the environment, the targets and the
+	// approved promotion — so that everything the deployment's evidence says derives from the signed,
+	// stored set itself, never from whoever records it.
+	Subject *Subject `json:"subject,omitempty"`
 	sign.SignedFields
+}
+
+// Subject is the deployment's release, environment, targets, promotion and requester, as generated.
+type Subject struct {
+	Release     *release.Release     `json:"release"`
+	Environment *release.Environment `json:"environment"`
+	// Targets are the targets the deployment goes to (one deployment task each).
+	Targets []release.Target `json:"targets"`
+	// Promotion is the approved promotion the deployment carries out; nil when the environment does not
+	// require one and none was given.
+	Promotion *evidence.Promotion `json:"promotion,omitempty"`
+	// Requester stands for who asked when there is no promotion (the deployer given to generate).
+	Requester *evidence.Person `json:"requester,omitempty"`
 }
 
 // ReleaseRef names the release deployed.
@@ -81,7 +101,7 @@ func New(tenant, deployment string, rel *release.Release, env *release.Environme
 		Generator:    generator,
 		Release:      ReleaseRef{ID: rel.ID, Name: rel.Name},
 		Environment:  EnvironmentRef{ID: env.ID, Name: env.Name, Tier: env.Tier},
-		RetainUntil:  now.UTC().Add(release.Retention[env.Tier]).Format(time.RFC3339),
+		RetainUntil:  release.RetainUntil(env.Tier, now).Format(time.RFC3339),
 		Artifacts:    []Artifact{},
 	}
 }
@@ -95,6 +115,87 @@ func (m *Manifest) Sign(s *sign.Signer) ([]byte, error) {
 	return sign.SignJSON(s, m, func(alg, ref, sig string) {
 		m.SignatureAlgorithm, m.SignerKeyRef, m.Signature = alg, ref, sig
 	})
+}
+
+// Differences lists what makes the set described by m differ from the one described by stored, for a
+// caller that generated m for a deployment id that stored already holds: tenant and deployment, the input
+// files (by role and hash), the promotion, the targets and every pinned digest. Times are not compared:
+// the same inputs generated at another time describe the same deployment.
+func Differences(m, stored *Manifest) []string {
+	var out []string
+	diff := func(what, mine, theirs string) {
+		if mine != theirs {
+			out = append(out, fmt.Sprintf("%s: %s here, %s in the stored set", what, orNone(mine), orNone(theirs)))
+		}
+	}
+	diff("tenant", m.TenantID, stored.TenantID)
+	diff("deployment", m.DeploymentID, stored.DeploymentID)
+	diff("release", m.Release.ID, stored.Release.ID)
+	diff("environment", m.Environment.ID, stored.Environment.ID)
+	diff("promotion", m.PromotionID, stored.PromotionID)
+	// Inputs by role and content: the same file under another name or path is the same input.
+	roles := func(in []Input) map[string]string {
+		r := map[string][]string{}
+		for _, i := range in {
+			r[i.Role] = append(r[i.Role], i.SHA256)
+		}
+		out := map[string]string{}
+		for role, sums := range r {
+			slices.Sort(sums)
+			out[role] = strings.Join(sums, ",")
+		}
+		return out
+	}
+	mine, theirs := roles(m.Inputs), roles(stored.Inputs)
+	for _, k := range sortedKeys(mine, theirs) {
+		diff("input "+k+" (sha256)", mine[k], theirs[k])
+	}
+	digests := func(x *Manifest) map[string]string {
+		r := map[string]string{}
+		for _, res := range x.Resolutions {
+			r[res.Reference] = res.Digest
+		}
+		return r
+	}
+	md, td := digests(m), digests(stored)
+	for _, k := range sortedKeys(md, td) {
+		diff("image "+k, md[k], td[k])
+	}
+	targets := func(x *Manifest) string {
+		if x.Subject == nil {
+			return ""
+		}
+		var names []string
+		for _, t := range x.Subject.Targets {
+			names = append(names, t.ID)
+		}
+		return strings.Join(names, ",")
+	}
+	diff("targets", targets(m), targets(stored))
+	diff("signing key", m.SignerKeyRef, stored.SignerKeyRef)
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func sortedKeys(a, b map[string]string) []string {
+	seen := map[string]bool{}
+	var keys []string
+	for _, m := range []map[string]string{a, b} {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Parse reads manifest.json.

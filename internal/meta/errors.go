@@ -16,6 +16,9 @@ var (
 	ErrNewerSchema = errors.New("schema is newer than this stella knows")
 	// ErrAppendOnly means an update or delete of evidence was attempted.
 	ErrAppendOnly = errors.New("evidence is append-only")
+	// ErrPromotionUsed means another deployment of the tenant already carries the promotion id: a
+	// promotion approves one deployment.
+	ErrPromotionUsed = errors.New("promotion already used by another deployment")
 	// ErrBadChain means a packet handed to AppendEvidence does not continue the chain head.
 	ErrBadChain = errors.New("packet does not continue the chain")
 )

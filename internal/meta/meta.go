@@ -53,6 +53,10 @@ type Tx interface {
 	// The release and environment must be recorded.
 	CreateDeployment(ctx context.Context, d Deployment, tasks []Task) error
 	Deployment(ctx context.Context, id string) (Deployment, error)
+	// DeploymentByPromotion is the deployment that carries out a promotion (ErrNotFound: none). A
+	// promotion id is carried out by at most one deployment of its tenant; CreateDeployment refuses a
+	// second with ErrPromotionUsed.
+	DeploymentByPromotion(ctx context.Context, promotionID string) (Deployment, error)
 	// Deployments lists the latest deployments, newest first (by CreatedAt, then id descending).
 	Deployments(ctx context.Context, limit int) ([]Deployment, error)
 	SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error
@@ -79,6 +83,17 @@ type Tx interface {
 	Chain(ctx context.Context, fn func(Evidence) error) error
 	// ChainHead is the sequence and hash of the tenant's last appended packet (zero for an empty chain).
 	ChainHead(ctx context.Context) (ChainHead, error)
+
+	// PutDocument writes a document of kind (DocRelease, DocEnvironment, DocPromotion, DocIdempotency).
+	// With replace false an existing id is ErrExists (the stored document is left as it was); with
+	// replace true it is replaced and its created time kept.
+	PutDocument(ctx context.Context, d Document, replace bool) error
+	// Document reads one document; absent (or another tenant's) is ErrNotFound. In a write transaction
+	// it also locks the row until the end of the transaction (PostgreSQL: FOR UPDATE).
+	Document(ctx context.Context, kind, id string) (Document, error)
+	// Documents lists documents of kind newest first (created time, then id, descending), starting after
+	// the cursor (the id of the last document of the previous page; "" for the first page).
+	Documents(ctx context.Context, kind string, after string, limit int) ([]Document, error)
 
 	// CreateToken records an API token of the tenant (its hash, never the token); an existing id or hash
 	// is ErrExists, a role outside Roles is refused.
@@ -209,10 +224,34 @@ type Evidence struct {
 	PacketHash   string
 	PrevHash     string
 	Packet       []byte
+	// HeadDoc is the signed chain head that AppendEvidence stores with the packet: the signed JSON of
+	// {tenantId, sequence, hash} of this packet. Read back in ChainHead.Doc.
+	HeadDoc []byte
+}
+
+// Document kinds.
+const (
+	DocRelease     = "release"
+	DocEnvironment = "environment"
+	DocPromotion   = "promotion"
+	DocIdempotency = "idempotency"
+)
+
+// Document is a JSON document the API keeps as given (see PutDocument).
+type Document struct {
+	Kind      string
+	ID        string
+	Body      []byte
+	SHA256    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ChainHead is the position of a tenant's last evidence packet.
 type ChainHead struct {
 	Seq  int64
 	Hash string
+	// Doc is the head as signed by the appender (empty for an empty chain, or a head written before
+	// schema version 3).
+	Doc []byte
 }

@@ -273,6 +273,9 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 	} else if !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	if err := t.promotionFree(ctx, d); err != nil {
+		return err
+	}
 	if _, err := t.Release(ctx, d.ReleaseID); err != nil {
 		return fmt.Errorf("record deployment %s: %w", d.ID, err)
 	}
@@ -285,6 +288,12 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 	if err := t.insertOnce(ctx, "deployment", d.ID, `INSERT INTO deployments (tenant_id, id, release_id, environment_id, promotion_id, status, created_at_us, updated_at_us, store_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (tenant_id, id) DO NOTHING`,
 		t.tenant, d.ID, d.ReleaseID, d.EnvironmentID, d.PromotionID, d.Status, us(d.CreatedAt), us(d.UpdatedAt), d.StoreKey); err != nil {
+		if errors.Is(err, ErrExists) {
+			// The unique index on (tenant, promotion id) decides a race the check above cannot see.
+			if perr := t.promotionFree(ctx, d); perr != nil {
+				return perr
+			}
+		}
 		return err
 	}
 	for _, k := range tasks {
@@ -301,6 +310,105 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 		}
 	}
 	return nil
+}
+
+func (t *sqlTx) PutDocument(ctx context.Context, d Document, replace bool) error {
+	if err := t.mustWrite("record " + d.Kind); err != nil {
+		return err
+	}
+	if d.UpdatedAt.IsZero() {
+		d.UpdatedAt = d.CreatedAt
+	}
+	if replace {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO documents (tenant_id, kind, id, body, sha256, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (tenant_id, kind, id) DO UPDATE SET body = excluded.body, sha256 = excluded.sha256, updated_at_us = excluded.updated_at_us`,
+			t.tenant, d.Kind, d.ID, string(d.Body), d.SHA256, us(d.CreatedAt), us(d.UpdatedAt))
+		return t.wrap("record "+d.Kind+" "+d.ID, err)
+	}
+	return t.insertOnce(ctx, d.Kind, d.ID, `INSERT INTO documents (tenant_id, kind, id, body, sha256, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (tenant_id, kind, id) DO NOTHING`, t.tenant, d.Kind, d.ID, string(d.Body), d.SHA256, us(d.CreatedAt), us(d.UpdatedAt))
+}
+
+const documentCols = `kind, id, body, sha256, created_at_us, updated_at_us`
+
+func scanDocument(sc interface{ Scan(...any) error }) (Document, error) {
+	var d Document
+	var body string
+	var c, u int64
+	err := sc.Scan(&d.Kind, &d.ID, &body, &d.SHA256, &c, &u)
+	d.Body, d.CreatedAt, d.UpdatedAt = []byte(body), fromUS(c), fromUS(u)
+	return d, err
+}
+
+func (t *sqlTx) Document(ctx context.Context, kind, id string) (Document, error) {
+	lock := ""
+	if t.write {
+		lock = " " + t.d.LockHead
+	}
+	d, err := scanDocument(t.tx.QueryRowContext(ctx, `SELECT `+documentCols+` FROM documents WHERE tenant_id = $1 AND kind = $2 AND id = $3`+lock, t.tenant, kind, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, notFound(kind, t.tenant, id)
+	}
+	if err != nil {
+		return d, t.wrap("read "+kind+" "+id, err)
+	}
+	return d, nil
+}
+
+func (t *sqlTx) Documents(ctx context.Context, kind, after string, limit int) ([]Document, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	q := `SELECT ` + documentCols + ` FROM documents WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at_us DESC, id DESC LIMIT $3`
+	args := []any{t.tenant, kind, limit}
+	if after != "" {
+		q = `SELECT ` + documentCols + ` FROM documents d WHERE tenant_id = $1 AND kind = $2 AND (created_at_us, id) <
+			(SELECT created_at_us, id FROM documents WHERE tenant_id = $1 AND kind = $2 AND id = $4) ORDER BY created_at_us DESC, id DESC LIMIT $3`
+		args = append(args, after)
+	}
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, t.wrap("list "+kind, err)
+	}
+	defer rows.Close()
+	out := []Document{}
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// promotionFree refuses a promotion id that another deployment of the tenant already carries.
+func (t *sqlTx) promotionFree(ctx context.Context, d Deployment) error {
+	if d.PromotionID == "" {
+		return nil
+	}
+	var other string
+	err := t.tx.QueryRowContext(ctx, `SELECT id FROM deployments WHERE tenant_id = $1 AND promotion_id = $2 AND id <> $3`, t.tenant, d.PromotionID, d.ID).Scan(&other)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return t.wrap("record deployment "+d.ID, err)
+	}
+	return fault.Wrap(fault.Input, fmt.Errorf("promotion %s of tenant %s is already carried out by deployment %s: %w", d.PromotionID, t.tenant, other, ErrPromotionUsed))
+}
+
+// DeploymentByPromotion is the deployment that carries out promotion id (ErrNotFound: none).
+func (t *sqlTx) DeploymentByPromotion(ctx context.Context, promotionID string) (Deployment, error) {
+	row := t.tx.QueryRowContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE tenant_id = $1 AND promotion_id = $2`, t.tenant, promotionID)
+	d, err := scanDeployment(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, notFound("deployment of promotion", t.tenant, promotionID)
+	}
+	if err != nil {
+		return d, t.wrap("read deployment of promotion "+promotionID, err)
+	}
+	return d, nil
 }
 
 const deploymentCols = `id, release_id, environment_id, promotion_id, status, created_at_us, updated_at_us, store_key`
@@ -497,7 +605,7 @@ func (t *sqlTx) AppendEvidence(ctx context.Context, build func(ChainHead) (Evide
 		t.tenant, e.ID, e.Seq, e.Type, dep, e.PromotionID, us(e.GeneratedAt), e.PacketHash, e.PrevHash, string(e.Packet)); err != nil {
 		return Evidence{}, err
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE evidence_heads SET seq = $2, packet_hash = $3 WHERE tenant_id = $1`, t.tenant, e.Seq, e.PacketHash); err != nil {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE evidence_heads SET seq = $2, packet_hash = $3, head_doc = $4 WHERE tenant_id = $1`, t.tenant, e.Seq, e.PacketHash, string(e.HeadDoc)); err != nil {
 		return Evidence{}, t.wrap("append evidence: move chain head", err)
 	}
 	return e, nil
@@ -562,10 +670,12 @@ func (t *sqlTx) scanEvidenceRows(ctx context.Context, q string, fn func(Evidence
 
 func (t *sqlTx) ChainHead(ctx context.Context) (ChainHead, error) {
 	var h ChainHead
-	err := t.tx.QueryRowContext(ctx, `SELECT seq, packet_hash FROM evidence_heads WHERE tenant_id = $1`, t.tenant).Scan(&h.Seq, &h.Hash)
+	var doc string
+	err := t.tx.QueryRowContext(ctx, `SELECT seq, packet_hash, head_doc FROM evidence_heads WHERE tenant_id = $1`, t.tenant).Scan(&h.Seq, &h.Hash, &doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ChainHead{}, nil
 	}
+	h.Doc = []byte(doc)
 	return h, t.wrap("read chain head", err)
 }
 

@@ -158,7 +158,7 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 	if env.Tier == "" {
 		return nil, e("tier", "required: development, staging or production (it sets the retention)")
 	}
-	if _, ok := Retention[env.Tier]; !ok {
+	if _, ok := Retentions[env.Tier]; !ok {
 		return nil, e("tier", "%q is not development, staging or production", env.Tier)
 	}
 	for _, k := range slices.Sorted(maps.Keys(env.Variables)) {

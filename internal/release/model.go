@@ -61,6 +61,9 @@ type Environment struct {
 	Targets    []Target   `yaml:"targets,omitempty" json:"targets,omitempty"`
 	// DeployTimeout bounds one deployment (Go duration, e.g. 10m).
 	DeployTimeout string `yaml:"deployTimeout,omitempty" json:"deployTimeout,omitempty"`
+	// RequirePromotion says whether a deployment needs an approved promotion; nil means the tier's
+	// default (PromotionRequired).
+	RequirePromotion *bool `yaml:"requirePromotion,omitempty" json:"requirePromotion,omitempty"`
 
 	File  string `yaml:"-" json:"-"`
 	lines map[string]int
@@ -85,11 +88,31 @@ type Target struct {
 	Type string `yaml:"type,omitempty" json:"type,omitempty"`
 }
 
-// Tiers and their artifact retention.
-var Retention = map[string]time.Duration{
-	"development": 30 * 24 * time.Hour,
-	"staging":     90 * 24 * time.Hour,
-	"production":  7 * 365 * 24 * time.Hour,
+// PromotionRequired reports whether a deployment to the environment needs an approved promotion: as the
+// environment says, else only for tier production.
+func (e *Environment) PromotionRequired() bool {
+	if e.RequirePromotion != nil {
+		return *e.RequirePromotion
+	}
+	return e.Tier == "production"
+}
+
+// Retention is a tier's artifact retention: a number of calendar years, months and days (not a count of
+// hours, so seven years end on the same calendar day seven years later, leap days included).
+type Retention struct{ Years, Months, Days int }
+
+// Tiers and their artifact retention: development 30 days, staging 90 days, production 7 years.
+var Retentions = map[string]Retention{
+	"development": {Days: 30},
+	"staging":     {Days: 90},
+	"production":  {Years: 7},
+}
+
+// RetainUntil is the end of the retention of a set of tier made at from (UTC, whole seconds). An
+// unknown tier has no retention (from itself).
+func RetainUntil(tier string, from time.Time) time.Time {
+	r := Retentions[tier]
+	return from.UTC().Truncate(time.Second).AddDate(r.Years, r.Months, r.Days)
 }
 
 // Resolution records how one image reference was resolved to a digest.

@@ -276,7 +276,7 @@ func (s *Server) verifyArtifact(w http.ResponseWriter, r *http.Request, p meta.T
 	if err != nil {
 		return fmt.Errorf("verify deployment %s: %w", d.ID, err)
 	}
-	res, err := verify.Set(fsys, s.cfg.Keys)
+	res, err := verify.SetAt(fsys, s.cfg.Keys, p.TenantID, d.ID)
 	if err != nil {
 		return fmt.Errorf("verify deployment %s: %w", d.ID, err)
 	}

@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/release"
+	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/verify"
 )
@@ -36,6 +38,11 @@ type Config struct {
 	Log  *slog.Logger
 	// Now is the clock for token expiry (default time.Now).
 	Now func() time.Time
+	// Signer signs what the server writes: artifact sets of deployment jobs and decision evidence. Without
+	// one those endpoints answer 503.
+	Signer *sign.Signer
+	// Resolver pins image tags without a digest when a job is generated (nil: every image must be pinned).
+	Resolver release.Resolver
 	// Registry receives the server's metrics and is what /metrics serves (default: a new registry with
 	// the Go and process collectors).
 	Registry *prometheus.Registry
@@ -45,6 +52,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	mux      *http.ServeMux
+	routes   []string // the API's patterns, as registered ("GET /api/v1/…")
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -85,6 +93,20 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/deployment-jobs/{id}/artifacts/{name}/verify", all, s.verifyArtifact)
 	s.handle("GET /api/v1/evidence", people, s.listEvidence)
 	s.handle("GET /api/v1/evidence/{id}", people, s.getEvidence)
+	writers := []string{meta.RoleAdmin, meta.RoleDeployer}
+	s.handle("POST /api/v1/deployment-jobs", writers, s.idempotent(s.createJob))
+	s.handle("PUT /api/v1/releases/{id}", writers, s.putRelease)
+	s.handle("GET /api/v1/releases", people, s.listDocuments(meta.DocRelease))
+	s.handle("GET /api/v1/releases/{id}", people, s.getDocument(meta.DocRelease))
+	s.handle("PUT /api/v1/environments/{id}", writers, s.putEnvironment)
+	s.handle("PUT /api/v1/environments/{id}/targets/{targetId}", writers, s.putTarget)
+	s.handle("GET /api/v1/environments", people, s.listDocuments(meta.DocEnvironment))
+	s.handle("GET /api/v1/environments/{id}", people, s.getDocument(meta.DocEnvironment))
+	s.handle("POST /api/v1/promotions", writers, s.idempotent(s.createPromotion))
+	s.handle("GET /api/v1/promotions", people, s.listDocuments(meta.DocPromotion))
+	s.handle("GET /api/v1/promotions/{id}", people, s.getPromotion)
+	s.handle("POST /api/v1/promotions/{id}/decisions", writers, s.idempotent(s.decide))
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	return s
 }
 
@@ -163,6 +185,7 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p meta.Token) error
 
 func (s *Server) handle(pattern string, roles []string, h handlerFunc) {
+	s.routes = append(s.routes, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -216,6 +239,8 @@ type envelope struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// Field is the JSON pointer of the request body's bad field, when one is to blame.
+		Field string `json:"field,omitempty"`
 	} `json:"error"`
 }
 
@@ -224,6 +249,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e envelope
 	e.Error.Code = fault.Code(err)
 	e.Error.Message = err.Error()
+	var fe *fieldInput
+	if errors.As(err, &fe) {
+		e.Error.Field = fe.pointer
+	}
 	if status == http.StatusInternalServerError {
 		// Operational details (paths, SQL) stay in the log.
 		s.cfg.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -62,7 +62,13 @@ func newFixtureDB(t testing.TB, dbURL string) *fixture {
 	f.dbURL = connect.URL(f.data, dbURL)
 	stella(t, "keys", "generate", "stella/signing/test", "--alg", "EdDSA", "--keyring", f.keys)
 	for i, d := range []struct{ tenant, id string }{{"acme", "d1"}, {"acme", "d2"}, {"globex", "g1"}} {
-		stella(t, "generate", "--release", examples+"/release.yaml", "--environment", examples+"/environment.yaml",
+		// Production needs an approved promotion; a promotion approves one deployment.
+		promo := filepath.Join(f.dir, d.tenant+"-"+d.id+"-promotion.yaml")
+		if err := os.WriteFile(promo, []byte("id: promo-"+d.id+"\nreleaseId: rel-7f3a\nenvironmentId: env-prod\n"+
+			"requester: {id: u-1, name: Jane Doe}\ndecision: allow\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stella(t, "generate", "--release", examples+"/release.yaml", "--environment", examples+"/environment.yaml", "--promotion", promo,
 			"--tenant", d.tenant, "--deployment-id", d.id, "--key", "stella/signing/test", "--keyring", f.keys,
 			"--store", f.store, "--database", f.dbURL, "--now", time.Date(2026, 1, 10, 14, i, 0, 0, time.UTC).Format(time.RFC3339))
 	}

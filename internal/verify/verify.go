@@ -27,6 +27,8 @@ import (
 type Keys struct {
 	Given   []*sign.Verifier
 	Keyring *sign.Keyring
+	// Trust, when set, is used instead of both and judges each signature by its key's window (trust.go).
+	Trust Trust
 }
 
 // Result is a verification's outcome; it prints as JSON.
@@ -85,6 +87,11 @@ func Set(fsys fs.FS, keys Keys) (*Result, error) {
 	for _, e := range entries {
 		if e.IsDir() {
 			c.problem(e.Name(), "unexpected directory in the set", "", "")
+			continue
+		}
+		if !e.Type().IsRegular() {
+			// A symlink could point anywhere outside the set; a set holds regular files only.
+			c.problem(e.Name(), "not a regular file ("+e.Type().String()+"): a set holds regular files only, never symlinks", "", "")
 			continue
 		}
 		data, err := fs.ReadFile(fsys, e.Name())
@@ -146,6 +153,9 @@ func (c *checker) checksums() []checksum.Entry {
 
 // verifiers returns the keys to check a document signed under ref with.
 func (c *checker) verifiers(ref string) ([]*sign.Verifier, error) {
+	if c.keys.Trust != nil {
+		return c.keys.Trust.Verifiers(ref)
+	}
 	if len(c.keys.Given) > 0 {
 		return c.keys.Given, nil
 	}
@@ -189,6 +199,7 @@ func (c *checker) signatures(entries []checksum.Entry) {
 			c.bad[checksum.SigFileName] = true
 		} else {
 			c.res.KeyID = v.KeyID()
+			c.window(checksum.FileName, v, nil)
 		}
 	}
 	// Every signed JSON document of the set.
@@ -214,8 +225,10 @@ func (c *checker) signatures(entries []checksum.Entry) {
 			c.problem(e.Name, "cannot check the signature: "+err.Error(), "", "")
 			continue
 		}
-		if first(vs, func(v *sign.Verifier) bool { return sign.VerifyJSON(v, doc) == nil }) == nil {
+		if v := first(vs, func(v *sign.Verifier) bool { return sign.VerifyJSON(v, doc) == nil }); v == nil {
 			c.problem(e.Name, fmt.Sprintf("signature (%s, %s) does not verify with %s", f.SignatureAlgorithm, f.SignerKeyRef, keyNames(vs)), "", "")
+		} else {
+			c.window(e.Name, v, doc)
 		}
 	}
 }

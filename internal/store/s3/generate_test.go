@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,7 +39,7 @@ func TestGenerateToS3(t *testing.T) {
 	url := storeURL(bucket, "stella")
 	args := []string{"generate", "--release", filepath.Join(dir, "release.yaml"), "--environment", filepath.Join(dir, "environment.yaml"),
 		"--tenant", "acme", "--deployment-id", "deploy-42", "--key", "stella/signing/ci", "--keyring", keys,
-		"--store", url, "--data", filepath.Join(dir, "data"), "--offline"}
+		"--store", url, "--data", filepath.Join(dir, "data"), "--offline", "--promotion", filepath.Join(dir, "promotion.yaml")}
 	var out, errb bytes.Buffer
 	if code := cli.Run(ctx, args, &out, &errb); code != 0 {
 		t.Fatalf("generate: exit %d: %s", code, errb.String())
@@ -115,11 +116,85 @@ func TestGenerateToS3(t *testing.T) {
 	// records the stored set (read back through Open), still answering "already exists".
 	out.Reset()
 	errb.Reset()
-	args[len(args)-2] = filepath.Join(dir, "data2")
-	if code := cli.Run(ctx, args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "deployment acme/deploy-42 already exists (stored at s3://"+bucket+"/stella/acme/deploy-42, generated earlier); it had not been recorded and now is") {
+	for i := range args {
+		if args[i] == "--data" {
+			args[i+1] = filepath.Join(dir, "data2")
+		}
+	}
+	if code := cli.Run(ctx, args, &out, &errb); code != 1 || !strings.Contains(errb.String(), "deployment acme/deploy-42 already exists (stored at s3://"+bucket+"/stella/acme/deploy-42, from the same inputs; it had not been recorded and now is, from the stored set itself)") {
 		t.Errorf("generate with a new database: exit %d, stderr %q", code, errb.String())
 	}
 	if objs2, _ := versions(t, bucket, "stella/acme/"); len(objs2) != len(objs) {
 		t.Errorf("the refused generates wrote %d more objects", len(objs2)-len(objs))
+	}
+}
+
+// TestGenerateToS3PastNowAndForeignSet: a --now whose tier retention ended long ago still stores a set
+// locked from the real time (never an unlocked one); another tenant's signed set placed under acme's id
+// does not verify there.
+func TestGenerateToS3PastNowAndForeignSet(t *testing.T) {
+	dir := t.TempDir()
+	if err := quickstart.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	env := "id: env-dev\nname: development\ntier: development\n"
+	if err := os.WriteFile(filepath.Join(dir, "dev.yaml"), []byte(env), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keys := filepath.Join(dir, "keys")
+	if _, err := (sign.Keyring{Dir: keys}).Generate("stella/signing/ci", sign.EdDSA); err != nil {
+		t.Fatal(err)
+	}
+	bucket := newBucket(t, true)
+	url := storeURL(bucket, "stella")
+	gen := func(tenant, id string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		args := []string{"generate", "--release", filepath.Join(dir, "release.yaml"), "--environment", filepath.Join(dir, "dev.yaml"),
+			"--tenant", tenant, "--deployment-id", id, "--key", "stella/signing/ci", "--keyring", keys,
+			"--store", url, "--data", filepath.Join(dir, "data"), "--offline", "--now", "2026-01-10T14:30:00Z"}
+		if code := cli.Run(ctx, args, &out, &errb); code != 0 {
+			t.Fatalf("generate %s/%s: exit %d: %s", tenant, id, code, errb.String())
+		}
+	}
+	gen("acme", "old-now")
+	// The manifest says 30 days from 2026-01-10; the lock runs 30 days from now.
+	objs, _ := versions(t, bucket, "stella/acme/")
+	if len(objs) == 0 {
+		t.Fatal("nothing stored")
+	}
+	for _, o := range objs {
+		r, err := admin.GetObjectRetention(ctx, &awss3.GetObjectRetentionInput{Bucket: &bucket, Key: &o.key, VersionId: &o.id})
+		if err != nil {
+			t.Fatalf("%s has no retention: %v", o.key, err)
+		}
+		if until := aws.ToTime(r.Retention.RetainUntilDate); until.Before(time.Now().AddDate(0, 0, 30).Add(-time.Hour)) {
+			t.Errorf("%s locked until %v: less than 30 days from now", o.key, until)
+		}
+	}
+	// globex's set, copied under acme/copied by someone with write access to the bucket.
+	gen("globex", "g1")
+	st := openStore(t, bucket, "stella")
+	fsys, err := st.Open(ctx, store.Ref{Tenant: "globex", Deployment: "g1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := fs.ReadDir(fsys, ".")
+	var files []store.File
+	for _, e := range ents {
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, store.File{Name: e.Name(), Data: b})
+	}
+	if err := store.CreateRetained(ctx, st, store.Ref{Tenant: "acme", Deployment: "copied"}, files, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := cli.Run(ctx, []string{"verify", "--store", url, "--tenant", "acme", "--deployment-id", "copied", "--keyring", keys}, &out, &errb)
+	if code != 3 || !strings.Contains(errb.String(), `manifest.json: signed for tenant "globex", but found as tenant "acme"`) ||
+		!strings.Contains(errb.String(), `signed for deployment "g1", but found as deployment "copied"`) {
+		t.Errorf("verify of a foreign set in S3: exit %d: %s", code, errb.String())
 	}
 }

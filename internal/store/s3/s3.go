@@ -11,6 +11,10 @@
 // Open and List see only sets whose marker exists. A crash, a failure or a lost race before the marker
 // leaves the attempt's objects invisible (and, being locked, in the bucket until their retention ends);
 // creating the set again makes a new attempt. See docs/decisions.md.
+//
+// The set is always the marker's first version: the bucket keeps every version (Object Lock requires
+// versioning) and each is locked, so reading the oldest one means that a later version written over it
+// (pointing at another attempt) or a delete marker put on top of it cannot swap or hide the set.
 package s3
 
 import (
@@ -121,7 +125,12 @@ func (s *Store) CreateRetained(ctx context.Context, ref store.Ref, files []store
 		}
 	}()
 	var until *time.Time
-	if now := s.Now(); retainUntil.After(now) {
+	if !retainUntil.IsZero() {
+		now := s.Now()
+		if !retainUntil.After(now) {
+			// Never an unlocked set: a retention that has already ended is a caller's mistake.
+			return fault.Inputf("retention until %s has already passed: a set is never stored without a retention in the future", retainUntil.UTC().Format(time.RFC3339))
+		}
 		u := retainUntil.UTC().Truncate(time.Second)
 		if !u.After(now) {
 			u = u.Add(time.Second)
@@ -130,18 +139,47 @@ func (s *Store) CreateRetained(ctx context.Context, ref store.Ref, files []store
 	}
 	markerKey := s.MarkerKey(ref)
 	// Most duplicates are sequential (the same command run twice): refuse them before writing objects
-	// that could not be deleted. Racing creators are decided by the marker below.
-	switch _, err := s.client.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: &s.bucket, Key: &markerKey}); {
+	// that could not be deleted. Any version of the marker, even under a delete marker, is the set.
+	switch _, err := s.firstMarkerVersion(ctx, markerKey); {
 	case err == nil:
 		return store.ExistsError(ref)
-	case !isNotFound(err):
-		return s.opErr("head", markerKey, err)
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
 	}
 	m, err := s.upload(ctx, ref, files, until, newAttempt())
 	if err != nil {
 		return err
 	}
 	return s.commit(ctx, ref, m, until)
+}
+
+// firstMarkerVersion is the version id of the oldest version of the marker key (fs.ErrNotExist: none;
+// delete markers are not versions).
+func (s *Store) firstMarkerVersion(ctx context.Context, key string) (string, error) {
+	var first string
+	var firstAt time.Time
+	p := awss3.NewListObjectVersionsPaginator(s.client, &awss3.ListObjectVersionsInput{Bucket: &s.bucket, Prefix: &key})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return "", s.opErr("list versions of", key, err)
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Key) != key {
+				continue
+			}
+			at := aws.ToTime(v.LastModified)
+			// Versions of a key are listed newest first: the last one seen is the oldest (a tie on the
+			// second-granular LastModified is decided by that order too).
+			if first == "" || !at.After(firstAt) {
+				first, firstAt = aws.ToString(v.VersionId), at
+			}
+		}
+	}
+	if first == "" {
+		return "", fs.ErrNotExist
+	}
+	return first, nil
 }
 
 // upload writes every file of the set under attempt (create-only, locked until until if not nil) and
@@ -190,14 +228,15 @@ func (s *Store) commit(ctx context.Context, ref store.Ref, m *marker, until *tim
 	if err != nil {
 		return err
 	}
-	if _, err := s.put(ctx, s.MarkerKey(ref), body, sha256.Sum256(body), until); err != nil {
-		if !isPrecondition(err) {
-			return err
-		}
-		// Another creator's marker is there — unless it is this attempt's own, retried by the SDK.
-		if got, rerr := s.readMarker(ctx, ref); rerr == nil && got.Attempt == m.Attempt {
-			return nil
-		}
+	if _, err := s.put(ctx, s.MarkerKey(ref), body, sha256.Sum256(body), until); err != nil && !isPrecondition(err) {
+		return err
+	}
+	// The set is the marker's first version: this attempt created the set only if that is its own
+	// (a 412 may be the SDK retrying this attempt's PUT; a PUT that landed over a delete marker or an
+	// older version did not create anything).
+	if got, rerr := s.readMarker(ctx, ref); rerr != nil {
+		return rerr
+	} else if got.Attempt != m.Attempt {
 		return store.ExistsError(ref)
 	}
 	return nil
@@ -237,7 +276,14 @@ func (s *Store) versionOf(ctx context.Context, key string) (string, error) {
 // readMarker reads and checks a set's marker; a missing marker is store.NotExistError.
 func (s *Store) readMarker(ctx context.Context, ref store.Ref) (*marker, error) {
 	key := s.MarkerKey(ref)
-	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: &s.bucket, Key: &key})
+	version, err := s.firstMarkerVersion(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, store.NotExistError(ref)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open deployment %s: %w", ref, err)
+	}
+	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: &s.bucket, Key: &key, VersionId: &version})
 	if err != nil {
 		if isNotFound(err) {
 			return nil, store.NotExistError(ref)
@@ -298,15 +344,18 @@ func (s *Store) List(ctx context.Context, tenant string) ([]store.Ref, error) {
 	}
 	dir := s.prefix + tenant + "/.complete/"
 	refs := []store.Ref{}
-	p := awss3.NewListObjectsV2Paginator(s.client, &awss3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &dir})
+	// Versions, not current objects: a marker under a delete marker is still the set (see Open).
+	seen := map[string]bool{}
+	p := awss3.NewListObjectVersionsPaginator(s.client, &awss3.ListObjectVersionsInput{Bucket: &s.bucket, Prefix: &dir})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("list deployments of %s: %w", tenant, s.opErr("list", dir, err))
 		}
-		for _, o := range page.Contents {
+		for _, o := range page.Versions {
 			id := strings.TrimPrefix(aws.ToString(o.Key), dir)
-			if store.CheckName("", id) == nil {
+			if store.CheckName("", id) == nil && !seen[id] {
+				seen[id] = true
 				refs = append(refs, store.Ref{Tenant: tenant, Deployment: id})
 			}
 		}

@@ -3,6 +3,9 @@ package s3_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -123,12 +126,31 @@ func TestObjectLock(t *testing.T) {
 	storetest.Check(t, s, ref, files)
 }
 
-// TestRetentionOptional: Create (no date) and CreateRetained with a past date lock nothing of their own;
-// the bucket's default retention, if any, applies.
+// TestRetentionPast: a retention that has already ended is bad input, and nothing is written: a set is
+// never stored unlocked because its date passed.
+func TestRetentionPast(t *testing.T) {
+	bucket := newBucket(t, true)
+	s := openStore(t, bucket, "")
+	ref := store.Ref{Tenant: "acme", Deployment: "past"}
+	err := store.CreateRetained(ctx, s, ref, storetest.Set("x"), time.Now().Add(-time.Hour))
+	if !fault.Is(err, fault.Input) || !strings.Contains(err.Error(), "has already passed") {
+		t.Fatalf("CreateRetained with a past date = %v (kind %v), want bad input", err, fault.KindOf(err))
+	}
+	out, err := admin.ListObjectVersions(ctx, &awss3.ListObjectVersionsInput{Bucket: &bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Versions) != 0 {
+		t.Errorf("%d objects written for a refused set", len(out.Versions))
+	}
+}
+
+// TestRetentionOptional: Create (no date) locks nothing of its own; the bucket's default retention, if
+// any, applies.
 func TestRetentionOptional(t *testing.T) {
 	bucket := newBucket(t, true)
 	s := openStore(t, bucket, "")
-	for i, until := range []time.Time{{}, time.Now().Add(-time.Hour)} {
+	for i, until := range []time.Time{{}} {
 		ref := store.Ref{Tenant: "acme", Deployment: fmt.Sprint("d", i)}
 		if err := store.CreateRetained(ctx, s, ref, storetest.Set("x"), until); err != nil {
 			t.Fatal(err)
@@ -388,7 +410,7 @@ func TestUnreachable(t *testing.T) {
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	err = st.Create(c, store.Ref{Tenant: "acme", Deployment: "d"}, storetest.Set("x"))
-	if !fault.Is(err, fault.Unavailable) || !strings.HasPrefix(err.Error(), "create deployment acme/d: head s3://bucket-x/p/acme/.complete/d: ") {
+	if !fault.Is(err, fault.Unavailable) || !strings.HasPrefix(err.Error(), "create deployment acme/d: list versions of s3://bucket-x/p/acme/.complete/d: ") {
 		t.Errorf("Create against a closed port = %v (kind %v)", err, fault.KindOf(err))
 	}
 	if err != nil && (strings.Contains(err.Error(), testSecret) || strings.Contains(err.Error(), testAccess)) {
@@ -408,4 +430,63 @@ func TestBadCredentials(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "wrong-secret-value") {
 		t.Errorf("error shows the secret: %v", err)
 	}
+}
+
+// TestMarkerSwap: the root user uploads a complete second attempt of a set and writes a new version of
+// the completion marker pointing at it, then hides the marker under a delete marker. Neither swaps nor
+// hides the set: Open reads the marker's first version, List still lists it, and creating the id again
+// is refused.
+func TestMarkerSwap(t *testing.T) {
+	bucket := newBucket(t, true)
+	s := openStore(t, bucket, "p")
+	ref := store.Ref{Tenant: "acme", Deployment: "prod-1"}
+	until := time.Now().Add(24 * time.Hour)
+	orig := storetest.Set("original")
+	if err := store.CreateRetained(ctx, s, ref, orig, until); err != nil {
+		t.Fatal(err)
+	}
+	key := s.MarkerKey(ref)
+	out, err := admin.GetObject(ctx, &awss3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	// A forged attempt: other files under another attempt id, and a marker naming them.
+	var m map[string]any
+	if err := json.Unmarshal(marker, &m); err != nil {
+		t.Fatal(err)
+	}
+	forged := storetest.Set("forged")
+	attempt := strings.Repeat("ab", 16)
+	var entries []map[string]any
+	for _, f := range forged {
+		k := "p/acme/prod-1/" + attempt + "/" + f.Name
+		put, err := admin.PutObject(ctx, &awss3.PutObjectInput{Bucket: &bucket, Key: &k, Body: bytes.NewReader(f.Data)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(f.Data)
+		entries = append(entries, map[string]any{"name": f.Name, "size": len(f.Data), "sha256": hex.EncodeToString(sum[:]), "versionId": aws.ToString(put.VersionId)})
+	}
+	slices.SortFunc(entries, func(a, b map[string]any) int { return strings.Compare(a["name"].(string), b["name"].(string)) })
+	m["attempt"], m["files"] = attempt, entries
+	body, _ := json.Marshal(m)
+	time.Sleep(1100 * time.Millisecond) // a later LastModified, as a real attacker's would be
+	if _, err := admin.PutObject(ctx, &awss3.PutObjectInput{Bucket: &bucket, Key: &key, Body: bytes.NewReader(body)}); err != nil {
+		t.Fatalf("put a new marker version: %v", err)
+	}
+	storetest.Check(t, s, ref, orig)
+	if _, err := admin.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &bucket, Key: &key}); err != nil {
+		t.Fatalf("put a delete marker: %v", err)
+	}
+	storetest.Check(t, s, ref, orig)
+	refs, err := s.List(ctx, "acme")
+	if err != nil || len(refs) != 1 || refs[0] != ref {
+		t.Errorf("List = %v, %v; want the set under its delete marker", refs, err)
+	}
+	if err := store.CreateRetained(ctx, s, ref, forged, until); !errors.Is(err, store.ErrExist) {
+		t.Errorf("creating the id again under a delete marker = %v, want ErrExist", err)
+	}
+	storetest.Check(t, s, ref, orig)
 }
