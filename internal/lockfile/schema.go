@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -253,8 +254,19 @@ type ValidCache interface {
 
 var schemaSum = sync.OnceValue(func() [32]byte { return sha256.Sum256([]byte(schema.Schema)) })
 
-// checkVersion names the checks a ValidKey vouches for; change it when they change.
-const checkVersion = "stella-compose-checks/2 compose-go/v2.16.2"
+// checkVersion names the checks a ValidKey vouches for: Stella's (change the number when they change)
+// and compose-go's loader, by the module version this binary was built with.
+var checkVersion = sync.OnceValue(func() string {
+	v := "stella-compose-checks/2"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/compose-spec/compose-go/v2" {
+				v += " compose-go/" + d.Version
+			}
+		}
+	}
+	return v
+})
 
 // ValidKey names what the checks of a template depend on: this build's Compose schema and checks, every
 // file of the template (its own and those it includes or extends) and what the environment gives Compose
@@ -264,7 +276,7 @@ func (t *Template) ValidKey(env *release.Environment) string {
 	s := schemaSum()
 	h.Write(s[:])
 	field := func(v string) { fmt.Fprintf(h, "%d:%s", len(v), v) }
-	field(checkVersion)
+	field(checkVersion())
 	for _, src := range t.sources {
 		field(src.Name)
 		field(string(src.Data))
