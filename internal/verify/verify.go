@@ -109,6 +109,7 @@ func Set(fsys fs.FS, keys Keys) (*Result, error) {
 	c.signatures(sums)
 	c.manifest()
 	c.lock()
+	c.compose()
 	slices.Sort(names)
 	for _, n := range names {
 		d := c.files[n]
