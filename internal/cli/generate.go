@@ -228,7 +228,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			TargetNames: o.TargetNames, Deployer: o.Deployer, Previous: o.Previous,
 			Strategy: strategy, Extra: extra,
 			Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
-			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.dataDir(), "cache", "compose-valid")},
+			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.cacheDir(), "cache", "compose-valid")},
 		},
 		Promotion: promo,
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -56,10 +57,17 @@ func (o *dbOptions) openExisting(ctx context.Context) (meta.DB, error) {
 	return connect.Open(ctx, url)
 }
 
-// dataDir is the data directory the flags name (also where caches live with a --database URL).
-func (o *dbOptions) dataDir() string {
+// cacheDir is where generate keeps its caches: the data directory; with a --database URL (and no
+// --data) the user's cache directory, never a stella-data directory made in the working directory.
+func (o *dbOptions) cacheDir() string {
 	if o.Data != "" {
 		return o.Data
+	}
+	if o.Database != "" || os.Getenv("STELLA_DATABASE") != "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			return filepath.Join(d, "stella")
+		}
+		return filepath.Join(os.TempDir(), "stella-cache")
 	}
 	return connect.DefaultDataDir()
 }
