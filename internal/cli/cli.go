@@ -28,6 +28,7 @@ type Globals struct {
 	// Server and Token put the commands that support it in remote mode (the HTTP API of stella serve).
 	Server string
 	Token  string
+	Config string
 	Stdout io.Writer
 	Stderr io.Writer
 	Log    *slog.Logger
@@ -114,6 +115,9 @@ Start with:  stella quickstart DIR`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := configure(cmd, g.Config); err != nil {
+				return err
+			}
 			if g.Output != "text" && g.Output != "json" {
 				return fault.Inputf("--output: %q is not text or json", g.Output)
 			}
@@ -130,6 +134,7 @@ Start with:  stella quickstart DIR`,
 	}
 	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "result format: text or json")
 	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "print diagnostics on stderr")
+	root.PersistentFlags().StringVar(&g.Config, "config", "", "configuration file (default $STELLA_CONFIG, else "+DefaultConfigFile+" if it exists): flags > STELLA_* environment > this file > defaults")
 	root.PersistentFlags().StringVar(&g.Server, "server", os.Getenv("STELLA_SERVER"), "remote mode: the URL of a stella serve (default $STELLA_SERVER) for deployments and artifacts")
 	root.PersistentFlags().StringVar(&g.Token, "token", "", "remote mode: the bearer token (default $STELLA_TOKEN; never printed)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fault.Wrap(fault.Input, err) })
