@@ -72,6 +72,9 @@ func TestRemoteMode(t *testing.T) {
 	if out, errs, code := r("artifacts", "verify", "d1", "compose.stella.lock.yml"); code != 0 || !strings.Contains(out, "valid") {
 		t.Fatalf("artifacts verify: %d %s %s", code, out, errs)
 	}
+	if out, errs, code := r("evidence", "list", "--output", "json"); code != 0 || !strings.Contains(out, `"deploymentJobId": "d1"`) || !strings.Contains(out, `"type": "deployment"`) {
+		t.Errorf("remote evidence list: %d %s %s", code, out, errs)
+	}
 	if _, errs, code := r("deployments", "show", "nope"); code != 1 || !strings.Contains(errs, "not found") {
 		t.Errorf("absent job: %d %s", code, errs)
 	}
