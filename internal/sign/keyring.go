@@ -200,6 +200,10 @@ func (k Keyring) Verifier(ref string) (*Verifier, error) {
 	data, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		s, serr := k.Signer(ref)
+		if errors.Is(serr, ErrKeyNotFound) {
+			// A verifier wants the public key: name it, not the private key file it also tried.
+			return nil, fmt.Errorf("%w: no public key for %s (%s)", ErrKeyNotFound, ref, p)
+		}
 		if serr != nil {
 			return nil, serr
 		}
