@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -86,5 +87,60 @@ func TestRemoteMode(t *testing.T) {
 	}
 	if _, errs, code := runCLI(t, "deployments", "typo"); code != 2 || !strings.Contains(errs, `unknown command "typo"`) {
 		t.Errorf("unknown subcommand: %d %s", code, errs)
+	}
+}
+
+// An agent registers with a one-time token, keeps its own key (0600), trades signed assertions for
+// access tokens, and is refused once revoked.
+func TestAgentRegisterCLI(t *testing.T) {
+	dir := t.TempDir()
+	data, state := filepath.Join(dir, "data"), filepath.Join(dir, "agent")
+	if _, errs, code := runCLI(t, "db", "init", "--data", data); code != 0 {
+		t.Fatal(errs)
+	}
+	reg, errs, code := runCLI(t, "agents", "token", "create", "--tenant", "acme", "--target", "tgt-1", "--data", data)
+	if code != 0 || !strings.HasPrefix(reg, "sar_") {
+		t.Fatalf("agents token create: %d %q %s", code, reg, errs)
+	}
+	db, err := connect.Open(context.Background(), connect.URL(data, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(filepath.Join(dir, "store"))}))
+	defer hs.Close()
+	out, errs, code := runCLI(t, "agent", "register", "--server", hs.URL, "--token", strings.TrimSpace(reg), "--state-dir", state)
+	if code != 0 || !strings.Contains(out, "registered for target tgt-1 of tenant acme") {
+		t.Fatalf("agent register: %d %s %s", code, out, errs)
+	}
+	if fi, err := os.Stat(filepath.Join(state, "agent.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("agent.key: %v %v", fi, err)
+	}
+	if _, errs, code := runCLI(t, "agent", "register", "--server", hs.URL, "--token", strings.TrimSpace(reg), "--state-dir", filepath.Join(dir, "again")); code != 1 || !strings.Contains(errs, "unknown, used or expired") {
+		t.Errorf("a registration token used twice: %d %s", code, errs)
+	}
+	at, errs, code := runCLI(t, "agent", "token", "--state-dir", state)
+	if code != 0 || !strings.HasPrefix(at, "stl_") {
+		t.Fatalf("agent token: %d %q %s", code, at, errs)
+	}
+	if out, errs, code := runCLI(t, "--server", hs.URL, "--token", strings.TrimSpace(at), "deployments", "ls", "--output", "json"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("the agent's deployments: %d %q %s", code, out, errs)
+	}
+	out, _, _ = runCLI(t, "agents", "ls", "--tenant", "acme", "--data", data, "--output", "json")
+	var rows []struct {
+		ID     string  `json:"id"`
+		SeenAt *string `json:"seenAt"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0].SeenAt == nil {
+		t.Fatalf("agents ls: %s %v", out, err)
+	}
+	if _, errs, code := runCLI(t, "agents", "revoke", rows[0].ID, "--tenant", "acme", "--data", data); code != 0 {
+		t.Fatal(errs)
+	}
+	if _, errs, code := runCLI(t, "--server", hs.URL, "--token", strings.TrimSpace(at), "deployments", "ls"); code != 1 || !strings.Contains(errs, "revoked") {
+		t.Errorf("a revoked agent's token: %d %s", code, errs)
+	}
+	if _, errs, code := runCLI(t, "agent", "token", "--state-dir", state); code != 1 {
+		t.Errorf("a revoked agent's assertion: %d %s", code, errs)
 	}
 }

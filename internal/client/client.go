@@ -131,7 +131,9 @@ func (c *Client) send(ctx context.Context, method, path string, body io.Reader, 
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -238,4 +240,34 @@ func (c *Client) EvidencePacket(ctx context.Context, id string) ([]byte, error) 
 	var out json.RawMessage
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/evidence/"+esc(id), nil, nil, &out)
 	return out, err
+}
+
+// Register exchanges a one-time registration token for an agent identity (no bearer token is sent).
+func Register(ctx context.Context, serverURL string, req server.Register) (server.Registered, error) {
+	var out server.Registered
+	c, err := New(serverURL, "-")
+	if err != nil {
+		return out, err
+	}
+	c.token = ""
+	_, err = c.do(ctx, http.MethodPost, "/api/v1/agents/register", req, nil, &out)
+	return out, err
+}
+
+// AgentToken exchanges an agent's signed assertion for a short-lived access token.
+func AgentToken(ctx context.Context, serverURL, assertion string) (server.AgentToken, error) {
+	var out server.AgentToken
+	c, err := New(serverURL, "-")
+	if err != nil {
+		return out, err
+	}
+	c.token = ""
+	_, err = c.do(ctx, http.MethodPost, "/api/v1/agents/token", map[string]string{"assertion": assertion}, nil, &out)
+	return out, err
+}
+
+// Heartbeat tells the server the agent is alive.
+func (c *Client) Heartbeat(ctx context.Context) error {
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/agents/heartbeat", nil, nil, nil)
+	return err
 }

@@ -28,6 +28,10 @@ type DB interface {
 	// is not scoped to a tenant: the token is what names the tenant. Revoked and expired tokens are
 	// returned too; the caller checks Token.Usable.
 	TokenBySHA256(ctx context.Context, sum string) (Token, error)
+	// RegistrationBySHA256 finds an agent registration token by its hash, and AgentByID an agent by its
+	// id; like TokenBySHA256 they are not scoped to a tenant: the credential names the tenant.
+	RegistrationBySHA256(ctx context.Context, sum string) (Registration, error)
+	AgentByID(ctx context.Context, id string) (Agent, error)
 	// Engine names the engine ("sqlite" or "postgres").
 	Engine() string
 	Close() error
@@ -102,6 +106,17 @@ type Tx interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	// RevokeToken marks a token revoked at at; an absent id (or another tenant's) is ErrNotFound.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	// CreateRegistration records a one-time agent registration token (its hash) for a target.
+	CreateRegistration(ctx context.Context, g Registration) error
+	// ClaimRegistration uses the registration of hash sum (unused, unexpired, for a.TargetID) and records
+	// the agent, at once: a registration token makes one agent.
+	ClaimRegistration(ctx context.Context, sum string, a Agent, now time.Time) error
+	// Agents lists the tenant's agents, oldest first; RevokeAgent revokes one (ErrNotFound: absent or
+	// already revoked); AgentSeen records its last heartbeat.
+	Agents(ctx context.Context) ([]Agent, error)
+	RevokeAgent(ctx context.Context, id string, at time.Time) error
+	AgentSeen(ctx context.Context, id string, at time.Time) error
 }
 
 // API roles. Admin, deployer and auditor read everything of their tenant; an agent reads deployment jobs
@@ -126,6 +141,32 @@ type Token struct {
 	SHA256    string
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero: never
+	RevokedAt time.Time // zero: not revoked
+	// AgentID and TargetID bind an agent's access token to the agent and its one target ("" otherwise).
+	AgentID  string
+	TargetID string
+}
+
+// Registration is a one-time agent registration token's record (its hash, never the token).
+type Registration struct {
+	SHA256    string
+	TenantID  string
+	TargetID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero: unused
+	AgentID   string    // the agent it made
+}
+
+// Agent is a registered agent: one target's, with its Ed25519 public key (base64 of the 32 bytes).
+type Agent struct {
+	ID        string
+	TenantID  string
+	TargetID  string
+	Name      string
+	PublicKey string
+	CreatedAt time.Time
+	SeenAt    time.Time // zero: never
 	RevokedAt time.Time // zero: not revoked
 }
 

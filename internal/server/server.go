@@ -107,6 +107,10 @@ func New(cfg Config) *Server {
 	s.handle("GET /api/v1/promotions/{id}", people, s.getPromotion)
 	s.handle("POST /api/v1/promotions/{id}/decisions", writers, s.idempotent(s.decide))
 	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	s.routes = append(s.routes, "POST /api/v1/agents/register", "POST /api/v1/agents/token")
+	s.mux.HandleFunc("POST /api/v1/agents/register", s.register)
+	s.mux.HandleFunc("POST /api/v1/agents/token", s.agentToken)
+	s.handle("POST /api/v1/agents/heartbeat", []string{meta.RoleAgent}, s.heartbeat)
 	return s
 }
 
@@ -246,6 +250,9 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	}
 	if err != nil {
 		return meta.Token{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if err := s.agentAlive(r, k); err != nil {
+		return meta.Token{}, err
 	}
 	return k, nil
 }

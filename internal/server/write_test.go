@@ -51,6 +51,9 @@ func newWriteWorld(t testing.TB) *writeWorld {
 	for _, k := range []string{"acme/deployer/jane", "acme/deployer/john", "acme/admin/ana", "acme/auditor/audrey", "acme/agent/bot", "globex/deployer/gil"} {
 		parts := strings.Split(k, "/")
 		tok, rec := server.NewToken(parts[0], parts[1], parts[2], time.Now(), 0)
+		if parts[1] == meta.RoleAgent {
+			rec.TargetID = "tgt-web-01"
+		}
 		if err := db.Update(context.Background(), parts[0], func(tx meta.Tx) error { return tx.CreateToken(context.Background(), rec) }); err != nil {
 			t.Fatal(err)
 		}
