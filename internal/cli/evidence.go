@@ -176,14 +176,38 @@ with the keys of --public-key or the keyring): otherwise exit 3 naming each prob
 				return fault.Inputf("-o: give the file to write")
 			}
 			ctx := cmd.Context()
-			db, err := o.openExisting(ctx)
+			var e meta.Evidence
+			var t string
+			c, err := remote(g)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			e, t, err := findEvidence(ctx, db, tenant, args[0])
-			if err != nil {
-				return err
+			if c != nil {
+				// Remote mode: the packet exactly as the server stores it; its row copies are its own.
+				raw, err := c.EvidencePacket(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				p, err := evidence.Parse(raw)
+				if err != nil {
+					return fault.Wrap(fault.Verification, fmt.Errorf("evidence %s: %w", args[0], err))
+				}
+				ph, _ := evidence.PacketHash(raw)
+				var dep string
+				if p.Content.Execution != nil {
+					dep = p.Content.Execution.DeploymentJobID
+				}
+				e = meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, DeploymentID: dep, PromotionID: p.PromotionID, GeneratedAt: p.GeneratedAt, PacketHash: ph, PrevHash: p.PreviousHash, Packet: raw}
+				t = p.TenantID
+			} else {
+				db, err := o.openExisting(ctx)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if e, t, err = findEvidence(ctx, db, tenant, args[0]); err != nil {
+					return err
+				}
 			}
 			var data []byte
 			switch format {

@@ -76,6 +76,29 @@ func TestRemoteMode(t *testing.T) {
 	if out, errs, code := r("evidence", "list", "--output", "json"); code != 0 || !strings.Contains(out, `"deploymentJobId": "d1"`) || !strings.Contains(out, `"type": "deployment"`) {
 		t.Errorf("remote evidence list: %d %s %s", code, out, errs)
 	}
+	var rows []struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal([]byte(out), &rows)
+	ls, _, _ := r("evidence", "list", "--output", "json")
+	_ = json.Unmarshal([]byte(ls), &rows)
+	if len(rows) == 0 {
+		t.Fatal("no evidence listed remotely")
+	}
+	pj, pp := filepath.Join(dir, "remote.json"), filepath.Join(dir, "remote.pdf")
+	if _, errs, code := r("evidence", "export", rows[0].ID, "--format", "json", "-o", pj); code != 0 {
+		t.Fatalf("remote evidence export json: %d %s", code, errs)
+	}
+	lj := filepath.Join(dir, "local.json")
+	if _, errs, code := runCLI(t, "evidence", "export", rows[0].ID, "--format", "json", "-o", lj, "--data", data); code != 0 {
+		t.Fatalf("local evidence export: %d %s", code, errs)
+	}
+	if a, _ := os.ReadFile(pj); string(a) != func() string { b, _ := os.ReadFile(lj); return string(b) }() || len(a) == 0 {
+		t.Error("the packet exported through the API is not the stored packet byte for byte")
+	}
+	if _, errs, code := r("evidence", "export", rows[0].ID, "--format", "pdf", "-o", pp, "--keyring", keys); code != 0 {
+		t.Fatalf("remote evidence export pdf: %d %s", code, errs)
+	}
 	if _, errs, code := r("deployments", "show", "nope"); code != 1 || !strings.Contains(errs, "not found") {
 		t.Errorf("absent job: %d %s", code, errs)
 	}
