@@ -94,7 +94,9 @@ func TestRemoteMode(t *testing.T) {
 		t.Fatalf("local evidence export: %d %s", code, errs)
 	}
 	if a, _ := os.ReadFile(pj); string(a) != func() string { b, _ := os.ReadFile(lj); return string(b) }() || len(a) == 0 {
-		t.Error("the packet exported through the API is not the stored packet byte for byte")
+		a, _ := os.ReadFile(pj)
+		b, _ := os.ReadFile(lj)
+		t.Errorf("the packet exported through the API is not the stored packet byte for byte:\n%q\n%q", a[:min(len(a), 200)], b[:min(len(b), 200)])
 	}
 	if _, errs, code := r("evidence", "export", rows[0].ID, "--format", "pdf", "-o", pp, "--keyring", keys); code != 0 {
 		t.Fatalf("remote evidence export pdf: %d %s", code, errs)

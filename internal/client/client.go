@@ -235,11 +235,21 @@ func (c *Client) Evidence(ctx context.Context, limit int) ([]json.RawMessage, er
 	return out, err
 }
 
-// EvidencePacket reads one packet exactly as stored.
+// EvidencePacket reads one packet exactly as stored, byte for byte.
 func (c *Client) EvidencePacket(ctx context.Context, id string) ([]byte, error) {
-	var out json.RawMessage
-	_, err := c.do(ctx, http.MethodGet, "/api/v1/evidence/"+esc(id), nil, nil, &out)
-	return out, err
+	res, err := c.send(ctx, http.MethodGet, "/api/v1/evidence/"+esc(id), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
+	if err != nil {
+		return nil, fault.Wrap(fault.Unavailable, fmt.Errorf("read evidence %s: %w", id, err))
+	}
+	if res.StatusCode != http.StatusOK {
+		return nil, asError(res.StatusCode, b)
+	}
+	return b, nil
 }
 
 // Register exchanges a one-time registration token for an agent identity (no bearer token is sent).
