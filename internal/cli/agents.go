@@ -95,13 +95,14 @@ makes one agent (stella agent register on the target) and expires soon (--expire
 				ID        string     `json:"id"`
 				TargetID  string     `json:"targetId"`
 				Name      string     `json:"name"`
+				State     string     `json:"state"` // online | offline | revoked
 				CreatedAt time.Time  `json:"createdAt"`
 				SeenAt    *time.Time `json:"seenAt,omitempty"`
 				RevokedAt *time.Time `json:"revokedAt,omitempty"`
 			}
 			rows := []row{}
 			for _, a := range as {
-				r := row{ID: a.ID, TargetID: a.TargetID, Name: a.Name, CreatedAt: a.CreatedAt}
+				r := row{ID: a.ID, TargetID: a.TargetID, Name: a.Name, CreatedAt: a.CreatedAt, State: agentState0(a, time.Now())}
 				if !a.SeenAt.IsZero() {
 					r.SeenAt = &a.SeenAt
 				}
@@ -114,7 +115,7 @@ makes one agent (stella agent register on the target) and expires soon (--expire
 				return g.PrintJSON(rows)
 			}
 			tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTARGET\tNAME\tLAST SEEN\tREVOKED")
+			fmt.Fprintln(tw, "ID\tTARGET\tNAME\tSTATE\tLAST SEEN\tREVOKED")
 			for _, r := range rows {
 				seen, rev := "-", "-"
 				if r.SeenAt != nil {
@@ -123,7 +124,7 @@ makes one agent (stella agent register on the target) and expires soon (--expire
 				if r.RevokedAt != nil {
 					rev = r.RevokedAt.UTC().Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.TargetID, orDash(r.Name), seen, rev)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.TargetID, orDash(r.Name), r.State, seen, rev)
 			}
 			return tw.Flush()
 		},
@@ -154,6 +155,19 @@ makes one agent (stella agent register on the target) and expires soon (--expire
 	ro.flags(revoke)
 	cmd.AddCommand(tok, ls, revoke)
 	return cmd
+}
+
+// OfflineAfter is how long an agent may be silent (it heartbeats about every 30 s) before it is offline.
+const OfflineAfter = 90 * time.Second
+
+func agentState0(a meta.Agent, now time.Time) string {
+	switch {
+	case !a.RevokedAt.IsZero():
+		return "revoked"
+	case !a.SeenAt.IsZero() && now.Sub(a.SeenAt) <= OfflineAfter:
+		return "online"
+	}
+	return "offline"
 }
 
 // agentState is what an agent keeps in its state directory besides its private key.

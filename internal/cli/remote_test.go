@@ -154,9 +154,10 @@ func TestAgentRegisterCLI(t *testing.T) {
 	out, _, _ = runCLI(t, "agents", "ls", "--tenant", "acme", "--data", data, "--output", "json")
 	var rows []struct {
 		ID     string  `json:"id"`
+		State  string  `json:"state"`
 		SeenAt *string `json:"seenAt"`
 	}
-	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0].SeenAt == nil {
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 || rows[0].SeenAt == nil || rows[0].State != "online" {
 		t.Fatalf("agents ls: %s %v", out, err)
 	}
 	if _, errs, code := runCLI(t, "agents", "revoke", rows[0].ID, "--tenant", "acme", "--data", data); code != 0 {
