@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -748,10 +749,16 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 	pj, _ := json.Marshal(pr)
 	_, psum, _ := canonical(pj)
 	inputs.Files = append(inputs.Files, manifestInput("promotion", "promotion-"+pr.ID+".json", psum))
+	// A set found stored under this id is adopted only if it verifies with the keys the server trusts,
+	// its own signing key among them.
+	trust := s.cfg.Keys
+	if len(trust.Given) > 0 {
+		trust.Given = append(slices.Clone(trust.Given), s.cfg.Signer.Verifier())
+	}
 	svc := &deploy.Service{
 		DB:     func(context.Context) (meta.DB, error) { return s.cfg.DB, nil },
 		Store:  s.cfg.Store,
-		Trust:  s.cfg.Keys,
+		Trust:  trust,
 		Now:    s.cfg.Now,
 		Log:    s.cfg.Log,
 		Locate: func(ref store.Ref) string { return ref.String() },
