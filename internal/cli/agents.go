@@ -19,7 +19,10 @@ import (
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/server"
+	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/sticker"
 	"github.com/stella-ops/stella/internal/store"
+	"github.com/stella-ops/stella/internal/verify"
 )
 
 var _ = register(newAgentsCommand)
@@ -265,7 +268,88 @@ itself with assertions signed by its key (stella agent token).`,
 		},
 	}
 	tok.Flags().StringVar(&tstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
-	cmd.AddCommand(reg, tok)
+	var sstate, stickerDir string
+	stk := &cobra.Command{
+		Use:   "sticker --job ID [--state-dir DIR] [--sticker-dir DIR]",
+		Short: "Write this target's signed version sticker of a deployment job (after deploying it)",
+		Long: `Sticker asks the server for the target's completed sticker of the job, checks its signature against
+the keys trusted at registration and that it names this agent's tenant and target, then writes it to
+STICKER-DIR/stella.version.json atomically, keeping the previous ones as stella.version.json.1 … .5.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			job, _ := cmd.Flags().GetString("job")
+			if job == "" {
+				return fault.Inputf("--job: required")
+			}
+			st, priv, err := loadAgent(sstate)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			as, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.RegisteredClaims{Issuer: st.AgentID, Subject: st.AgentID,
+				Audience: jwt.ClaimStrings{server.AssertionAudience}, IssuedAt: jwt.NewNumericDate(now),
+				ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}).SignedString(priv)
+			if err != nil {
+				return err
+			}
+			at, err := client.AgentToken(cmd.Context(), st.Server, as)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(st.Server, at.AccessToken)
+			if err != nil {
+				return err
+			}
+			doc, err := c.IssueSticker(cmd.Context(), job)
+			if err != nil {
+				return err
+			}
+			var keys verify.Keys
+			for _, k := range st.TrustedKeys {
+				v, err := sign.ParsePublicPEM(k.KeyID, []byte(k.PEM))
+				if err == nil {
+					keys.Given = append(keys.Given, v)
+				}
+			}
+			if len(keys.Given) == 0 {
+				return fault.Inputf("--state-dir %s: no trusted keys were given at registration", sstate)
+			}
+			if _, err := verify.Document(doc, keys); err != nil {
+				return fault.Wrap(fault.Verification, fmt.Errorf("the server's sticker of %s: %v; nothing written", job, err))
+			}
+			parsed, err := sticker.Parse(doc)
+			if err != nil || parsed.TenantID != st.TenantID || parsed.Deployment.TargetID != st.TargetID || parsed.Deployment.ID != job {
+				return fault.Wrap(fault.Verification, fmt.Errorf("the server's sticker of %s is not this target's (%s/%s); nothing written", job, st.TenantID, st.TargetID))
+			}
+			if err := os.MkdirAll(stickerDir, 0o755); err != nil {
+				return err
+			}
+			path := filepath.Join(stickerDir, sticker.FileName)
+			for i := 5; i >= 1; i-- {
+				from := path
+				if i > 1 {
+					from = fmt.Sprintf("%s.%d", path, i-1)
+				}
+				if _, err := os.Stat(from); err == nil {
+					if err := os.Rename(from, fmt.Sprintf("%s.%d", path, i)); err != nil {
+						return err
+					}
+				}
+			}
+			if err := writeFileAtomicMode(path, doc, 0o644); err != nil {
+				return err
+			}
+			if g.JSON() {
+				return g.PrintJSON(map[string]string{"path": path, "deploymentId": job, "targetId": st.TargetID})
+			}
+			_, err = fmt.Fprintln(g.Stdout, path)
+			return err
+		},
+	}
+	stk.Flags().String("job", "", "the deployment job whose sticker to write")
+	stk.Flags().StringVar(&sstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
+	stk.Flags().StringVar(&stickerDir, "sticker-dir", "/var/lib/stella", "where the target's stella.version.json lives")
+	cmd.AddCommand(reg, tok, stk)
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -168,5 +169,68 @@ func TestAgentRegisterCLI(t *testing.T) {
 	}
 	if _, errs, code := runCLI(t, "agent", "token", "--state-dir", state); code != 1 {
 		t.Errorf("a revoked agent's assertion: %d %s", code, errs)
+	}
+}
+
+// The agent writes its target's sticker: completed and signed by the server from the stored set, checked
+// against the keys trusted at registration, written atomically with the previous one kept; a drift check
+// of the set's sticker template against it finds no drift.
+func TestAgentWritesSticker(t *testing.T) {
+	dir := t.TempDir()
+	keys, data, st, state, stickers := filepath.Join(dir, "keys"), filepath.Join(dir, "data"), filepath.Join(dir, "store"), filepath.Join(dir, "agent"), filepath.Join(dir, "target")
+	t.Setenv("STELLA_KEYRING", keys)
+	kr := sign.Keyring{Dir: keys}
+	signer, err := kr.Generate("stella/signing/stk", sign.EdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, _ := filepath.Abs("../../docs/examples")
+	for i, id := range []string{"d1", "d2"} {
+		promo := filepath.Join(dir, id+".yaml")
+		_ = os.WriteFile(promo, []byte("id: promo-"+id+"\nreleaseId: rel-7f3a\nenvironmentId: env-prod\nrequester: {id: u-1, name: Jane}\ndecision: allow\n"), 0o644)
+		if _, errs, code := runCLI(t, "generate", "--release", examples+"/release.yaml", "--environment", examples+"/environment.yaml",
+			"--promotion", promo, "--tenant", "acme", "--deployment-id", id, "--key", "stella/signing/stk", "--store", st, "--data", data,
+			"--now", fmt.Sprintf("2026-11-0%dT10:00:00Z", i+1)); code != 0 {
+			t.Fatalf("generate %s: %s", id, errs)
+		}
+	}
+	reg, _, _ := runCLI(t, "agents", "token", "create", "--tenant", "acme", "--target", "tgt-web-01", "--data", data)
+	db, err := connect.Open(context.Background(), connect.URL(data, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(st), Keys: verify.Keys{Keyring: &kr}, Signer: signer}))
+	defer hs.Close()
+	if _, errs, code := runCLI(t, "agent", "register", "--server", hs.URL, "--token", strings.TrimSpace(reg), "--state-dir", state); code != 0 {
+		t.Fatal(errs)
+	}
+	for _, id := range []string{"d1", "d2"} {
+		if out, errs, code := runCLI(t, "agent", "sticker", "--job", id, "--state-dir", state, "--sticker-dir", stickers); code != 0 || !strings.Contains(out, "stella.version.json") {
+			t.Fatalf("agent sticker %s: %d %s %s", id, code, out, errs)
+		}
+	}
+	written, _ := os.ReadFile(filepath.Join(stickers, "stella.version.json"))
+	for _, want := range []string{`"targetId": "tgt-web-01"`, `"targetName": "prod-web-01"`, `"id": "d2"`, `"releaseId": "rel-7f3a"`, `"agentId": "agt-`} {
+		if !strings.Contains(string(written), want) {
+			t.Errorf("the written sticker lacks %s:\n%s", want, written)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(stickers, "stella.version.json.1")); err != nil {
+		t.Errorf("the previous sticker was not kept: %v", err)
+	}
+	out, errs, code := runCLI(t, "drift", "check", "--expected", filepath.Join(st, "acme", "d2", "stella.version.json"),
+		"--actual", filepath.Join(stickers, "stella.version.json"), "--keyring", keys, "--output", "json")
+	if code != 0 || !strings.Contains(out, `"driftDetected": false`) {
+		t.Errorf("drift check of the written sticker: %d %s %s", code, out, errs)
+	}
+	// Another target's job is refused; nothing is written.
+	reg2, _, _ := runCLI(t, "agents", "token", "create", "--tenant", "acme", "--target", "tgt-nowhere", "--data", data)
+	state2 := filepath.Join(dir, "agent2")
+	if _, errs, code := runCLI(t, "agent", "register", "--server", hs.URL, "--token", strings.TrimSpace(reg2), "--state-dir", state2); code != 0 {
+		t.Fatal(errs)
+	}
+	if _, errs, code := runCLI(t, "agent", "sticker", "--job", "d1", "--state-dir", state2, "--sticker-dir", filepath.Join(dir, "t2")); code != 1 || !strings.Contains(errs, "not found") {
+		t.Errorf("another target's sticker: %d %s", code, errs)
 	}
 }

@@ -281,3 +281,20 @@ func (c *Client) Heartbeat(ctx context.Context) error {
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/agents/heartbeat", nil, nil, nil)
 	return err
 }
+
+// IssueSticker asks for the calling agent's completed, signed sticker of a job (bytes as signed).
+func (c *Client) IssueSticker(ctx context.Context, id string) ([]byte, error) {
+	res, err := c.send(ctx, http.MethodPost, "/api/v1/deployment-jobs/"+esc(id)+"/sticker", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+	if err != nil {
+		return nil, fault.Wrap(fault.Unavailable, fmt.Errorf("sticker of %s: %w", id, err))
+	}
+	if res.StatusCode != http.StatusCreated {
+		return nil, asError(res.StatusCode, b)
+	}
+	return b, nil
+}

@@ -111,6 +111,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("POST /api/v1/agents/register", s.register)
 	s.mux.HandleFunc("POST /api/v1/agents/token", s.agentToken)
 	s.handle("POST /api/v1/agents/heartbeat", []string{meta.RoleAgent}, s.heartbeat)
+	s.handle("POST /api/v1/deployment-jobs/{id}/sticker", []string{meta.RoleAgent}, s.issueSticker)
 	return s
 }
 
