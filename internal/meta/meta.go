@@ -117,6 +117,17 @@ type Tx interface {
 	Agents(ctx context.Context) ([]Agent, error)
 	RevokeAgent(ctx context.Context, id string, at time.Time) error
 	AgentSeen(ctx context.Context, id string, at time.Time) error
+
+	// CreateAgentTask queues a task for a target; an existing id is ErrExists (a task's id is its
+	// idempotency key). LeaseAgentTask gives the oldest pending, unexpired task of target to agent
+	// (marking it leased; expired ones become expired), or ErrNotFound when there is none.
+	// FinishAgentTask records a leased task's outcome (status succeeded, failed or interrupted) once; a
+	// task finished before keeps its first result (ErrExists). AgentTask reads one.
+	CreateAgentTask(ctx context.Context, k AgentTask) error
+	LeaseAgentTask(ctx context.Context, targetID, agentID string, now time.Time) (AgentTask, error)
+	FinishAgentTask(ctx context.Context, id, agentID, status string, result []byte, at time.Time) error
+	AgentTask(ctx context.Context, id string) (AgentTask, error)
+	AppendTaskLog(ctx context.Context, id string, seq int, text string) error
 }
 
 // API roles. Admin, deployer and auditor read everything of their tenant; an agent reads deployment jobs
@@ -156,6 +167,33 @@ type Registration struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero: unused
 	AgentID   string    // the agent it made
+}
+
+// Agent task states.
+const (
+	TaskQueued      = "pending"
+	TaskLeased      = "leased"
+	TaskSucceeded   = "succeeded"
+	TaskFailed      = "failed"
+	TaskInterrupted = "interrupted"
+	TaskExpired     = "expired"
+)
+
+// AgentTask is a task for the agent of one target.
+type AgentTask struct {
+	ID           string
+	TargetID     string
+	Type         string
+	DeploymentID string
+	Payload      []byte
+	Status       string
+	Timeout      time.Duration
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+	LeasedAt     time.Time
+	AgentID      string
+	FinishedAt   time.Time
+	Result       []byte
 }
 
 // Agent is a registered agent: one target's, with its Ed25519 public key (base64 of the 32 bytes).

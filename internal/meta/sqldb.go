@@ -865,3 +865,90 @@ func (t *sqlTx) RevokeToken(ctx context.Context, id string, at time.Time) error 
 		WHERE tenant_id = $1 AND id = $2`, t.tenant, id, us(at))
 	return t.affected(res, err, "token", id)
 }
+
+const agentTaskCols = `id, target_id, type, deployment_id, payload, status, timeout_ms, created_at_us, expires_at_us, leased_at_us, agent_id, finished_at_us, result`
+
+func scanAgentTask(sc interface{ Scan(...any) error }) (AgentTask, error) {
+	var k AgentTask
+	var payload, result string
+	var to, c, e, l, f int64
+	err := sc.Scan(&k.ID, &k.TargetID, &k.Type, &k.DeploymentID, &payload, &k.Status, &to, &c, &e, &l, &k.AgentID, &f, &result)
+	k.Payload, k.Result = []byte(payload), []byte(result)
+	k.Timeout = time.Duration(to) * time.Millisecond
+	k.CreatedAt, k.ExpiresAt, k.LeasedAt, k.FinishedAt = fromUS(c), fromUS(e), fromUSOrZero(l), fromUSOrZero(f)
+	return k, err
+}
+
+func (t *sqlTx) CreateAgentTask(ctx context.Context, k AgentTask) error {
+	if err := t.mustWrite("queue task"); err != nil {
+		return err
+	}
+	if len(k.Payload) == 0 {
+		k.Payload = []byte("{}")
+	}
+	return t.insertOnce(ctx, "task", k.ID, `INSERT INTO agent_tasks (tenant_id, id, target_id, type, deployment_id, payload, status, timeout_ms, created_at_us, expires_at_us)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		t.tenant, k.ID, k.TargetID, k.Type, k.DeploymentID, string(k.Payload), TaskQueued, k.Timeout.Milliseconds(), us(k.CreatedAt), us(k.ExpiresAt))
+}
+
+func (t *sqlTx) LeaseAgentTask(ctx context.Context, targetID, agentID string, now time.Time) (AgentTask, error) {
+	if err := t.mustWrite("lease task"); err != nil {
+		return AgentTask{}, err
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE agent_tasks SET status = $4, finished_at_us = $3 WHERE tenant_id = $1 AND target_id = $2 AND status = $5 AND expires_at_us <= $3`,
+		t.tenant, targetID, us(now), TaskExpired, TaskQueued); err != nil {
+		return AgentTask{}, t.wrap("expire tasks", err)
+	}
+	k, err := scanAgentTask(t.tx.QueryRowContext(ctx, `SELECT `+agentTaskCols+` FROM agent_tasks WHERE tenant_id = $1 AND target_id = $2 AND status = $3
+		ORDER BY created_at_us, id LIMIT 1 `+t.d.LockHead, t.tenant, targetID, TaskQueued))
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, notFound("task for target", t.tenant, targetID)
+	}
+	if err != nil {
+		return k, t.wrap("lease task", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE agent_tasks SET status = $3, leased_at_us = $4, agent_id = $5 WHERE tenant_id = $1 AND id = $2`,
+		t.tenant, k.ID, TaskLeased, us(now), agentID); err != nil {
+		return k, t.wrap("lease task "+k.ID, err)
+	}
+	k.Status, k.LeasedAt, k.AgentID = TaskLeased, now, agentID
+	return k, nil
+}
+
+func (t *sqlTx) FinishAgentTask(ctx context.Context, id, agentID, status string, result []byte, at time.Time) error {
+	if err := t.mustWrite("finish task"); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE agent_tasks SET status = $3, result = $4, finished_at_us = $5 WHERE tenant_id = $1 AND id = $2 AND status = $6 AND agent_id = $7`,
+		t.tenant, id, status, string(result), us(at), TaskLeased, agentID)
+	if err != nil {
+		return t.wrap("finish task "+id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		k, err := t.AgentTask(ctx, id)
+		if err != nil {
+			return err
+		}
+		if k.AgentID != agentID {
+			return notFound("task", t.tenant, id)
+		}
+		return exists("result of task", t.tenant, id)
+	}
+	return nil
+}
+
+func (t *sqlTx) AgentTask(ctx context.Context, id string) (AgentTask, error) {
+	k, err := scanAgentTask(t.tx.QueryRowContext(ctx, `SELECT `+agentTaskCols+` FROM agent_tasks WHERE tenant_id = $1 AND id = $2`, t.tenant, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return k, notFound("task", t.tenant, id)
+	}
+	return k, t.wrap("read task "+id, err)
+}
+
+func (t *sqlTx) AppendTaskLog(ctx context.Context, id string, seq int, text string) error {
+	if err := t.mustWrite("task log"); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO agent_task_logs (tenant_id, task_id, seq, text) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, t.tenant, id, seq, text)
+	return t.wrap("task log "+id, err)
+}

@@ -112,6 +112,11 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("POST /api/v1/agents/token", s.agentToken)
 	s.handle("POST /api/v1/agents/heartbeat", []string{meta.RoleAgent}, s.heartbeat)
 	s.handle("POST /api/v1/deployment-jobs/{id}/sticker", []string{meta.RoleAgent}, s.issueSticker)
+	s.handle("POST /api/v1/targets/{id}/tasks", writers, s.idempotent(s.createTask))
+	s.handle("GET /api/v1/targets/{id}/tasks/{taskId}", people, s.getTask)
+	s.handle("GET /api/v1/agents/tasks/next", []string{meta.RoleAgent}, s.nextTask)
+	s.handle("POST /api/v1/agents/tasks/{id}/result", []string{meta.RoleAgent}, s.taskResult)
+	s.handle("POST /api/v1/agents/tasks/{id}/logs", []string{meta.RoleAgent}, s.taskLog)
 	return s
 }
 
