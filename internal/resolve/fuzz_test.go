@@ -202,4 +202,3 @@ type staticKeychain struct{}
 func (staticKeychain) Resolve(authn.Resource) (authn.Authenticator, error) {
 	return &authn.Basic{Username: "fuzz", Password: fuzzSecret}, nil
 }
-
