@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,39 +105,58 @@ func FuzzRegistry(f *testing.F) {
 	} {
 		f.Add(s.mode, s.status, s.ctype, s.digest, []byte(s.body))
 	}
+	// One registry for the whole run answers with the current input (a worker runs one input at a time);
+	// a server per input would spend the run starting and closing servers.
+	type answer struct {
+		mode          uint8
+		code          int
+		ctype, digest string
+		body          []byte
+	}
+	var (
+		mu  sync.Mutex
+		cur answer
+		srv *httptest.Server
+	)
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		a := cur
+		mu.Unlock()
+		if r.URL.Path == "/token" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(200 + int(a.mode)%2*200) // 200, or 400 for odd modes
+			_, _ = w.Write(a.body)
+			return
+		}
+		h := w.Header()
+		if validHeader(a.ctype) {
+			h.Set("Content-Type", a.ctype)
+		}
+		if validHeader(a.digest) {
+			h.Set("Docker-Content-Digest", a.digest)
+		}
+		switch a.mode % 4 {
+		case 2:
+			if r.Header.Get("Authorization") == "" {
+				h.Set("WWW-Authenticate", `Bearer realm="`+srv.URL+`/token",service="fuzz",scope="repository:app:pull"`)
+			}
+		case 3:
+			h.Set("WWW-Authenticate", `Basic realm="fuzz"`)
+		}
+		w.WriteHeader(a.code)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(a.body)
+		}
+	}))
+	f.Cleanup(srv.Close)
+	base := &http.Transport{DisableKeepAlives: true}
 	f.Fuzz(func(t *testing.T, mode uint8, status uint16, ctype, digest string, body []byte) {
 		code := 200 + int(status)%400 // 200–599: informational answers are the HTTP library's business
-		var srv *httptest.Server
-		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == "/token" {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(200 + int(mode)%2*200) // 200, or 400 for odd modes
-				_, _ = w.Write(body)
-				return
-			}
-			h := w.Header()
-			if validHeader(ctype) {
-				h.Set("Content-Type", ctype)
-			}
-			if validHeader(digest) {
-				h.Set("Docker-Content-Digest", digest)
-			}
-			switch mode % 4 {
-			case 2:
-				if r.Header.Get("Authorization") == "" {
-					h.Set("WWW-Authenticate", `Bearer realm="`+srv.URL+`/token",service="fuzz",scope="repository:app:pull"`)
-				}
-			case 3:
-				h.Set("WWW-Authenticate", `Basic realm="fuzz"`)
-			}
-			w.WriteHeader(code)
-			if r.Method != http.MethodHead {
-				_, _ = w.Write(body)
-			}
-		}))
-		defer srv.Close()
+		mu.Lock()
+		cur = answer{mode: mode, code: code, ctype: ctype, digest: digest, body: body}
+		mu.Unlock()
 		host := strings.TrimPrefix(srv.URL, "http://")
-		o := Options{Insecure: []string{host}, Retries: -1, Timeout: 5 * time.Second, Keychain: staticKeychain{}}
+		o := Options{Insecure: []string{host}, Retries: -1, Timeout: 2 * time.Second, Keychain: staticKeychain{}, Transport: base}
 		if mode%4 == 1 {
 			o.Platform = "linux/arm64"
 		}
