@@ -25,9 +25,13 @@ import (
 type Globals struct {
 	Output  string // text | json
 	Verbose bool
-	Stdout  io.Writer
-	Stderr  io.Writer
-	Log     *slog.Logger
+	// Server and Token put the commands that support it in remote mode (the HTTP API of stella serve).
+	Server string
+	Token  string
+	Config string
+	Stdout io.Writer
+	Stderr io.Writer
+	Log    *slog.Logger
 }
 
 // JSON reports whether the result should be printed as JSON.
@@ -111,6 +115,9 @@ Start with:  stella quickstart DIR`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := configure(cmd, g.Config); err != nil {
+				return err
+			}
 			if g.Output != "text" && g.Output != "json" {
 				return fault.Inputf("--output: %q is not text or json", g.Output)
 			}
@@ -119,11 +126,17 @@ Start with:  stella quickstart DIR`,
 				level = slog.LevelDebug
 			}
 			g.Log = slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+			if g.Token == "" {
+				g.Token = os.Getenv("STELLA_TOKEN")
+			}
 			return nil
 		},
 	}
 	root.PersistentFlags().StringVarP(&g.Output, "output", "o", "text", "result format: text or json")
 	root.PersistentFlags().BoolVarP(&g.Verbose, "verbose", "v", false, "print diagnostics on stderr")
+	root.PersistentFlags().StringVar(&g.Config, "config", "", "configuration file (default $STELLA_CONFIG, else "+DefaultConfigFile+" if it exists): flags > STELLA_* environment > this file > defaults")
+	root.PersistentFlags().StringVar(&g.Server, "server", os.Getenv("STELLA_SERVER"), "remote mode: the URL of a stella serve (default $STELLA_SERVER) for deployments and artifacts")
+	root.PersistentFlags().StringVar(&g.Token, "token", "", "remote mode: the bearer token (default $STELLA_TOKEN; never printed)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fault.Wrap(fault.Input, err) })
 	root.AddCommand(
 		newKeysCommand(g),
@@ -132,7 +145,20 @@ Start with:  stella quickstart DIR`,
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}
+	strictGroups(root)
 	return root
+}
+
+// strictGroups makes every command group refuse an unknown subcommand (exit 2 naming it) instead of
+// printing its help and exiting 0, which a script would take for success.
+func strictGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		if sub.HasSubCommands() && sub.Run == nil && sub.RunE == nil {
+			sub.Args = noSubcommand
+			sub.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		}
+		strictGroups(sub)
+	}
 }
 
 // extraCommands lets each command file register itself from its own file without a shared edit point.

@@ -62,6 +62,35 @@ func newEvidenceListCommand(g *Globals) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			rows := []evidenceRow{}
+			c, err := remote(g)
+			if err != nil {
+				return err
+			}
+			if c != nil {
+				// Remote mode: the token's tenant's packets, as stored; the rows are read from the packets.
+				n := limit
+				if n <= 0 {
+					n = 10000
+				}
+				raws, err := c.Evidence(ctx, n)
+				if err != nil {
+					return err
+				}
+				for _, raw := range raws {
+					p, err := evidence.Parse(raw)
+					if err != nil {
+						return fault.Wrap(fault.Verification, fmt.Errorf("server answered a packet that does not parse: %w", err))
+					}
+					ph, _ := evidence.PacketHash(raw)
+					var dep string
+					if p.Content.Execution != nil {
+						dep = p.Content.Execution.DeploymentJobID
+					}
+					rows = append(rows, evidenceRow{ID: p.ID, Type: p.Type, TenantID: p.TenantID, DeploymentJobID: dep, PromotionID: p.PromotionID, Sequence: p.Sequence, GeneratedAt: p.GeneratedAt, PacketHash: ph})
+				}
+				return printEvidenceRows(g, rows)
+			}
 			db, err := o.openExisting(ctx)
 			if err != nil {
 				return err
@@ -71,7 +100,6 @@ func newEvidenceListCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows := []evidenceRow{}
 			for _, t := range tenants {
 				err := db.View(ctx, t, func(tx meta.Tx) error {
 					es, err := tx.ListEvidence(ctx, limit)
@@ -97,19 +125,23 @@ func newEvidenceListCommand(g *Globals) *cobra.Command {
 			if limit > 0 && len(rows) > limit {
 				rows = rows[:limit]
 			}
-			if g.JSON() {
-				return g.PrintJSON(rows)
-			}
-			for _, r := range rows {
-				fmt.Fprintf(g.Stdout, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Type, r.TenantID, r.Sequence, orDash(r.DeploymentJobID), r.GeneratedAt.Format(time.RFC3339))
-			}
-			return nil
+			return printEvidenceRows(g, rows)
 		},
 	}
 	o.flags(cmd)
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's packets (default: every tenant)")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many packets (default: all)")
 	return cmd
+}
+
+func printEvidenceRows(g *Globals, rows []evidenceRow) error {
+	if g.JSON() {
+		return g.PrintJSON(rows)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(g.Stdout, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Type, r.TenantID, r.Sequence, orDash(r.DeploymentJobID), r.GeneratedAt.Format(time.RFC3339))
+	}
+	return nil
 }
 
 func orDash(s string) string {
@@ -144,14 +176,38 @@ with the keys of --public-key or the keyring): otherwise exit 3 naming each prob
 				return fault.Inputf("-o: give the file to write")
 			}
 			ctx := cmd.Context()
-			db, err := o.openExisting(ctx)
+			var e meta.Evidence
+			var t string
+			c, err := remote(g)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			e, t, err := findEvidence(ctx, db, tenant, args[0])
-			if err != nil {
-				return err
+			if c != nil {
+				// Remote mode: the packet exactly as the server stores it; its row copies are its own.
+				raw, err := c.EvidencePacket(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				p, err := evidence.Parse(raw)
+				if err != nil {
+					return fault.Wrap(fault.Verification, fmt.Errorf("evidence %s: %w", args[0], err))
+				}
+				ph, _ := evidence.PacketHash(raw)
+				var dep string
+				if p.Content.Execution != nil {
+					dep = p.Content.Execution.DeploymentJobID
+				}
+				e = meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, DeploymentID: dep, PromotionID: p.PromotionID, GeneratedAt: p.GeneratedAt, PacketHash: ph, PrevHash: p.PreviousHash, Packet: raw}
+				t = p.TenantID
+			} else {
+				db, err := o.openExisting(ctx)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if e, t, err = findEvidence(ctx, db, tenant, args[0]); err != nil {
+					return err
+				}
 			}
 			var data []byte
 			switch format {
@@ -286,7 +342,7 @@ func keySet(publicKeys []string, keyringDir string) (evidence.KeySet, error) {
 
 func newEvidenceVerifyCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var tenant, keyringDir string
+	var tenant, keyringDir, trustFile string
 	var publicKeys []string
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -299,7 +355,11 @@ each packet's signerKeyRef, or from --public-key files.`,
   stella evidence verify --public-key prod.pub --output json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var ks evidence.Keys
 			ks, err := keySet(publicKeys, keyringDir)
+			if err == nil && trustFile != "" {
+				ks, err = trustKeys(trustFile, publicKeys)
+			}
 			if err != nil {
 				return err
 			}
@@ -339,5 +399,6 @@ each packet's signerKeyRef, or from --public-key files.`,
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's chain (default: every tenant)")
 	cmd.Flags().StringArrayVar(&publicKeys, "public-key", nil, "public key PEM file to verify with (repeatable)")
 	keyringFlag(cmd, &keyringDir)
+	trustFlag(cmd, &trustFile)
 	return cmd
 }

@@ -23,7 +23,7 @@ const leftoverAge = 15 * time.Minute
 
 func newFsckCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var storeFlag, keyringDir string
+	var storeFlag, keyringDir, trustFile string
 	var pubs []string
 	var repair bool
 	cmd := &cobra.Command{
@@ -63,6 +63,13 @@ older than 15 minutes. Fsck never changes a set or a record.`,
 				}
 			}
 			opts := fsck.Options{Store: st, SetKeys: setKeys, EvidenceKeys: evKeys, Repair: repair, MinLeftoverAge: leftoverAge, Log: g.Log}
+			if trustFile != "" {
+				tf, err := trustKeys(trustFile, pubs)
+				if err != nil {
+					return err
+				}
+				opts.SetKeys.Trust, opts.EvidenceKeys = tf, tf
+			}
 			url := o.URL()
 			opts.DBName = connect.Redact(url)
 			if path, ok := strings.CutPrefix(url, "sqlite://"); ok {
@@ -112,6 +119,7 @@ older than 15 minutes. Fsck never changes a set or a record.`,
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key, PEM (repeatable); default: the keyring")
 	cmd.Flags().BoolVar(&repair, "repair", false, "remove temp directories of interrupted creates (never a set)")
 	keyringFlag(cmd, &keyringDir)
+	trustFlag(cmd, &trustFile)
 	_ = cmd.MarkFlagDirname("store")
 	return cmd
 }

@@ -136,9 +136,9 @@ func parseNow(s string) (time.Time, error) {
 	return t, nil
 }
 
-// loadSigner resolves --key through the keyring.
+// loadSigner resolves --key through its scheme's backend (keyring, pkcs11:, env:).
 func loadSigner(ref, dir string) (*sign.Signer, error) {
-	s, err := keyring(dir).Signer(ref)
+	s, err := openSigner(ref, dir)
 	return s, keyErr("--key", err)
 }
 
@@ -228,7 +228,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			TargetNames: o.TargetNames, Deployer: o.Deployer, Previous: o.Previous,
 			Strategy: strategy, Extra: extra,
 			Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
-			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.dataDir(), "cache", "compose-valid")},
+			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.cacheDir(), "cache", "compose-valid")},
 		},
 		Promotion: promo,
 	})

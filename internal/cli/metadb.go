@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,11 +22,19 @@ type dbOptions struct {
 
 func (o *dbOptions) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.Data, "data", "", "data directory of the embedded database (default $STELLA_DATA, else ./stella-data)")
-	cmd.Flags().StringVar(&o.Database, "database", "", "metadata database URL, sqlite://PATH or postgres://…; overrides --data")
+	cmd.Flags().StringVar(&o.Database, "database", "", "metadata database URL, sqlite://PATH or postgres://…; overrides --data (default $STELLA_DATABASE)")
 }
 
-// URL is the database the flags name.
-func (o *dbOptions) URL() string { return connect.URL(o.Data, o.Database) }
+// URL is the database the flags name: --database, else $STELLA_DATABASE (unless --data is given), else
+// the embedded database of the data directory. $STELLA_DATABASE keeps a PostgreSQL URL and its password
+// off every command line.
+func (o *dbOptions) URL() string {
+	db := o.Database
+	if db == "" && o.Data == "" {
+		db = os.Getenv("STELLA_DATABASE")
+	}
+	return connect.URL(o.Data, db)
+}
 
 // open opens the database, creating an embedded one that does not exist yet: for the commands that
 // record (generate, db init).
@@ -48,10 +57,17 @@ func (o *dbOptions) openExisting(ctx context.Context) (meta.DB, error) {
 	return connect.Open(ctx, url)
 }
 
-// dataDir is the data directory the flags name (also where caches live with a --database URL).
-func (o *dbOptions) dataDir() string {
+// cacheDir is where generate keeps its caches: the data directory; with a --database URL (and no
+// --data) the user's cache directory, never a stella-data directory made in the working directory.
+func (o *dbOptions) cacheDir() string {
 	if o.Data != "" {
 		return o.Data
+	}
+	if o.Database != "" || os.Getenv("STELLA_DATABASE") != "" {
+		if d, err := os.UserCacheDir(); err == nil {
+			return filepath.Join(d, "stella")
+		}
+		return filepath.Join(os.TempDir(), "stella-cache")
 	}
 	return connect.DefaultDataDir()
 }

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -30,6 +32,10 @@ DIR/artifacts, verifies it, and prints where everything is.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
 			if err := quickstart.Write(dir); err != nil {
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					return err // I/O: exit 1
+				}
 				return fault.Wrap(fault.Input, err)
 			}
 			kr := sign.Keyring{Dir: filepath.Join(dir, "keys")}

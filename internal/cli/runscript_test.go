@@ -122,10 +122,11 @@ hooks:
 	if code != 6 {
 		t.Fatalf("run-script: exit %d, want 6 (the failing hook's status): %s", code, stderr)
 	}
-	want := []string{"pre dep-1 rel-7f3a hello", "compose compose -f compose.stella.lock.yml -p myapp up -d in " + filepath.Base(set), "post"}
+	// The environment has variables, so the set carries stella.env and Compose gets it.
+	want := []string{"pre dep-1 rel-7f3a hello", "compose compose --env-file stella.env -f compose.stella.lock.yml -p myapp up -d in " + filepath.Base(set), "post"}
 	got := readLines(t, e.log)
 	// The set runs from a private verified copy, whose directory name differs.
-	if len(got) != 3 || got[0] != want[0] || !strings.HasPrefix(got[1], "compose compose -f compose.stella.lock.yml -p myapp up -d in stella-run-") || got[2] != want[2] {
+	if len(got) != 3 || got[0] != want[0] || !strings.HasPrefix(got[1], "compose compose --env-file stella.env -f compose.stella.lock.yml -p myapp up -d in stella-run-") || got[2] != want[2] {
 		t.Errorf("log = %q", got)
 	}
 	if !strings.Contains(stderr, "stella: hook postDeploy failed at step 2 with exit status 6") {
@@ -196,7 +197,7 @@ func TestGenerateAndRunCSharp(t *testing.T) {
 		t.Fatalf("run-script: exit %d: %s", code, stderr)
 	}
 	got := readLines(t, e.log)
-	if len(got) != 3 || got[0] != "backup-database" || !strings.HasPrefix(got[1], "compose compose -f compose.stella.lock.yml -p acme-env-prod up -d") || got[2] != "warm-cache" {
+	if len(got) != 3 || got[0] != "backup-database" || !strings.HasPrefix(got[1], "compose compose --env-file stella.env -f compose.stella.lock.yml -p acme-env-prod up -d") || got[2] != "warm-cache" {
 		t.Errorf("log = %q", got)
 	}
 	if srv.posts() != 1 {

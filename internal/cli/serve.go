@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/server"
 )
 
@@ -15,7 +18,7 @@ var _ = register(newServeCommand)
 
 func newServeCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var addr, addrFile, storeURL, keyringDir string
+	var addr, addrFile, storeURL, keyringDir, keyRef, tlsCert, tlsKey string
 	var pubs []string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,7 +34,13 @@ tenant and the role; another tenant's ids answer 404. Deployments generated with
   GET  /api/v1/deployment-jobs/{id}/artifacts/{name}       a file's bytes (ETag and Content-Digest: sha256)
   POST /api/v1/deployment-jobs/{id}/artifacts/{name}/verify   {valid, checksum, signature, problems}
   GET  /api/v1/evidence[?limit=N], /api/v1/evidence/{id}   evidence packets as stored (not for agents)
-  GET  /healthz, /metrics                                  no token needed
+  PUT  /api/v1/releases/{id}, /api/v1/environments/{id}[/targets/{targetId}]   record inputs
+  POST /api/v1/promotions, /api/v1/promotions/{id}/decisions                    request, approve, reject
+  POST /api/v1/deployment-jobs                                                   deploy an approved promotion
+  GET  /api/v1/openapi.json, /healthz, /metrics            no token needed
+
+Writes need a deployer or admin token; POSTs an Idempotency-Key header. With --key the server signs what
+it writes (artifact sets, decision evidence) with that key; without one those endpoints answer 503.
 
 Signatures are checked with the --public-key keys, else the keyring key each document names. SIGINT or
 SIGTERM stops accepting connections and lets requests in flight finish.`,
@@ -61,11 +70,38 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
+			if _, _, err := net.SplitHostPort(addr); err != nil {
 				return fault.Inputf("--addr %s: %v", addr, err)
 			}
-			h := server.New(server.Config{DB: db, Store: st, Keys: keys, Log: log})
+			var tlsConf *tls.Config
+			if tlsCert != "" || tlsKey != "" {
+				if tlsCert == "" || tlsKey == "" {
+					return fault.Inputf("--tls-cert and --tls-key: give both")
+				}
+				cert, err := tls.LoadX509KeyPair(tlsCert, tlsKey)
+				if err != nil {
+					return fault.Inputf("--tls-cert %s, --tls-key %s: %v", tlsCert, tlsKey, err)
+				}
+				tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				// A busy port or an address this host does not have: an operational error (exit 1).
+				return fmt.Errorf("--addr %s: %w", addr, err)
+			}
+			if tlsConf != nil {
+				ln = tls.NewListener(ln, tlsConf)
+			}
+			cfg := server.Config{DB: db, Store: st, Keys: keys, Log: log}
+			if keyRef != "" {
+				if cfg.Signer, err = loadSigner(keyRef, keyringDir); err != nil {
+					return err
+				}
+				if cfg.Resolver, err = resolve.New(resolve.Options{Concurrency: resolve.DefaultConcurrency, Timeout: resolve.DefaultTimeout, Log: log}); err != nil {
+					return err
+				}
+			}
+			h := server.New(cfg)
 			return server.Serve(ctx, ln, h, addrFile, log)
 		},
 	}
@@ -74,6 +110,10 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 	cmd.Flags().StringVar(&storeURL, "store", "", "artifact store: a directory or file:// URL (default $STELLA_STORE, else ./artifacts)")
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key for verification, PEM (repeatable); default: the keyring")
 	keyringFlag(cmd, &keyringDir)
+	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate chain (PEM); with --tls-key")
+	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
+	cmd.Flags().StringVar(&keyRef, "key", "", "signing key reference for what the API writes (artifact sets, decision evidence)")
+	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(&keyringDir))
 	o.flags(cmd)
 	return cmd
 }

@@ -51,7 +51,7 @@ func rowOf(k meta.Token) tokenRow {
 
 func newTokensCreateCommand(g *Globals) *cobra.Command {
 	var o dbOptions
-	var tenant, role, name string
+	var tenant, role, name, target string
 	var expires time.Duration
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -75,7 +75,14 @@ func newTokensCreateCommand(g *Globals) *cobra.Command {
 				return err
 			}
 			defer db.Close()
+			if role == meta.RoleAgent && target == "" {
+				return fault.Inputf("--target: an agent token reads one target's jobs only; name the target (or register an agent: stella agents token create)")
+			}
+			if target != "" && role != meta.RoleAgent {
+				return fault.Inputf("--target: only an agent token is bound to a target")
+			}
 			secret, k := server.NewToken(tenant, role, name, time.Now(), expires)
+			k.TargetID = target
 			if err := db.Update(ctx, tenant, func(tx meta.Tx) error { return tx.CreateToken(ctx, k) }); err != nil {
 				return fmt.Errorf("create token: %w", err)
 			}
@@ -91,6 +98,7 @@ func newTokensCreateCommand(g *Globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&tenant, "tenant", "", "tenant the token acts for")
 	cmd.Flags().StringVar(&role, "role", "", "admin, deployer, auditor or agent")
+	cmd.Flags().StringVar(&target, "target", "", "with --role agent: the one target whose jobs the token reads")
 	cmd.Flags().StringVar(&name, "name", "", "a label to recognise the token by in tokens list")
 	cmd.Flags().DurationVar(&expires, "expires", 0, "lifetime, e.g. 720h (default: no expiry)")
 	_ = cmd.MarkFlagRequired("tenant")

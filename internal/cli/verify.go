@@ -38,7 +38,7 @@ func loadKeys(pubFiles []string, keyringDir string) (verify.Keys, error) {
 
 func newVerifyCommand(g *Globals) *cobra.Command {
 	var pubs []string
-	var dir, storeURL, tenant, deployment string
+	var dir, storeURL, tenant, deployment, trustFile string
 	cmd := &cobra.Command{
 		Use:   "verify DIR | verify --store URL --tenant T --deployment-id D",
 		Short: "Prove that an artifact set is exactly what was generated and signed",
@@ -69,6 +69,9 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			keys, err := loadKeys(pubs, dir)
+			if err == nil && trustFile != "" {
+				keys.Trust, err = trustKeys(trustFile, pubs)
+			}
 			if err != nil {
 				return err
 			}
@@ -100,6 +103,7 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 	}
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key, PEM (repeatable); default: the keyring")
 	keyringFlag(cmd, &dir)
+	trustFlag(cmd, &trustFile)
 	cmd.Flags().StringVar(&storeURL, "store", "", "read the set from this store (a directory or s3:// URL) instead of DIR")
 	cmd.Flags().StringVar(&tenant, "tenant", "", "the set's tenant (with DIR: default the name of DIR's parent)")
 	cmd.Flags().StringVar(&deployment, "deployment-id", "", "the set's deployment id (with DIR: default DIR's own name)")

@@ -208,7 +208,7 @@ func verifySignature(raw []byte, p *Packet, keys Keys) error {
 	var last error
 	for _, v := range vs {
 		if last = sign.VerifyJSON(v, raw); last == nil {
-			return nil
+			return checkWindow(keys, v, p)
 		}
 	}
 	if errors.Is(last, sign.ErrBadSignature) && len(vs) > 1 {

@@ -29,6 +29,11 @@ const (
 	Forbidden
 	// Unauthenticated means no valid credential was given (exit 1, 401).
 	Unauthenticated
+	// TooLarge means a request body or input exceeds its limit (exit 2, 413).
+	TooLarge
+	// Conflict means the request contradicts the state of what it acts on — a promotion that is not
+	// approved, an idempotency key reused for another request (exit 1, 409).
+	Conflict
 )
 
 var table = map[Kind]struct {
@@ -44,6 +49,8 @@ var table = map[Kind]struct {
 	Unavailable:     {1, http.StatusServiceUnavailable, "unavailable"},
 	Forbidden:       {1, http.StatusForbidden, "forbidden"},
 	Unauthenticated: {1, http.StatusUnauthorized, "unauthenticated"},
+	TooLarge:        {2, http.StatusRequestEntityTooLarge, "too_large"},
+	Conflict:        {1, http.StatusConflict, "conflict"},
 }
 
 // Error is an error with a kind.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/internal/checksum"
+	"github.com/stella-ops/stella/internal/lockfile"
 )
 
 // writeBenchInputs writes the benchmark's inputs into dir: a 300-service Compose template using 60
@@ -117,4 +118,31 @@ func BenchmarkProcess300(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(maxRSS)/1024, "max-rss-MB")
+}
+
+// BenchmarkCheckLock300 is the compose-go loader check of the 300-service lock alone (what a template
+// not seen before adds to a generation).
+func BenchmarkCheckLock300(b *testing.B) {
+	dir := b.TempDir()
+	writeBenchInputs(b, dir)
+	in, err := Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := Generate(context.Background(), Request{Inputs: in, TenantID: "acme", DeploymentID: "d", Signer: testKey(b), Now: goldenNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lock := file(res, lockfile.FileName)
+	tpl, err := in.template()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lookup := lockfile.EnvLookup(in.Environment)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := tpl.CheckLock(context.Background(), lock, lookup); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

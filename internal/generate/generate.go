@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -48,7 +49,10 @@ type Inputs struct {
 	Files []manifest.Input
 	// parsed is Template parsed by Load, for the first Generate (rendering consumes a parsed template).
 	parsed *lockfile.Template
-	mu     sync.Mutex
+	// fromFile: Template was read from TemplateFile, so the files it includes or extends may be read
+	// (LoadBytes' templates read no other file).
+	fromFile bool
+	mu       sync.Mutex
 }
 
 // template returns the parsed template: Load's, once, else a new parse.
@@ -59,6 +63,9 @@ func (in *Inputs) template() (*lockfile.Template, error) {
 	in.mu.Unlock()
 	if tpl != nil {
 		return tpl, nil
+	}
+	if in.fromFile {
+		return lockfile.ParseFile(in.TemplateFile, in.Template)
 	}
 	return lockfile.Parse(in.TemplateFile, in.Template)
 }
@@ -86,7 +93,7 @@ func Load(releaseFile, environmentFile string) (*Inputs, error) {
 			tc <- parsed{err: err}
 			return
 		}
-		tpl, err := lockfile.Parse(rel.ComposePath, data)
+		tpl, err := lockfile.ParseFile(rel.ComposePath, data)
 		tc <- parsed{data, tpl, err}
 	}()
 	envData, err := readInput("--environment", environmentFile)
@@ -101,13 +108,22 @@ func Load(releaseFile, environmentFile string) (*Inputs, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
+	files := []manifest.Input{
+		{Role: "release", Name: baseName(releaseFile), SHA256: checksum.Sum(relData)},
+		{Role: "environment", Name: baseName(environmentFile), SHA256: checksum.Sum(envData)},
+		{Role: "compose-template", Name: baseName(rel.ComposePath), SHA256: checksum.Sum(t.data)},
+	}
+	// Files the template includes or extends were resolved into the lock; the manifest names them, by
+	// their path from the template's directory.
+	for _, src := range t.tpl.Sources()[1:] {
+		name, err := filepath.Rel(filepath.Dir(rel.ComposePath), src.Name)
+		if err != nil {
+			name = src.Name
+		}
+		files = append(files, manifest.Input{Role: "compose-include", Name: filepath.ToSlash(name), SHA256: checksum.Sum(src.Data)})
+	}
 	return &Inputs{
-		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: t.data, parsed: t.tpl,
-		Files: []manifest.Input{
-			{Role: "release", Name: baseName(releaseFile), SHA256: checksum.Sum(relData)},
-			{Role: "environment", Name: baseName(environmentFile), SHA256: checksum.Sum(envData)},
-			{Role: "compose-template", Name: baseName(rel.ComposePath), SHA256: checksum.Sum(t.data)},
-		},
+		Release: rel, Environment: env, TemplateFile: rel.ComposePath, Template: t.data, parsed: t.tpl, fromFile: true, Files: files,
 	}, nil
 }
 
@@ -164,36 +180,31 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 
-	// A template that passed the schema before is not validated again; otherwise the schema compiles
-	// (once per process) while the template is parsed.
+	// A template that passed the checks before (same files, same environment) is not checked again;
+	// otherwise the schema compiles (once per process) while the template is parsed.
+	tpl, err := in.template()
+	if err != nil {
+		return nil, err
+	}
 	key, known := "", false
 	if req.ValidCache != nil {
-		key = lockfile.ValidKey(in.Template)
+		key = tpl.ValidKey(env)
 		known = req.ValidCache.Valid(key)
 	}
 	if !known {
 		lockfile.WarmUp()
 	}
-	tpl, err := in.template()
-	if err != nil {
-		return nil, err
-	}
+	lookup := lockfile.EnvLookup(env)
 	// Schema validation runs on its own copy of the tree while the lock is rendered.
 	done := make(chan error, 1)
 	if known {
 		done <- nil
 	} else {
-		validate, err := tpl.Validator()
+		validate, err := tpl.Validator(lookup)
 		if err != nil {
 			return nil, err
 		}
-		go func() {
-			err := validate()
-			if err == nil && key != "" {
-				req.ValidCache.Remember(key)
-			}
-			done <- err
-		}()
+		go func() { done <- validate() }()
 	}
 	validated := sync.OnceValue(func() error { return tpl.SchemaError(<-done) })
 
@@ -216,15 +227,33 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 			Now: now, Generator: version.Generator(),
 		})
 	}
+	// The lock is loaded with compose-go's own loader (what Compose will say of it on the target) on a
+	// second core while the rest of the set is built and signed; nothing is returned before it passes.
+	loaded := make(chan error, 1)
+	if err == nil && !known {
+		go func() { loaded <- tpl.CheckLock(ctx, lock, lookup) }()
+	} else {
+		loaded <- nil
+	}
 	// The rest of the set is built and signed while the schema validation finishes.
 	var res *Result
 	if err == nil {
 		res, err = assemble(req, targets, pins, resolutions, lock, now)
 	}
-	if verr := validated(); verr != nil {
+	verr, lerr := validated(), <-loaded
+	if verr != nil {
 		return nil, verr
 	}
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	if lerr != nil {
+		return nil, lerr
+	}
+	if !known && key != "" {
+		req.ValidCache.Remember(key)
+	}
+	return res, nil
 }
 
 // assemble builds the stickers, the manifest, the checksums and their signature around the lock.
@@ -253,6 +282,13 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 		m.Artifacts = append(m.Artifacts, manifest.Artifact{Name: name, Type: typ, Size: int64(len(data)), SHA256: checksum.Sum(data)})
 	}
 	add(lockfile.FileName, manifest.TypeComposeLock, lock)
+	envFile, err := lockfile.EnvFile(env)
+	if err != nil {
+		return nil, err
+	}
+	if envFile != nil {
+		add(lockfile.EnvFileName, manifest.TypeEnvFile, envFile)
+	}
 
 	st := newSticker(req, pins, now)
 	data, err := st.Sign(req.Signer)

@@ -31,6 +31,7 @@ func generateWith(t *testing.T, ar *txtar.Archive, s *sign.Signer) *Result {
 	dir := t.TempDir()
 	for _, f := range ar.Files {
 		if !strings.HasPrefix(f.Name, "want/") && f.Name != "targets" {
+			os.MkdirAll(filepath.Dir(filepath.Join(dir, f.Name)), 0o755)
 			os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644)
 		}
 	}
@@ -63,7 +64,7 @@ func TestDeterminism(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, name := range []string{"contract.txtar", "kept.txtar"} {
+		for _, name := range []string{"contract.txtar", "kept.txtar", "include.txtar", "extends.txtar"} {
 			a := generateWith(t, archive(t, name), s)
 			b := generateWith(t, archive(t, name), s)
 			if len(a.Files) != len(b.Files) {
@@ -139,10 +140,14 @@ func TestLockLoadsWithComposeGo(t *testing.T) {
 				if api.HealthCheck == nil || len(api.Secrets) != 1 || len(api.Volumes) != 1 || len(api.Profiles) != 1 || api.Extensions["x-note"] != "keep me" {
 					t.Errorf("api lost template fields: %+v", api)
 				}
-				for k, want := range map[string]string{"REQUIRED": "${REQUIRED:?set REQUIRED}", "LOG_LEVEL": "${LOG_LEVEL:-info}", "PRICE": "$$5", "DATABASE_URL": "${DATABASE_URL}"} {
+				for k, want := range map[string]string{"REQUIRED": "${REQUIRED:?set REQUIRED}", "LOG_LEVEL": "${LOG_LEVEL:-info}", "PRICE": "$$5"} {
 					if v := api.Environment[k]; v == nil || *v != want {
 						t.Errorf("api %s = %v, want %q", k, v, want)
 					}
+				}
+				// A bare name stays bare: Compose takes it from the target's environment, or leaves it unset.
+				if v, ok := api.Environment["DATABASE_URL"]; !ok || v != nil {
+					t.Errorf("api DATABASE_URL = %v (present %v), want the bare name kept", v, ok)
 				}
 				if p.Services["api"].DependsOn["db"].Condition != "service_healthy" {
 					t.Errorf("depends_on lost: %+v", p.Services["api"].DependsOn)
@@ -225,7 +230,7 @@ type memCache map[string]bool
 func (m memCache) Valid(k string) bool { return m[k] }
 func (m memCache) Remember(k string)   { m[k] = true }
 
-// A template that passed the schema is remembered by its bytes; one that failed is not; a remembered
+// A template that passed the checks is remembered by its files and environment; one that failed is not; a remembered
 // key skips the schema (shown by a cache that vouches for an invalid template).
 func TestValidCache(t *testing.T) {
 	ar := archive(t, "contract.txtar")
@@ -259,7 +264,15 @@ func TestValidCache(t *testing.T) {
 	if len(cache) != 1 {
 		t.Fatalf("an invalid template was remembered: %v", cache)
 	}
-	cache[lockfile.ValidKey(bad)] = true
+	in, err := Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := in.template()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache[tp.ValidKey(in.Environment)] = true
 	if err := gen(); err != nil {
 		t.Fatalf("a remembered key still validated: %v", err)
 	}

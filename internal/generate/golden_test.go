@@ -48,6 +48,9 @@ func runArchive(t *testing.T, ar *txtar.Archive) (*Result, error) {
 			targets = strings.Fields(string(f.Data))
 			continue
 		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f.Name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
 			t.Fatal(err)
 		}

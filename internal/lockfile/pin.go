@@ -58,28 +58,29 @@ func (t *Template) Pins(rel *release.Release) ([]Pin, error) {
 	pins := make([]Pin, 0, len(t.services))
 	for _, s := range t.services {
 		field := "services." + s.name + ".image"
+		file := t.originOf(t.File, "services."+s.name)
 		k, v := get(s.node, "image")
 		raw, line := "", s.key.Line
 		if v != nil {
 			raw, line = v.Value, k.Line
 			if v.Kind != 8 /* scalar */ && v.Kind != 0 {
-				return nil, inputErr(t.File, line, field, "must be a string")
+				return nil, inputErr(file, line, field, "must be a string")
 			}
 		}
 		var tRepo, tTag, tDigest string
 		if raw != "" && !strings.Contains(raw, "$") {
 			if _, err := name.ParseReference(raw); err != nil {
-				return nil, inputErr(t.File, line, field, "%q is not a valid image reference: %v", raw, err)
+				return nil, inputErr(file, line, field, "%q is not a valid image reference: %v", raw, err)
 			}
 			tRepo, tTag, tDigest = splitRef(raw)
 			if tDigest != "" && !release.IsDigest(tDigest) {
-				return nil, inputErr(t.File, line, field, "digest %q is not sha256: followed by 64 lowercase hex digits", tDigest)
+				return nil, inputErr(file, line, field, "digest %q is not sha256: followed by 64 lowercase hex digits", tDigest)
 			}
 		}
 		p := Pin{Service: s.name, line: line}
 		if c := rel.Component(s.name); c != nil {
 			if tRepo != "" && !sameRepository(tRepo, c.Image) {
-				return nil, inputErr(t.File, line, field, "repository %q differs from the release component %q's image %q", tRepo, c.Name, c.Image)
+				return nil, inputErr(file, line, field, "repository %q differs from the release component %q's image %q", tRepo, c.Name, c.Image)
 			}
 			p.Repository, p.Tag, p.Digest, p.ComponentID = c.Image, c.Tag, c.Digest, c.ID
 			if p.Tag == "" {
@@ -100,11 +101,11 @@ func (t *Template) Pins(rel *release.Release) ([]Pin, error) {
 		switch {
 		case raw == "":
 			if _, b := get(s.node, "build"); b != nil {
-				return nil, inputErr(t.File, s.key.Line, "services."+s.name, "a build-only service needs a release component that gives its image and digest")
+				return nil, inputErr(file, s.key.Line, "services."+s.name, "a build-only service needs a release component that gives its image and digest")
 			}
-			return nil, inputErr(t.File, s.key.Line, "services."+s.name, "no image, and no release component fills it")
+			return nil, inputErr(file, s.key.Line, "services."+s.name, "no image, and no release component fills it")
 		case strings.Contains(raw, "$"):
-			return nil, inputErr(t.File, line, field, "%q uses a variable; an image must be pinned at generation time (name it in a release component)", raw)
+			return nil, inputErr(file, line, field, "%q uses a variable; an image must be pinned at generation time (name it in a release component)", raw)
 		}
 		p.Repository, p.Tag, p.Digest = tRepo, tTag, tDigest
 		if p.Digest == "" {

@@ -4,10 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -63,62 +67,78 @@ func WarmUp() { go func() { _, _ = composeSchema() }() }
 
 // validateModel validates the model against the Compose schema. The services — nearly all of the work
 // in a large template — are validated one by one against the service definition on every core, and the
-// rest of the model with each service replaced by {}: the same rules the whole schema applies.
+// rest of the model with each service replaced by {}: the same rules the whole schema applies. When
+// several services are invalid, the error is the first one's in name order, so the message is the same
+// on every run; compose-go's own Validate words it, as Docker Compose users know it.
 func validateModel(m map[string]any) error {
 	s, err := composeSchema()
 	if err != nil {
 		return fmt.Errorf("compile the Compose schema: %w", err)
 	}
-	err = validateSplit(s, m)
-	if err != nil {
-		if cerr := schema.Validate(m); cerr != nil {
-			return cerr
-		}
-	}
-	return err
+	return validateSplit(s, m)
 }
 
 func validateSplit(s *compiledSchema, m map[string]any) error {
 	services, ok := m["services"].(map[string]any)
 	if !ok {
-		return s.whole.Validate(m)
+		if err := s.whole.Validate(m); err != nil {
+			return word(m, err)
+		}
+		return nil
 	}
 	top := make(map[string]any, len(m))
 	for k, v := range m {
 		top[k] = v
 	}
 	stubs := make(map[string]any, len(services))
-	names := make([]string, 0, len(services))
-	for name := range services {
+	names := slices.Sorted(maps.Keys(services))
+	for _, name := range names {
 		stubs[name] = map[string]any{}
-		names = append(names, name)
 	}
 	top["services"] = stubs
 	if err := s.whole.Validate(top); err != nil {
-		return err
+		return word(top, err)
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(names))
-	errs := make([]error, workers)
+	first := make([]int, workers) // each worker's first invalid service (workers go in name order)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
+		first[w] = -1
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(names); i += workers {
-				if err := s.service.Validate(services[names[i]]); err != nil {
-					errs[w] = fmt.Errorf("services.%s: %w", names[i], err)
+				if s.service.Validate(services[names[i]]) != nil {
+					first[w] = i
 					return
 				}
 			}
 		}(w)
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
+	bad := -1
+	for _, i := range first {
+		if i >= 0 && (bad < 0 || i < bad) {
+			bad = i
 		}
 	}
-	return nil
+	if bad < 0 {
+		return nil
+	}
+	name := names[bad]
+	one := map[string]any{"services": map[string]any{name: services[name]}}
+	if err := schema.Validate(one); err != nil {
+		return err
+	}
+	return fmt.Errorf("services.%s: %w", name, s.service.Validate(services[name]))
+}
+
+// word has compose-go word a schema error; err stays when compose-go finds none.
+func word(m map[string]any, err error) error {
+	if cerr := schema.Validate(m); cerr != nil {
+		return cerr
+	}
+	return err
 }
 
 // toJSON converts a node tree (without aliases) into the values encoding/json would give: maps, slices,
@@ -178,18 +198,51 @@ func toJSON(n *yaml.Node) (v any, ok bool) {
 	return nil, false
 }
 
-// model is the template as JSON-shaped values, for the schema.
+// model is the template as JSON-shaped values, for the schema. A mapping key that is not a string is
+// refused at its line, as Compose refuses it.
 func (t *Template) model() (map[string]any, error) {
 	if v, ok := toJSON(t.root); ok {
 		if m, ok := v.(map[string]any); ok {
 			return m, nil
 		}
 	}
+	if k := nonStringKey(t.root, ""); k != nil {
+		file, _ := t.locate(strings.Split(k.path, "."))
+		return nil, inputErr(file, k.node.Line, k.path, "a mapping key must be a string (Compose refuses %s keys); quote it", strings.TrimPrefix(k.node.ShortTag(), "!!"))
+	}
 	var m map[string]any
 	if err := t.root.Decode(&m); err != nil {
 		return nil, inputErr(t.File, 0, "", "%v", err)
 	}
 	return m, nil
+}
+
+type keyAt struct {
+	node *yaml.Node
+	path string
+}
+
+func nonStringKey(n *yaml.Node, path string) *keyAt {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			p := joinPath(path, k.Value)
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+				return &keyAt{k, p}
+			}
+			if r := nonStringKey(n.Content[i+1], p); r != nil {
+				return r
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if r := nonStringKey(c, joinPath(path, strconv.Itoa(i))); r != nil {
+				return r
+			}
+		}
+	}
+	return nil
 }
 
 // ValidCache remembers templates that passed the schema, by ValidKey, so that generating the same template
@@ -201,13 +254,46 @@ type ValidCache interface {
 
 var schemaSum = sync.OnceValue(func() [32]byte { return sha256.Sum256([]byte(schema.Schema)) })
 
-// ValidKey names a template's bytes under this build's Compose schema: SHA-256 over the schema's
-// SHA-256 and the template's bytes.
-func ValidKey(template []byte) string {
+// checkVersion names the checks a ValidKey vouches for: Stella's (change the number when they change)
+// and compose-go's loader, by the module version this binary was built with.
+var checkVersion = sync.OnceValue(func() string {
+	v := "stella-compose-checks/2"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/compose-spec/compose-go/v2" {
+				v += " compose-go/" + d.Version
+			}
+		}
+	}
+	return v
+})
+
+// ValidKey names what the checks of a template depend on: this build's Compose schema and checks, every
+// file of the template (its own and those it includes or extends) and what the environment gives Compose
+// (variables, secret names, replicas) — SHA-256 over all of them, each length-prefixed.
+func (t *Template) ValidKey(env *release.Environment) string {
 	h := sha256.New()
 	s := schemaSum()
 	h.Write(s[:])
-	h.Write(template)
+	field := func(v string) { fmt.Fprintf(h, "%d:%s", len(v), v) }
+	field(checkVersion())
+	for _, src := range t.sources {
+		field(src.Name)
+		field(string(src.Data))
+	}
+	if env != nil {
+		for _, k := range slices.Sorted(maps.Keys(env.Variables)) {
+			field("var " + k)
+			field(env.Variables[k])
+		}
+		for _, sr := range env.Secrets {
+			field("secret " + sr.Name)
+		}
+		for _, k := range slices.Sorted(maps.Keys(env.Replicas)) {
+			field("replicas " + k)
+			field(strconv.Itoa(env.Replicas[k]))
+		}
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

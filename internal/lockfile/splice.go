@@ -137,7 +137,7 @@ func quote(s string) string {
 func isBlock(n *yaml.Node) bool { return n != nil && n.Style&yaml.FlowStyle == 0 && len(n.Content) > 0 }
 
 // spliceService records the edits of one service; false means the text editor cannot do it.
-func (s *splicer) spliceService(svc service, p Pin, labels [][2]string, replicas int, hasReplicas bool, exposed func(string) bool) bool {
+func (s *splicer) spliceService(svc service, p Pin, labels [][2]string, replicas int, hasReplicas bool) bool {
 	if !isBlock(svc.node) {
 		return false
 	}
@@ -238,27 +238,5 @@ func (s *splicer) spliceService(svc service, p Pin, labels [][2]string, replicas
 		}
 	}
 
-	// Bare environment names the environment exposes become ${NAME} references.
-	if ek, ev := get(svc.node, "environment"); ek != nil {
-		switch ev.Kind {
-		case yaml.SequenceNode:
-			for _, it := range ev.Content {
-				if it.Kind != yaml.ScalarNode || strings.Contains(it.Value, "=") || !exposed(it.Value) {
-					continue
-				}
-				ioff := s.offset(it.Line, it.Column)
-				if it.Style != 0 || ioff < 0 || !bytes.HasPrefix(s.src[ioff:], []byte(it.Value)) {
-					return false
-				}
-				s.add(ioff+len(it.Value), 0, "=${"+it.Value+"}")
-			}
-		case yaml.MappingNode:
-			for i := 0; i+1 < len(ev.Content); i += 2 {
-				if ev.Content[i+1].Tag == "!!null" && exposed(ev.Content[i].Value) {
-					return false
-				}
-			}
-		}
-	}
 	return true
 }

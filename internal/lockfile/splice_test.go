@@ -94,7 +94,7 @@ func renderBoth(t *testing.T, tpl string) (text, tree []byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tp.Validate(); err != nil {
+		if err := tp.Validate(nil); err != nil {
 			t.Fatal(err)
 		}
 		pins, err := tp.Pins(rel)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -27,7 +28,23 @@ type Template struct {
 	doc      *yaml.Node    // document node
 	root     *yaml.Node    // top-level mapping
 	services []service
+	// sources are the template and every file it includes or extends, as read.
+	sources []Source
+	// origin names the file a resolved service came from (an included one), for errors.
+	origin map[string]string
+	// lookup is the variables the checks interpolate with, for their errors.
+	lookup Lookup
 }
+
+// Source is one input file of a template.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// Sources returns the template file and every file resolution read (include:, extends: file:), in the
+// order they were first read.
+func (t *Template) Sources() []Source { return t.sources }
 
 type service struct {
 	name string
@@ -43,22 +60,28 @@ var (
 	typeLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
-// Parse reads a Compose template. file names it in errors.
+// Parse reads a Compose template given as bytes. file names it in errors. It reads no other file: an
+// include: or extends: {file:} is refused (a template that came as bytes — through the API, say — must not
+// make Stella read files on its host). ParseFile is the CLI's form.
 func Parse(file string, data []byte) (*Template, error) {
+	return parse(file, data, false)
+}
+
+// ParseFile reads the Compose template read from the file named file: the files it includes or extends
+// are read relative to its directory, as Compose reads them (see resolve.go).
+func ParseFile(file string, data []byte) (*Template, error) {
+	return parse(file, data, true)
+}
+
+func parse(file string, data []byte, readFiles bool) (*Template, error) {
+	orig := data
+	data = normalize(data)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) && len(te.Errors) > 0 {
-			if m := typeLine.FindStringSubmatch(te.Errors[0]); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				return nil, inputErr(file, n, "", "%s", m[2])
-			}
-		}
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			return nil, inputErr(file, n, "", "malformed YAML: %s", m[2])
-		}
-		return nil, inputErr(file, 0, "", "malformed YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, yamlError(file, data, err)
+	}
+	if err := checkOneDocument(file, data); err != nil {
+		return nil, err
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, inputErr(file, 0, "", "empty Compose file")
@@ -74,8 +97,11 @@ func Parse(file string, data []byte) (*Template, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
 	}
-	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true}
+	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true, sources: []Source{{Name: file, Data: orig}}}
 	if hasAlias(root) {
+		if err := checkAliasing(file, data, root); err != nil {
+			return nil, err
+		}
 		expanded, err := (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
 		if err != nil {
 			return nil, err
@@ -87,6 +113,10 @@ func Parse(file string, data []byte) (*Template, error) {
 	if root.Style&yaml.FlowStyle != 0 || bytes.Contains(data, []byte("\n---")) || bytes.Contains(data, []byte("\n...")) || bytes.ContainsRune(data, '\r') {
 		t.textOK = false
 	}
+	if err := t.resolve(readFiles); err != nil {
+		return nil, err
+	}
+	root = t.root
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		t.src = append(data[:len(data):len(data)], '\n')
 	}
@@ -114,13 +144,16 @@ func Parse(file string, data []byte) (*Template, error) {
 		}
 		t.services = append(t.services, service{name: k.Value, key: k, node: v})
 	}
+	if err := t.checkUnpinned(); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
 // Validate checks the template against the Compose specification's JSON Schema (as compose-go ships
-// it). It does not interpolate: ${VAR} references are valid wherever the specification allows them.
-func (t *Template) Validate() error {
-	v, err := t.Validator()
+// it) after interpolating it with lookup's values, as Compose does (see Validator).
+func (t *Template) Validate(lookup Lookup) error {
+	v, err := t.Validator(lookup)
 	if err != nil {
 		return err
 	}
@@ -128,17 +161,27 @@ func (t *Template) Validate() error {
 }
 
 // Validator returns a function that validates a decoded copy of the template, so that validation may
-// run concurrently with Render. Where Render will edit the text (the tree stays untouched), the copy is
-// decoded inside that function, off the caller's path; renderTree, the fallback that does edit the tree,
-// waits until the copy is taken. Elsewhere the copy is decoded now. The function's error goes through
-// SchemaError once the tree is no longer being edited.
-func (t *Template) Validator() (func() error, error) {
+// run concurrently with Render. The copy is interpolated first — variables take lookup's values, a
+// required one without a value a placeholder — so typed fields written with a variable
+// (pull_policy: ${PULL_POLICY:-always}) are checked as Compose checks them. Where Render will edit the
+// text (the tree stays untouched), the copy is decoded inside that function, off the caller's path;
+// renderTree, the fallback that does edit the tree, waits until the copy is taken. Elsewhere the copy is
+// decoded now. The function's error goes through SchemaError once the tree is no longer being edited.
+func (t *Template) Validator(lookup Lookup) (func() error, error) {
+	t.lookup = lookup
+	check := func(m map[string]any) error {
+		m, err := interpolate(m, lookup)
+		if err != nil {
+			return interpolationError{err}
+		}
+		return validateModel(m)
+	}
 	if !t.textOK {
 		m, err := t.model()
 		if err != nil {
 			return nil, err
 		}
-		return func() error { return validateModel(m) }, nil
+		return func() error { return check(m) }, nil
 	}
 	t.decoded = make(chan struct{})
 	return func() error {
@@ -147,9 +190,13 @@ func (t *Template) Validator() (func() error, error) {
 		if err != nil {
 			return err
 		}
-		return validateModel(m)
+		return check(m)
 	}, nil
 }
+
+type interpolationError struct{ error }
+
+func (e interpolationError) Unwrap() error { return e.error }
 
 var schemaPath = regexp.MustCompile(`^(\S+) (.*)$`)
 
@@ -159,10 +206,21 @@ func (t *Template) SchemaError(err error) error {
 	if err == nil {
 		return nil
 	}
+	var ie interpolationError
+	if errors.As(err, &ie) {
+		return t.pathError("", ie.error)
+	}
+	if fault.KindOf(err) == fault.Input {
+		return err
+	}
 	msg := err.Error()
 	if m := schemaPath.FindStringSubmatch(msg); m != nil && strings.Contains(m[1], ".") || m != nil && m[1] == "services" {
-		if line := t.lineOf(strings.Split(m[1], ".")); line > 0 {
-			return inputErr(t.File, line, m[1], "%s", m[2])
+		if file, line := t.locate(strings.Split(m[1], ".")); line > 0 {
+			why := m[2]
+			if why == "false schema" { // the schema's word for a property its additionalProperties: false refuses
+				why = "unknown field: the Compose specification has no such attribute"
+			}
+			return inputErr(file, line, m[1], "%s%s", why, t.placeholderHint(strings.Split(m[1], ".")))
 		}
 	}
 	var target *yaml.TypeError
@@ -170,6 +228,15 @@ func (t *Template) SchemaError(err error) error {
 		return inputErr(t.File, 0, "", "%v", err)
 	}
 	return inputErr(t.File, 0, "", "invalid Compose file: %s", msg)
+}
+
+// locate finds the file and line of a dotted path: a resource imported by include: is in its own file.
+func (t *Template) locate(path []string) (string, int) {
+	file := t.File
+	if len(path) >= 2 {
+		file = t.originOf(t.File, path[0]+"."+path[1])
+	}
+	return file, t.lineOf(path)
 }
 
 // lineOf finds the line of a dotted path of mapping keys (and list indexes).

@@ -25,6 +25,7 @@ const (
 	TypeScriptCompiled = "script-compiled"
 	TypeScriptShell    = "script-shell"
 	TypeScriptSDK      = "script-sdk"
+	TypeEnvFile        = "env-file"
 )
 
 // Artifact is one file of the set.
@@ -37,7 +38,7 @@ type Artifact struct {
 
 // Input is one input file the set was generated from, by content hash.
 type Input struct {
-	Role   string `json:"role"` // release | environment | compose-template | workflow | promotion | script
+	Role   string `json:"role"` // release | environment | compose-template | compose-include | workflow | promotion | script
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
 }

@@ -28,6 +28,10 @@ type DB interface {
 	// is not scoped to a tenant: the token is what names the tenant. Revoked and expired tokens are
 	// returned too; the caller checks Token.Usable.
 	TokenBySHA256(ctx context.Context, sum string) (Token, error)
+	// RegistrationBySHA256 finds an agent registration token by its hash, and AgentByID an agent by its
+	// id; like TokenBySHA256 they are not scoped to a tenant: the credential names the tenant.
+	RegistrationBySHA256(ctx context.Context, sum string) (Registration, error)
+	AgentByID(ctx context.Context, id string) (Agent, error)
 	// Engine names the engine ("sqlite" or "postgres").
 	Engine() string
 	Close() error
@@ -84,6 +88,17 @@ type Tx interface {
 	// ChainHead is the sequence and hash of the tenant's last appended packet (zero for an empty chain).
 	ChainHead(ctx context.Context) (ChainHead, error)
 
+	// PutDocument writes a document of kind (DocRelease, DocEnvironment, DocPromotion, DocIdempotency).
+	// With replace false an existing id is ErrExists (the stored document is left as it was); with
+	// replace true it is replaced and its created time kept.
+	PutDocument(ctx context.Context, d Document, replace bool) error
+	// Document reads one document; absent (or another tenant's) is ErrNotFound. In a write transaction
+	// it also locks the row until the end of the transaction (PostgreSQL: FOR UPDATE).
+	Document(ctx context.Context, kind, id string) (Document, error)
+	// Documents lists documents of kind newest first (created time, then id, descending), starting after
+	// the cursor (the id of the last document of the previous page; "" for the first page).
+	Documents(ctx context.Context, kind string, after string, limit int) ([]Document, error)
+
 	// CreateToken records an API token of the tenant (its hash, never the token); an existing id or hash
 	// is ErrExists, a role outside Roles is refused.
 	CreateToken(ctx context.Context, k Token) error
@@ -91,6 +106,17 @@ type Tx interface {
 	Tokens(ctx context.Context) ([]Token, error)
 	// RevokeToken marks a token revoked at at; an absent id (or another tenant's) is ErrNotFound.
 	RevokeToken(ctx context.Context, id string, at time.Time) error
+
+	// CreateRegistration records a one-time agent registration token (its hash) for a target.
+	CreateRegistration(ctx context.Context, g Registration) error
+	// ClaimRegistration uses the registration of hash sum (unused, unexpired, for a.TargetID) and records
+	// the agent, at once: a registration token makes one agent.
+	ClaimRegistration(ctx context.Context, sum string, a Agent, now time.Time) error
+	// Agents lists the tenant's agents, oldest first; RevokeAgent revokes one (ErrNotFound: absent or
+	// already revoked); AgentSeen records its last heartbeat.
+	Agents(ctx context.Context) ([]Agent, error)
+	RevokeAgent(ctx context.Context, id string, at time.Time) error
+	AgentSeen(ctx context.Context, id string, at time.Time) error
 }
 
 // API roles. Admin, deployer and auditor read everything of their tenant; an agent reads deployment jobs
@@ -115,6 +141,32 @@ type Token struct {
 	SHA256    string
 	CreatedAt time.Time
 	ExpiresAt time.Time // zero: never
+	RevokedAt time.Time // zero: not revoked
+	// AgentID and TargetID bind an agent's access token to the agent and its one target ("" otherwise).
+	AgentID  string
+	TargetID string
+}
+
+// Registration is a one-time agent registration token's record (its hash, never the token).
+type Registration struct {
+	SHA256    string
+	TenantID  string
+	TargetID  string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero: unused
+	AgentID   string    // the agent it made
+}
+
+// Agent is a registered agent: one target's, with its Ed25519 public key (base64 of the 32 bytes).
+type Agent struct {
+	ID        string
+	TenantID  string
+	TargetID  string
+	Name      string
+	PublicKey string
+	CreatedAt time.Time
+	SeenAt    time.Time // zero: never
 	RevokedAt time.Time // zero: not revoked
 }
 
@@ -216,6 +268,24 @@ type Evidence struct {
 	// HeadDoc is the signed chain head that AppendEvidence stores with the packet: the signed JSON of
 	// {tenantId, sequence, hash} of this packet. Read back in ChainHead.Doc.
 	HeadDoc []byte
+}
+
+// Document kinds.
+const (
+	DocRelease     = "release"
+	DocEnvironment = "environment"
+	DocPromotion   = "promotion"
+	DocIdempotency = "idempotency"
+)
+
+// Document is a JSON document the API keeps as given (see PutDocument).
+type Document struct {
+	Kind      string
+	ID        string
+	Body      []byte
+	SHA256    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // ChainHead is the position of a tenant's last evidence packet.

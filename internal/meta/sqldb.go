@@ -170,8 +170,16 @@ func (t *sqlTx) PutRelease(ctx context.Context, r Release) error {
 	if !errors.Is(err, ErrNotFound) {
 		return err
 	}
-	return t.insertOnce(ctx, "release", r.ID, `INSERT INTO releases (tenant_id, id, name, created_at_us, doc) VALUES ($1, $2, $3, $4, $5)
+	err = t.insertOnce(ctx, "release", r.ID, `INSERT INTO releases (tenant_id, id, name, created_at_us, doc) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (tenant_id, id) DO NOTHING`, t.tenant, r.ID, r.Name, us(r.CreatedAt), string(r.Doc))
+	if errors.Is(err, ErrExists) {
+		// A concurrent transaction recorded it first (PostgreSQL waits for it, then does nothing): the
+		// same release is no conflict.
+		if old, rerr := t.Release(ctx, r.ID); rerr == nil && old.Name == r.Name && bytes.Equal(old.Doc, r.Doc) {
+			return nil
+		}
+	}
+	return err
 }
 
 // insertOnce runs an INSERT … ON CONFLICT (key) DO NOTHING and turns "no row inserted" into ErrExists.
@@ -310,6 +318,76 @@ func (t *sqlTx) CreateDeployment(ctx context.Context, d Deployment, tasks []Task
 		}
 	}
 	return nil
+}
+
+func (t *sqlTx) PutDocument(ctx context.Context, d Document, replace bool) error {
+	if err := t.mustWrite("record " + d.Kind); err != nil {
+		return err
+	}
+	if d.UpdatedAt.IsZero() {
+		d.UpdatedAt = d.CreatedAt
+	}
+	if replace {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO documents (tenant_id, kind, id, body, sha256, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (tenant_id, kind, id) DO UPDATE SET body = excluded.body, sha256 = excluded.sha256, updated_at_us = excluded.updated_at_us`,
+			t.tenant, d.Kind, d.ID, string(d.Body), d.SHA256, us(d.CreatedAt), us(d.UpdatedAt))
+		return t.wrap("record "+d.Kind+" "+d.ID, err)
+	}
+	return t.insertOnce(ctx, d.Kind, d.ID, `INSERT INTO documents (tenant_id, kind, id, body, sha256, created_at_us, updated_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (tenant_id, kind, id) DO NOTHING`, t.tenant, d.Kind, d.ID, string(d.Body), d.SHA256, us(d.CreatedAt), us(d.UpdatedAt))
+}
+
+const documentCols = `kind, id, body, sha256, created_at_us, updated_at_us`
+
+func scanDocument(sc interface{ Scan(...any) error }) (Document, error) {
+	var d Document
+	var body string
+	var c, u int64
+	err := sc.Scan(&d.Kind, &d.ID, &body, &d.SHA256, &c, &u)
+	d.Body, d.CreatedAt, d.UpdatedAt = []byte(body), fromUS(c), fromUS(u)
+	return d, err
+}
+
+func (t *sqlTx) Document(ctx context.Context, kind, id string) (Document, error) {
+	lock := ""
+	if t.write {
+		lock = " " + t.d.LockHead
+	}
+	d, err := scanDocument(t.tx.QueryRowContext(ctx, `SELECT `+documentCols+` FROM documents WHERE tenant_id = $1 AND kind = $2 AND id = $3`+lock, t.tenant, kind, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, notFound(kind, t.tenant, id)
+	}
+	if err != nil {
+		return d, t.wrap("read "+kind+" "+id, err)
+	}
+	return d, nil
+}
+
+func (t *sqlTx) Documents(ctx context.Context, kind, after string, limit int) ([]Document, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	q := `SELECT ` + documentCols + ` FROM documents WHERE tenant_id = $1 AND kind = $2 ORDER BY created_at_us DESC, id DESC LIMIT $3`
+	args := []any{t.tenant, kind, limit}
+	if after != "" {
+		q = `SELECT ` + documentCols + ` FROM documents d WHERE tenant_id = $1 AND kind = $2 AND (created_at_us, id) <
+			(SELECT created_at_us, id FROM documents WHERE tenant_id = $1 AND kind = $2 AND id = $4) ORDER BY created_at_us DESC, id DESC LIMIT $3`
+		args = append(args, after)
+	}
+	rows, err := t.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, t.wrap("list "+kind, err)
+	}
+	defer rows.Close()
+	out := []Document{}
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // promotionFree refuses a promotion id that another deployment of the tenant already carries.
@@ -623,12 +701,12 @@ func fromUSOrZero(v int64) time.Time {
 	return fromUS(v)
 }
 
-const tokenCols = `sha256, id, tenant_id, role, name, created_at_us, expires_at_us, revoked_at_us`
+const tokenCols = `sha256, id, tenant_id, role, name, created_at_us, expires_at_us, revoked_at_us, agent_id, target_id`
 
 func scanToken(sc interface{ Scan(...any) error }) (Token, error) {
 	var k Token
 	var c, e, r int64
-	err := sc.Scan(&k.SHA256, &k.ID, &k.TenantID, &k.Role, &k.Name, &c, &e, &r)
+	err := sc.Scan(&k.SHA256, &k.ID, &k.TenantID, &k.Role, &k.Name, &c, &e, &r, &k.AgentID, &k.TargetID)
 	k.CreatedAt, k.ExpiresAt, k.RevokedAt = fromUS(c), fromUSOrZero(e), fromUSOrZero(r)
 	return k, err
 }
@@ -662,8 +740,103 @@ func (t *sqlTx) CreateToken(ctx context.Context, k Token) error {
 	if n > 0 {
 		return exists("token", t.tenant, k.ID)
 	}
-	return t.insertOnce(ctx, "token", k.ID, `INSERT INTO api_tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		k.SHA256, k.ID, t.tenant, k.Role, k.Name, us(k.CreatedAt), usOrZero(k.ExpiresAt), usOrZero(k.RevokedAt))
+	return t.insertOnce(ctx, "token", k.ID, `INSERT INTO api_tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		k.SHA256, k.ID, t.tenant, k.Role, k.Name, us(k.CreatedAt), usOrZero(k.ExpiresAt), usOrZero(k.RevokedAt), k.AgentID, k.TargetID)
+}
+
+// RegistrationBySHA256 finds an agent registration token by its hash, whatever its tenant.
+func (s *SQL) RegistrationBySHA256(ctx context.Context, sum string) (Registration, error) {
+	var g Registration
+	var c, e, u int64
+	err := s.R.QueryRowContext(ctx, `SELECT sha256, tenant_id, target_id, created_at_us, expires_at_us, used_at_us, agent_id FROM agent_registrations WHERE sha256 = $1`, sum).
+		Scan(&g.SHA256, &g.TenantID, &g.TargetID, &c, &e, &u, &g.AgentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, fault.Wrap(fault.NotFound, fmt.Errorf("registration: %w", ErrNotFound))
+	}
+	g.CreatedAt, g.ExpiresAt, g.UsedAt = fromUS(c), fromUS(e), fromUSOrZero(u)
+	return g, err
+}
+
+// AgentByID finds an agent by its id, whatever its tenant (the id is what an agent's assertion names).
+func (s *SQL) AgentByID(ctx context.Context, id string) (Agent, error) {
+	a, err := scanAgent(s.R.QueryRowContext(ctx, `SELECT `+agentCols+` FROM agents WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fault.Wrap(fault.NotFound, fmt.Errorf("agent %s: %w", id, ErrNotFound))
+	}
+	return a, err
+}
+
+const agentCols = `id, tenant_id, target_id, name, public_key, created_at_us, seen_at_us, revoked_at_us`
+
+func scanAgent(sc interface{ Scan(...any) error }) (Agent, error) {
+	var a Agent
+	var c, se, r int64
+	err := sc.Scan(&a.ID, &a.TenantID, &a.TargetID, &a.Name, &a.PublicKey, &c, &se, &r)
+	a.CreatedAt, a.SeenAt, a.RevokedAt = fromUS(c), fromUSOrZero(se), fromUSOrZero(r)
+	return a, err
+}
+
+func (t *sqlTx) CreateRegistration(ctx context.Context, g Registration) error {
+	if err := t.mustWrite("record registration"); err != nil {
+		return err
+	}
+	return t.insertOnce(ctx, "registration", g.SHA256[:12], `INSERT INTO agent_registrations (sha256, tenant_id, target_id, created_at_us, expires_at_us) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+		g.SHA256, t.tenant, g.TargetID, us(g.CreatedAt), us(g.ExpiresAt))
+}
+
+func (t *sqlTx) ClaimRegistration(ctx context.Context, sum string, a Agent, now time.Time) error {
+	if err := t.mustWrite("register agent"); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE agent_registrations SET used_at_us = $3, agent_id = $4
+		WHERE tenant_id = $1 AND sha256 = $2 AND used_at_us = 0 AND expires_at_us > $3 AND target_id = $5`, t.tenant, sum, us(now), a.ID, a.TargetID)
+	if err != nil {
+		return t.wrap("register agent", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fault.Wrap(fault.Unauthenticated, errors.New("the registration token is unknown, used or expired"))
+	}
+	return t.insertOnce(ctx, "agent", a.ID, `INSERT INTO agents (`+agentCols+`) VALUES ($1, $2, $3, $4, $5, $6, 0, 0) ON CONFLICT DO NOTHING`,
+		a.ID, t.tenant, a.TargetID, a.Name, a.PublicKey, us(a.CreatedAt))
+}
+
+func (t *sqlTx) Agents(ctx context.Context) ([]Agent, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+agentCols+` FROM agents WHERE tenant_id = $1 ORDER BY created_at_us, id`, t.tenant)
+	if err != nil {
+		return nil, t.wrap("list agents", err)
+	}
+	defer rows.Close()
+	out := []Agent{}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) RevokeAgent(ctx context.Context, id string, at time.Time) error {
+	if err := t.mustWrite("revoke agent"); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE agents SET revoked_at_us = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at_us = 0`, t.tenant, id, us(at))
+	if err != nil {
+		return t.wrap("revoke agent "+id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("agent", t.tenant, id)
+	}
+	return nil
+}
+
+func (t *sqlTx) AgentSeen(ctx context.Context, id string, at time.Time) error {
+	if err := t.mustWrite("agent heartbeat"); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `UPDATE agents SET seen_at_us = $3 WHERE tenant_id = $1 AND id = $2`, t.tenant, id, us(at))
+	return t.wrap("agent heartbeat "+id, err)
 }
 
 func (t *sqlTx) Tokens(ctx context.Context) ([]Token, error) {

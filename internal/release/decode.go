@@ -18,15 +18,43 @@ import (
 // FieldError is a bad-input error that names file, line and field: "release.yaml:7: components[1].digest:
 // ...". A line of 0 or an empty field is left out.
 func FieldError(file string, line int, field, format string, args ...any) error {
-	msg := fmt.Sprintf(format, args...)
-	loc := file
-	if line > 0 {
-		loc += ":" + strconv.Itoa(line)
+	return fault.Wrap(fault.Input, &FieldErr{File: file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+// FieldErr is the error FieldError makes, for callers that show the field another way (the API: a JSON
+// pointer).
+type FieldErr struct {
+	File  string
+	Line  int
+	Field string // "components[1].digest"
+	Msg   string
+}
+
+func (e *FieldErr) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
 	}
-	if field != "" {
-		return fault.Inputf("%s: %s: %s", loc, field, msg)
+	if e.Field != "" {
+		return loc + ": " + e.Field + ": " + e.Msg
 	}
-	return fault.Inputf("%s: %s", loc, msg)
+	return loc + ": " + e.Msg
+}
+
+// Pointer is the field as an RFC 6901 JSON pointer: components[1].digest → /components/1/digest.
+func (e *FieldErr) Pointer() string {
+	if e.Field == "" {
+		return ""
+	}
+	path := strings.NewReplacer("[", ".", "]", "").Replace(e.Field)
+	esc := strings.NewReplacer("~", "~0", "/", "~1")
+	var b strings.Builder
+	for _, part := range strings.Split(path, ".") {
+		if part != "" {
+			b.WriteString("/" + esc.Replace(part))
+		}
+	}
+	return b.String()
 }
 
 var (

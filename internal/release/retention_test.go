@@ -36,3 +36,11 @@ func TestRetainUntilCalendar(t *testing.T) {
 		}
 	}
 }
+
+func TestFieldErrPointer(t *testing.T) {
+	for field, want := range map[string]string{"components[1].digest": "/components/1/digest", "id": "/id", "": "", "a/b": "/a~1b", "x[0][2]": "/x/0/2"} {
+		if got := (&release.FieldErr{Field: field}).Pointer(); got != want {
+			t.Errorf("%q → %q, want %q", field, got, want)
+		}
+	}
+}

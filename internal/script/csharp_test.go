@@ -191,3 +191,27 @@ func TestSDKVersions(t *testing.T) {
 		}
 	}
 }
+
+// The C# SDK's Deploy passes --env-file stella.env when the set carries one, like deploy.stella.sh.
+func TestCSharpDeployPassesEnvFile(t *testing.T) {
+	mcs := testenv.Command(t, "mcs")
+	mono := testenv.Command(t, "mono")
+	wf := csxWorkflow(t, "#r \"nuget: StellaOps.Sdk, 1.0.0\"\nusing StellaOps.Sdk;\nawait Context.Deploy();\n")
+	work := t.TempDir()
+	log := filepath.Join(work, "log")
+	arts, err := Build(context.Background(), wf, Options{CSXCompiler: mcs, ProjectName: "myapp", DeploymentID: "dep-1", ComposeCommand: fakeCompose(t, work) + " compose"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := writeSet(t, append(arts, Artifact{Name: EnvFileName, Data: []byte("LOG_LEVEL=warn\n")}))
+	cmd := exec.Command(mono, filepath.Join(set, DLLName))
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "STELLA_TEST_LOG="+log)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mono: %v\n%s", err, out)
+	}
+	want := "deploy compose --env-file stella.env -f compose.stella.lock.yml -p myapp up -d (in set)"
+	if got := readLog(t, log); len(got) != 1 || got[0] != want {
+		t.Errorf("log = %q, want %q", got, want)
+	}
+}

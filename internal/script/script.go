@@ -28,6 +28,9 @@ const (
 	DLLName      = "deploy.stella.script.dll"
 	SDKName      = "StellaOps.Sdk.dll"
 	LockFileName = "compose.stella.lock.yml"
+	// EnvFileName is the set's env file (the environment's non-secret variables), passed to Compose
+	// with --env-file when the set has one.
+	EnvFileName = "stella.env"
 
 	TypeShell    = "script-shell"
 	TypeSource   = "script-source"

@@ -78,8 +78,14 @@ func Shell(ctx context.Context, wf *workflow.Workflow, opts Options) ([]byte, er
 		steps []workflow.Step
 	}{{workflow.PreDeploy, wf.Hooks.PreDeploy}, {workflow.PostDeploy, wf.Hooks.PostDeploy}} {
 		if h.name == workflow.PostDeploy {
+			// The environment's variables travel in the set as stella.env, when it has any.
 			add(step{hook: "deploy", index: 1, fn: "deploy", what: opts.ComposeCommand + " -f " + LockFileName + " -p " + opts.ProjectName + " up -d"},
-				"\tcd \"$STELLA_SET_DIR\"\n\t"+composeCmd+" -f "+LockFileName+" -p \"$STELLA_PROJECT\" up -d")
+				"\tcd \"$STELLA_SET_DIR\"\n"+
+					"\tif [ -f "+EnvFileName+" ]; then\n"+
+					"\t\t"+composeCmd+" --env-file "+EnvFileName+" -f "+LockFileName+" -p \"$STELLA_PROJECT\" up -d\n"+
+					"\telse\n"+
+					"\t\t"+composeCmd+" -f "+LockFileName+" -p \"$STELLA_PROJECT\" up -d\n"+
+					"\tfi")
 		}
 		prefix := map[string]string{workflow.PreDeploy: "pre_deploy", workflow.PostDeploy: "post_deploy"}[h.name]
 		for i, st := range h.steps {
@@ -201,7 +207,13 @@ stella_failed() {
 stella_rollback() {
 	if [ -n "${STELLA_PREVIOUS_LOCK:-}" ] && [ -f "$STELLA_PREVIOUS_LOCK" ]; then
 		printf 'stella: rolling back to %s\n' "$STELLA_PREVIOUS_LOCK" >&2
-		` + composeCmd + ` -f "$STELLA_PREVIOUS_LOCK" -p "$STELLA_PROJECT" up -d || printf 'stella: rollback failed\n' >&2
+		local env_file
+		env_file="$(dirname "$STELLA_PREVIOUS_LOCK")/` + EnvFileName + `"
+		if [ -f "$env_file" ]; then
+			` + composeCmd + ` --env-file "$env_file" -f "$STELLA_PREVIOUS_LOCK" -p "$STELLA_PROJECT" up -d || printf 'stella: rollback failed\n' >&2
+		else
+			` + composeCmd + ` -f "$STELLA_PREVIOUS_LOCK" -p "$STELLA_PROJECT" up -d || printf 'stella: rollback failed\n' >&2
+		fi
 	else
 		printf 'stella: nothing to roll back to (STELLA_PREVIOUS_LOCK is not set)\n' >&2
 	fi

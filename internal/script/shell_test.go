@@ -380,3 +380,42 @@ func TestUserShellScript(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A set with stella.env deploys with --env-file stella.env; a set without one deploys without it.
+func TestShellPassesEnvFile(t *testing.T) {
+	bash := testenv.Command(t, "bash")
+	dir := t.TempDir()
+	wf := parseWorkflow(t, dir, "strategy: {type: all-at-once}\n")
+	script, err := Shell(context.Background(), wf, Options{ProjectName: "myapp", DeploymentID: "dep-1", ComposeCommand: fakeCompose(t, dir) + " compose"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, withEnv := range []bool{true, false} {
+		log := filepath.Join(t.TempDir(), "log")
+		set := filepath.Join(t.TempDir(), "set")
+		if err := os.MkdirAll(set, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if withEnv {
+			if err := os.WriteFile(filepath.Join(set, EnvFileName), []byte("LOG_LEVEL=warn\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := filepath.Join(set, ShellName)
+		if err := os.WriteFile(p, script, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bash, p)
+		cmd.Env = append(os.Environ(), "STELLA_TEST_LOG="+log)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		want := "deploy compose -f compose.stella.lock.yml -p myapp up -d (in set)"
+		if withEnv {
+			want = "deploy compose --env-file stella.env -f compose.stella.lock.yml -p myapp up -d (in set)"
+		}
+		if got := readLog(t, log); len(got) != 1 || got[0] != want {
+			t.Errorf("with env file %v: log = %q, want %q", withEnv, got, want)
+		}
+	}
+}

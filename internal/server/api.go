@@ -98,6 +98,9 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	err = s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		ds, err := tx.Deployments(r.Context(), limit)
 		for _, d := range ds {
+			if agentMay(tx, r, p, d.ID) != nil {
+				continue // an agent lists its own target's jobs only
+			}
 			out = append(out, jobOf(p.TenantID, d))
 		}
 		return err
@@ -116,6 +119,9 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p meta.Token) er
 		if err != nil {
 			return err
 		}
+		if err := agentMay(tx, r, p, d.ID); err != nil {
+			return err
+		}
 		j = jobOf(p.TenantID, d)
 		ks, err := tx.Tasks(r.Context(), d.ID)
 		for _, k := range ks {
@@ -131,12 +137,15 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p meta.Token) er
 }
 
 // artifacts reads the deployment (404 when absent or another tenant's) and its recorded artifacts.
-func (s *Server) artifacts(r *http.Request, tenant string) (meta.Deployment, []meta.Artifact, error) {
+func (s *Server) artifacts(r *http.Request, p meta.Token) (meta.Deployment, []meta.Artifact, error) {
 	var d meta.Deployment
 	var as []meta.Artifact
-	err := s.cfg.DB.View(r.Context(), tenant, func(tx meta.Tx) error {
+	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		var err error
 		if d, err = tx.Deployment(r.Context(), r.PathValue("id")); err != nil {
+			return err
+		}
+		if err := agentMay(tx, r, p, d.ID); err != nil {
 			return err
 		}
 		as, err = tx.Artifacts(r.Context(), d.ID)
@@ -146,7 +155,7 @@ func (s *Server) artifacts(r *http.Request, tenant string) (meta.Deployment, []m
 }
 
 func (s *Server) listArtifacts(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	_, as, err := s.artifacts(r, p.TenantID)
+	_, as, err := s.artifacts(r, p)
 	if err != nil {
 		return err
 	}
@@ -166,11 +175,12 @@ func (s *Server) openSet(r *http.Request, tenant string, d meta.Deployment) (fs.
 
 // artifact finds one recorded artifact and reads its stored bytes, which must be the bytes recorded:
 // the API never serves bytes under a checksum they do not have.
-func (s *Server) artifact(r *http.Request, tenant, name string) (meta.Artifact, []byte, error) {
+func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Artifact, []byte, error) {
+	tenant := p.TenantID
 	if err := store.CheckName("artifact name", name); err != nil {
 		return meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
 	}
-	d, as, err := s.artifacts(r, tenant)
+	d, as, err := s.artifacts(r, p)
 	if err != nil {
 		return meta.Artifact{}, nil, err
 	}
@@ -201,7 +211,7 @@ func (s *Server) artifact(r *http.Request, tenant, name string) (meta.Artifact, 
 }
 
 func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	a, data, err := s.artifact(r, p.TenantID, manifest.FileName)
+	a, data, err := s.artifact(r, p, manifest.FileName)
 	if err != nil {
 		return err
 	}
@@ -210,7 +220,7 @@ func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, p meta.Toke
 }
 
 func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	a, data, err := s.artifact(r, p.TenantID, r.PathValue("name"))
+	a, data, err := s.artifact(r, p, r.PathValue("name"))
 	if err != nil {
 		return err
 	}
@@ -251,7 +261,32 @@ func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, data []
 		h.Set("Content-Digest", "sha-256=:"+b64+":")
 	}
 	h.Set("Content-Disposition", `attachment; filename="`+a.Name+`"`) // safe names need no escaping
+	if zeroSuffixRange(r.Header.Get("Range")) {
+		// "bytes=-0" asks for no bytes: unsatisfiable (net/http would answer 206 with a Content-Range
+		// that names no byte).
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", len(data)))
+		for _, k := range []string{"Content-Digest", "Repr-Digest", "Digest", "ETag"} {
+			h.Del(k)
+		}
+		writeJSON(w, http.StatusRequestedRangeNotSatisfiable, map[string]map[string]string{"error": {"code": "range_not_satisfiable", "message": "Range " + capID(r.Header.Get("Range")) + ": no byte is asked for"}})
+		return
+	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+}
+
+// zeroSuffixRange reports a Range header with a suffix range of length 0 ("bytes=-0").
+func zeroSuffixRange(h string) bool {
+	spec, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes=")
+	if !ok {
+		return false
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if strings.HasPrefix(part, "-") && strings.Trim(part[1:], "0") == "" && len(part) > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // verifyArtifact verifies the stored set (every checksum and signature, verify.Set) and reports the
@@ -261,7 +296,7 @@ func (s *Server) verifyArtifact(w http.ResponseWriter, r *http.Request, p meta.T
 	if err := store.CheckName("artifact name", name); err != nil {
 		return fault.NotFoundf("artifact %s: %v", name, err)
 	}
-	d, as, err := s.artifacts(r, p.TenantID)
+	d, as, err := s.artifacts(r, p)
 	if err != nil {
 		return err
 	}

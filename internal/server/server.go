@@ -23,6 +23,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/release"
+	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/verify"
 )
@@ -36,6 +38,11 @@ type Config struct {
 	Log  *slog.Logger
 	// Now is the clock for token expiry (default time.Now).
 	Now func() time.Time
+	// Signer signs what the server writes: artifact sets of deployment jobs and decision evidence. Without
+	// one those endpoints answer 503.
+	Signer *sign.Signer
+	// Resolver pins image tags without a digest when a job is generated (nil: every image must be pinned).
+	Resolver release.Resolver
 	// Registry receives the server's metrics and is what /metrics serves (default: a new registry with
 	// the Go and process collectors).
 	Registry *prometheus.Registry
@@ -45,6 +52,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	mux      *http.ServeMux
+	routes   []string // the API's patterns, as registered ("GET /api/v1/…")
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -85,6 +93,24 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/deployment-jobs/{id}/artifacts/{name}/verify", all, s.verifyArtifact)
 	s.handle("GET /api/v1/evidence", people, s.listEvidence)
 	s.handle("GET /api/v1/evidence/{id}", people, s.getEvidence)
+	writers := []string{meta.RoleAdmin, meta.RoleDeployer}
+	s.handle("POST /api/v1/deployment-jobs", writers, s.idempotent(s.createJob))
+	s.handle("PUT /api/v1/releases/{id}", writers, s.putRelease)
+	s.handle("GET /api/v1/releases", people, s.listDocuments(meta.DocRelease))
+	s.handle("GET /api/v1/releases/{id}", people, s.getDocument(meta.DocRelease))
+	s.handle("PUT /api/v1/environments/{id}", writers, s.putEnvironment)
+	s.handle("PUT /api/v1/environments/{id}/targets/{targetId}", writers, s.putTarget)
+	s.handle("GET /api/v1/environments", people, s.listDocuments(meta.DocEnvironment))
+	s.handle("GET /api/v1/environments/{id}", people, s.getDocument(meta.DocEnvironment))
+	s.handle("POST /api/v1/promotions", writers, s.idempotent(s.createPromotion))
+	s.handle("GET /api/v1/promotions", people, s.listDocuments(meta.DocPromotion))
+	s.handle("GET /api/v1/promotions/{id}", people, s.getPromotion)
+	s.handle("POST /api/v1/promotions/{id}/decisions", writers, s.idempotent(s.decide))
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	s.routes = append(s.routes, "POST /api/v1/agents/register", "POST /api/v1/agents/token")
+	s.mux.HandleFunc("POST /api/v1/agents/register", s.register)
+	s.mux.HandleFunc("POST /api/v1/agents/token", s.agentToken)
+	s.handle("POST /api/v1/agents/heartbeat", []string{meta.RoleAgent}, s.heartbeat)
 	return s
 }
 
@@ -98,15 +124,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		route = "unmatched"
 	}
 	d := time.Since(start)
-	s.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.status)).Inc()
-	s.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
+	// Labels only from a bounded set: the route patterns and the known methods. A caller's own method
+	// string (of any length) would grow /metrics without bound.
+	method := r.Method
+	if !knownMethods[method] {
+		method = "OTHER"
+	}
+	s.requests.WithLabelValues(method, route, strconv.Itoa(rec.status)).Inc()
+	s.latency.WithLabelValues(method, route).Observe(d.Seconds())
 	// Never the Authorization header, nor the query string (it is not needed to follow a request).
-	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", rec.status),
+	attrs := []slog.Attr{slog.String("method", capText(r.Method, 16)), slog.String("path", capText(r.URL.Path, 512)), slog.Int("status", rec.status),
 		slog.Int64("bytes", rec.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr)}
 	if rec.principal != nil {
 		attrs = append(attrs, slog.String("tenant", rec.principal.TenantID), slog.String("token", rec.principal.ID))
 	}
 	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+}
+
+var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "PATCH": true, "OPTIONS": true}
+
+// capText cuts s to at most n bytes for a log line or a message.
+func capText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + fmt.Sprintf("…(%d bytes)", len(s))
 }
 
 // statusRecorder notes the status and size of an answer for metrics and the log. It also turns the
@@ -131,12 +173,12 @@ func (w *statusRecorder) WriteHeader(code int) {
 	if w.req.Pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed || code == http.StatusBadRequest) {
 		w.muxError = true
 		var e envelope
-		e.Error.Code, e.Error.Message = "not_found", fmt.Sprintf("%s %s: no such endpoint", w.req.Method, w.req.URL.Path)
+		e.Error.Code, e.Error.Message = "not_found", fmt.Sprintf("%s %s: no such endpoint", capText(w.req.Method, 16), capText(w.req.URL.Path, 256))
 		if code == http.StatusBadRequest { // the mux's answer to a request for "*"
-			e.Error.Code, e.Error.Message = "bad_input", fmt.Sprintf("%s %s: not a path", w.req.Method, w.req.RequestURI)
+			e.Error.Code, e.Error.Message = "bad_input", fmt.Sprintf("%s %s: not a path", capText(w.req.Method, 16), capText(w.req.RequestURI, 256))
 		}
 		if code == http.StatusMethodNotAllowed {
-			e.Error.Code, e.Error.Message = "method_not_allowed", fmt.Sprintf("%s %s: method not allowed (allowed: %s)", w.req.Method, w.req.URL.Path, w.Header().Get("Allow"))
+			e.Error.Code, e.Error.Message = "method_not_allowed", fmt.Sprintf("%s %s: method not allowed (allowed: %s)", capText(w.req.Method, 16), capText(w.req.URL.Path, 256), w.Header().Get("Allow"))
 		}
 		b, _ := json.Marshal(e)
 		w.Header().Set("Content-Type", "application/json")
@@ -166,6 +208,7 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, p meta.Token) error
 
 func (s *Server) handle(pattern string, roles []string, h handlerFunc) {
+	s.routes = append(s.routes, pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -211,6 +254,9 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if err != nil {
 		return meta.Token{}, fmt.Errorf("authenticate: %w", err)
 	}
+	if err := s.agentAlive(r, k); err != nil {
+		return meta.Token{}, err
+	}
 	return k, nil
 }
 
@@ -219,6 +265,8 @@ type envelope struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		// Field is the JSON pointer of the request body's bad field, when one is to blame.
+		Field string `json:"field,omitempty"`
 	} `json:"error"`
 }
 
@@ -226,11 +274,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := fault.HTTPStatus(err)
 	var e envelope
 	e.Error.Code = fault.Code(err)
-	e.Error.Message = err.Error()
-	if status == http.StatusInternalServerError {
-		// Operational details (paths, SQL) stay in the log.
-		s.cfg.Log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	e.Error.Message = capText(err.Error(), 1024)
+	var fe *fieldInput
+	if errors.As(err, &fe) {
+		e.Error.Field = fe.pointer
+	}
+	if status == http.StatusInternalServerError || status == http.StatusServiceUnavailable && !errors.As(err, new(*publicUnavailable)) {
+		// Operational details (paths, SQL, the store's endpoint and keys) stay in the log.
+		s.cfg.Log.ErrorContext(r.Context(), "request failed", "method", capText(r.Method, 16), "path", capText(r.URL.Path, 512), "err", err)
 		e.Error.Message = "internal error; see the server log"
+		if status == http.StatusServiceUnavailable {
+			e.Error.Message = "a service the server depends on is unavailable; see the server log"
+		}
 		if errors.Is(err, context.Canceled) {
 			return
 		}
@@ -241,6 +296,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Del("Content-Digest")
 	writeJSON(w, status, e)
 }
+
+// publicUnavailable is a 503 whose message may be shown (it names no endpoint or key).
+type publicUnavailable struct{ msg string }
+
+func (e *publicUnavailable) Error() string { return e.msg }
+
+func unavailable(msg string) error { return fault.Wrap(fault.Unavailable, &publicUnavailable{msg}) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

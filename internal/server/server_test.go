@@ -74,7 +74,11 @@ func newFixtureDB(t testing.TB, dbURL string) *fixture {
 	}
 	for _, tenant := range []string{"acme", "globex"} {
 		for _, role := range meta.Roles {
-			tok := strings.TrimSpace(stella(t, "tokens", "create", "--tenant", tenant, "--role", role, "--database", f.dbURL))
+			args := []string{"tokens", "create", "--tenant", tenant, "--role", role, "--database", f.dbURL}
+			if role == meta.RoleAgent {
+				args = append(args, "--target", "tgt-web-01")
+			}
+			tok := strings.TrimSpace(stella(t, args...))
 			if !strings.HasPrefix(tok, server.TokenPrefix) || strings.ContainsAny(tok, " \n") {
 				t.Fatalf("tokens create printed %q, want the token alone", tok)
 			}

@@ -62,6 +62,18 @@ func (k Keyring) Generate(ref, alg string) (*Signer, error) {
 		return nil, err
 	}
 	pubPath, _ := k.PublicPath(ref)
+	s, err := k.write(ref, alg, priv, pubPath)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("key %s already exists in %s", ref, k.Dir)
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+// write makes a new key pair and writes it to priv (0600, created exclusively) and pub.
+func (k Keyring) write(ref, alg, priv, pubPath string) (*Signer, error) {
 	key, err := Generate(alg)
 	if err != nil {
 		return nil, err
@@ -83,9 +95,6 @@ func (k Keyring) Generate(ref, alg string) (*Signer, error) {
 	}
 	f, err := os.OpenFile(priv, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return nil, fmt.Errorf("key %s already exists in %s", ref, k.Dir)
-		}
 		return nil, err
 	}
 	if _, err := f.Write(privPEM); err != nil {
@@ -107,6 +116,44 @@ func (k Keyring) Generate(ref, alg string) (*Signer, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Rotate replaces the key pair of ref (see Rotator). The new pair is written beside the old as
+// REF.key.new and REF.pub.new; once record succeeds the old pair is renamed to REF.key.retired-KEYID
+// and REF.pub.retired-KEYID (kept, mode 0600, so an operator decides when to destroy it) and the new
+// one takes its place. alg "" keeps the old key's algorithm.
+func (k Keyring) Rotate(ref, alg string, record func(old *Verifier, next *Signer) error) (*Signer, error) {
+	priv, err := k.PrivatePath(ref)
+	if err != nil {
+		return nil, err
+	}
+	pubPath, _ := k.PublicPath(ref)
+	old, err := k.Signer(ref)
+	if err != nil {
+		return nil, err
+	}
+	if alg == "" {
+		alg = old.Alg
+	}
+	next, err := k.write(ref, alg, priv+".new", pubPath+".new")
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("rotate %s: %s exists (an interrupted rotation?); remove it and rotate again", ref, priv+".new")
+		}
+		return nil, err
+	}
+	discard := func() { os.Remove(priv + ".new"); os.Remove(pubPath + ".new") }
+	if err := record(old.Verifier(), next); err != nil {
+		discard()
+		return nil, err
+	}
+	suffix := ".retired-" + old.Verifier().KeyID()
+	for _, r := range [][2]string{{priv, priv + suffix}, {pubPath, pubPath + suffix}, {priv + ".new", priv}, {pubPath + ".new", pubPath}} {
+		if err := os.Rename(r[0], r[1]); err != nil && !(errors.Is(err, fs.ErrNotExist) && r[0] == pubPath) {
+			return nil, fmt.Errorf("rotate %s: the new key is recorded but not in place: %w", ref, err)
+		}
+	}
+	return next, nil
 }
 
 // Signer loads the private key of ref. A key file readable by group or others is refused.
@@ -153,6 +200,10 @@ func (k Keyring) Verifier(ref string) (*Verifier, error) {
 	data, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		s, serr := k.Signer(ref)
+		if errors.Is(serr, ErrKeyNotFound) {
+			// A verifier wants the public key: name it, not the private key file it also tried.
+			return nil, fmt.Errorf("%w: no public key for %s (%s)", ErrKeyNotFound, ref, p)
+		}
 		if serr != nil {
 			return nil, serr
 		}

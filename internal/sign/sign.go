@@ -32,6 +32,19 @@ type Signer struct {
 	key crypto.Signer
 	// rand is the entropy source for ES256; nil means crypto/rand.
 	rand io.Reader
+	// closer releases what the key holds open (a PKCS#11 session); nil for in-memory keys.
+	closer func() error
+}
+
+// Close releases the key's backend resources (a PKCS#11 session). It is safe to call more than once
+// and on any Signer.
+func (s *Signer) Close() error {
+	if s == nil || s.closer == nil {
+		return nil
+	}
+	c := s.closer
+	s.closer = nil
+	return c()
 }
 
 // Verifier checks signatures with a public key.

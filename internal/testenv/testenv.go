@@ -17,6 +17,10 @@ const (
 	RegistryUser  = "STELLA_TEST_REGISTRY_USER" // its user
 	RegistryPass  = "STELLA_TEST_REGISTRY_PASS" // its password
 	RequireSwitch = "STELLA_REQUIRE_SERVICES"   // "1": a missing service fails instead of skipping
+	// A PKCS#11 token (SoftHSM2 in .ci/run, with SOFTHSM2_CONF pointing at its config).
+	PKCS11Module = "STELLA_TEST_PKCS11_MODULE" // path of the module, e.g. /usr/lib/softhsm/libsofthsm2.so
+	PKCS11Token  = "STELLA_TEST_PKCS11_TOKEN"  // label of an initialised token
+	PKCS11PIN    = "STELLA_TEST_PKCS11_PIN"    // its user PIN
 )
 
 // Required reports whether missing services must fail tests.
@@ -48,4 +52,11 @@ func Command(t testing.TB, name string) string {
 		missing(t, "command "+name)
 	}
 	return p
+}
+
+// PKCS11 returns the test token's module path, label and user PIN, skipping (or failing) the test when
+// any is unset.
+func PKCS11(t testing.TB) (module, token, pin string) {
+	t.Helper()
+	return Var(t, PKCS11Module), Var(t, PKCS11Token), Var(t, PKCS11PIN)
 }

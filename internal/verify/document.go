@@ -27,6 +27,9 @@ func Document(doc []byte, keys Keys) (*sign.Verifier, error) {
 		return nil, fmt.Errorf("cannot check the signature: %w", err)
 	}
 	if v := first(vs, func(v *sign.Verifier) bool { return sign.VerifyJSON(v, doc) == nil }); v != nil {
+		if err := documentWindow(keys, v, doc); err != nil {
+			return nil, fmt.Errorf("signature does not count: %w", err)
+		}
 		return v, nil
 	}
 	return nil, fmt.Errorf("signature (%s, %s) does not verify with %s", f.SignatureAlgorithm, f.SignerKeyRef, keyNames(vs))

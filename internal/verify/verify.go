@@ -27,6 +27,8 @@ import (
 type Keys struct {
 	Given   []*sign.Verifier
 	Keyring *sign.Keyring
+	// Trust, when set, is used instead of both and judges each signature by its key's window (trust.go).
+	Trust Trust
 }
 
 // Result is a verification's outcome; it prints as JSON.
@@ -107,6 +109,7 @@ func Set(fsys fs.FS, keys Keys) (*Result, error) {
 	c.signatures(sums)
 	c.manifest()
 	c.lock()
+	c.compose()
 	slices.Sort(names)
 	for _, n := range names {
 		d := c.files[n]
@@ -150,6 +153,9 @@ func (c *checker) checksums() []checksum.Entry {
 
 // verifiers returns the keys to check a document signed under ref with.
 func (c *checker) verifiers(ref string) ([]*sign.Verifier, error) {
+	if c.keys.Trust != nil {
+		return c.keys.Trust.Verifiers(ref)
+	}
 	if len(c.keys.Given) > 0 {
 		return c.keys.Given, nil
 	}
@@ -193,6 +199,7 @@ func (c *checker) signatures(entries []checksum.Entry) {
 			c.bad[checksum.SigFileName] = true
 		} else {
 			c.res.KeyID = v.KeyID()
+			c.window(checksum.FileName, v, nil)
 		}
 	}
 	// Every signed JSON document of the set.
@@ -218,8 +225,10 @@ func (c *checker) signatures(entries []checksum.Entry) {
 			c.problem(e.Name, "cannot check the signature: "+err.Error(), "", "")
 			continue
 		}
-		if first(vs, func(v *sign.Verifier) bool { return sign.VerifyJSON(v, doc) == nil }) == nil {
+		if v := first(vs, func(v *sign.Verifier) bool { return sign.VerifyJSON(v, doc) == nil }); v == nil {
 			c.problem(e.Name, fmt.Sprintf("signature (%s, %s) does not verify with %s", f.SignatureAlgorithm, f.SignerKeyRef, keyNames(vs)), "", "")
+		} else {
+			c.window(e.Name, v, doc)
 		}
 	}
 }

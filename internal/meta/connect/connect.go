@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -43,11 +44,23 @@ func URL(data, database string) string {
 
 // Redact hides the password of a database URL, for messages.
 func Redact(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
+		if u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+		}
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
+		return u.String()
 	}
-	return raw
+	// A keyword DSN ("host=… password=…").
+	return keywordPassword.ReplaceAllString(raw, "${1}xxxxx")
 }
+
+var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
 // Open opens the database at rawURL, applying migrations. Errors read "open database URL: cause" with
 // the password hidden, kinded for exit codes: a bad URL is bad input, an unreachable server unavailable.

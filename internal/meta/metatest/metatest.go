@@ -48,6 +48,8 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentWritersOneChain", testConcurrentChain},
 		{"NewerSchemaRefused", testNewerSchema},
 		{"Tokens", testTokens},
+		{"Documents", testDocuments},
+		{"PromotionUsedOnce", testPromotionOnce},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -544,4 +546,69 @@ func testTokens(t *testing.T, h Harness) {
 	if n != 0 {
 		t.Errorf("%d rows hold the token in clear", n)
 	}
+}
+
+// Documents: create-only unless replaced, scoped to the tenant, listed newest first with a cursor.
+func testDocuments(t *testing.T, h Harness) {
+	ctx := context.Background()
+	for i := range 5 {
+		must(t, h.DB.Update(ctx, "acme", func(tx meta.Tx) error {
+			return tx.PutDocument(ctx, meta.Document{Kind: meta.DocRelease, ID: fmt.Sprint("r", i), Body: []byte(fmt.Sprintf(`{"n":%d}`, i)), SHA256: "x", CreatedAt: T0.Add(time.Duration(i) * time.Minute)}, false)
+		}))
+	}
+	err := h.DB.Update(ctx, "acme", func(tx meta.Tx) error {
+		return tx.PutDocument(ctx, meta.Document{Kind: meta.DocRelease, ID: "r1", Body: []byte(`{"n":9}`), SHA256: "y", CreatedAt: T0}, false)
+	})
+	if !errors.Is(err, meta.ErrExists) {
+		t.Fatalf("second create of r1: %v, want ErrExists", err)
+	}
+	must(t, h.DB.Update(ctx, "acme", func(tx meta.Tx) error {
+		return tx.PutDocument(ctx, meta.Document{Kind: meta.DocRelease, ID: "r1", Body: []byte(`{"n":10}`), SHA256: "z", CreatedAt: T0, UpdatedAt: T0.Add(time.Hour)}, true)
+	}))
+	must(t, h.DB.View(ctx, "acme", func(tx meta.Tx) error {
+		d, err := tx.Document(ctx, meta.DocRelease, "r1")
+		if err != nil || string(d.Body) != `{"n":10}` || d.SHA256 != "z" || !d.CreatedAt.Equal(T0.Add(time.Minute)) || !d.UpdatedAt.Equal(T0.Add(time.Hour)) {
+			return fmt.Errorf("replaced r1: %+v, %v", d, err)
+		}
+		page1, err := tx.Documents(ctx, meta.DocRelease, "", 2)
+		if err != nil || len(page1) != 2 || page1[0].ID != "r4" || page1[1].ID != "r3" {
+			return fmt.Errorf("page 1: %+v, %v", page1, err)
+		}
+		page2, err := tx.Documents(ctx, meta.DocRelease, page1[1].ID, 10)
+		if err != nil || len(page2) != 3 || page2[0].ID != "r2" || page2[2].ID != "r0" {
+			return fmt.Errorf("page 2: %+v, %v", page2, err)
+		}
+		return nil
+	}))
+	must(t, h.DB.View(ctx, "globex", func(tx meta.Tx) error {
+		if _, err := tx.Document(ctx, meta.DocRelease, "r1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("other tenant's document: %v", err)
+		}
+		if ds, err := tx.Documents(ctx, meta.DocRelease, "", 0); err != nil || len(ds) != 0 {
+			return fmt.Errorf("other tenant's documents: %v, %v", ds, err)
+		}
+		return nil
+	}))
+}
+
+// PromotionUsedOnce: a second deployment carrying a promotion id is refused with ErrPromotionUsed.
+func testPromotionOnce(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "acme", "d1", T0)
+	create := func(id string) error {
+		return h.DB.Update(ctx, "acme", func(tx meta.Tx) error {
+			return tx.CreateDeployment(ctx, meta.Deployment{ID: id, ReleaseID: "rel-1", EnvironmentID: "env-prod", PromotionID: "promo-x", Status: meta.StatusGenerated, CreatedAt: T0, StoreKey: "acme/" + id}, nil)
+		})
+	}
+	must(t, create("p1"))
+	if err := create("p2"); !errors.Is(err, meta.ErrPromotionUsed) {
+		t.Fatalf("second deployment of promo-x: %v, want ErrPromotionUsed", err)
+	}
+	must(t, h.DB.View(ctx, "acme", func(tx meta.Tx) error {
+		d, err := tx.DeploymentByPromotion(ctx, "promo-x")
+		if err != nil || d.ID != "p1" {
+			return fmt.Errorf("DeploymentByPromotion: %+v, %v", d, err)
+		}
+		return nil
+	}))
 }

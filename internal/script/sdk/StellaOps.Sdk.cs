@@ -95,12 +95,15 @@ namespace StellaOps.Sdk
             }
         }
 
-        /// <summary>Runs COMPOSE -f compose.stella.lock.yml -p PROJECT up -d in the set's directory.</summary>
+        /// <summary>Runs COMPOSE [--env-file stella.env] -f compose.stella.lock.yml -p PROJECT up -d in the
+        /// set's directory; the env file (the environment's variables) when the set has one.</summary>
         public static async Task Deploy()
         {
             var args = new List<string>();
             for (int i = 1; i < settings.ComposeCommand.Length; i++)
                 args.Add(settings.ComposeCommand[i]);
+            if (File.Exists(Path.Combine(SetDirectory, "stella.env")))
+                args.AddRange(new[] { "--env-file", "stella.env" });
             args.AddRange(new[] { "-f", "compose.stella.lock.yml", "-p", settings.ProjectName, "up", "-d" });
             Log("stella: deploy: " + string.Join(" ", settings.ComposeCommand) + " " + string.Join(" ", args));
             int status = await Exec.Run(settings.ComposeCommand[0], args, SetDirectory, 0);

@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/stella-ops/stella/internal/fault"
@@ -408,7 +410,11 @@ func isAttempt(s string) bool {
 func (s *Store) opErr(op, key string, err error) error {
 	kind := fault.Operational
 	var ae smithy.APIError
-	if errors.As(err, &ae) {
+	var ne net.Error
+	var sendErr *smithyhttp.RequestSendError
+	if errors.As(err, &sendErr) || errors.As(err, &ne) && ne.Timeout() && !errors.Is(err, context.DeadlineExceeded) {
+		kind = fault.Unavailable // connected, or not, but no answer in time
+	} else if errors.As(err, &ae) {
 		switch ae.ErrorCode() {
 		case "AccessDenied", "Forbidden":
 			kind = fault.Forbidden

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -489,4 +490,36 @@ func TestMarkerSwap(t *testing.T) {
 		t.Errorf("creating the id again under a delete marker = %v, want ErrExist", err)
 	}
 	storetest.Check(t, s, ref, orig)
+}
+
+// TestFrozenEndpoint: an endpoint that accepts connections and never answers fails the operation with an
+// Unavailable error (after ?timeout= per attempt), instead of hanging it.
+func TestFrozenEndpoint(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	st, err := s3.OpenURL("s3://bucket-x/p?endpoint=http://" + l.Addr().String() + "&region=us-east-1&path-style=true&timeout=200ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, cancel := context.WithTimeout(ctx, time.Minute) // only a guard: the store's own timeout must end it
+	defer cancel()
+	_, err = st.Open(c, store.Ref{Tenant: "acme", Deployment: "d"})
+	if !fault.Is(err, fault.Unavailable) || c.Err() != nil {
+		t.Errorf("Open against a frozen endpoint = %v (kind %v, guard %v)", err, fault.KindOf(err), c.Err())
+	}
+	if _, err := s3.ParseURL("s3://b-1/p?timeout=soon"); !fault.Is(err, fault.Input) {
+		t.Errorf("timeout=soon: %v", err)
+	}
 }

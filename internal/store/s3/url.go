@@ -1,7 +1,12 @@
 package s3
 
 import (
+	"net"
+	"net/http"
+	"time"
+
 	"context"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -23,6 +28,8 @@ type Config struct {
 	Endpoint  string // "" for AWS's own endpoints
 	Region    string // "" for the AWS configuration's region
 	PathStyle bool
+	// Timeout bounds connecting and waiting for each answer's headers (0: DefaultTimeout).
+	Timeout time.Duration
 }
 
 // String is s3://BUCKET[/PREFIX], the form shown in messages (never the query).
@@ -34,7 +41,11 @@ func (l Config) String() string {
 }
 
 // Params are the query parameters an s3:// URL may carry.
-var Params = []string{"endpoint", "region", "path-style"}
+var Params = []string{"endpoint", "region", "path-style", "timeout"}
+
+// DefaultTimeout bounds how long the store waits for an S3 endpoint to connect and to start answering
+// one request (?timeout= changes it): a frozen endpoint fails the operation instead of hanging it.
+const DefaultTimeout = 60 * time.Second
 
 // ParseURL reads s3://BUCKET[/PREFIX][?endpoint=URL&region=R&path-style=true]. Credentials never belong
 // in the URL (they come from the AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile, ...): a
@@ -84,6 +95,13 @@ func ParseURL(raw string) (Config, error) {
 		if l.PathStyle, err = strconv.ParseBool(ps); err != nil {
 			return Config{}, fault.Inputf("open store %s: path-style=%q is not true or false", l, ps)
 		}
+	}
+	if v := q.Get("timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fault.Inputf("open store %s: timeout=%q is not a positive duration (e.g. 30s)", l, v)
+		}
+		l.Timeout = d
 	}
 	if ep := q.Get("endpoint"); ep != "" {
 		e, err := url.Parse(ep)
@@ -135,7 +153,18 @@ func OpenURL(raw string) (*Store, error) {
 	if cfg.Region == "" {
 		return nil, fault.Inputf("open store %s: no AWS region: add ?region=REGION to the URL or set AWS_REGION", l)
 	}
+	timeout := l.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	httpClient := awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = timeout }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.ResponseHeaderTimeout = timeout
+			t.TLSHandshakeTimeout = timeout
+		})
 	client := awss3.NewFromConfig(cfg, func(o *awss3.Options) {
+		o.HTTPClient = httpClient
 		if l.Endpoint != "" {
 			o.BaseEndpoint = aws.String(l.Endpoint)
 		}

@@ -29,7 +29,7 @@ func TestParseURLErrors(t *testing.T) {
 	for raw, want := range map[string]string{
 		"s3://AKIA:s3cr3t@bucket/p":                   "open store s3://...: credentials do not belong in the store URL; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) instead",
 		"s3://bucket/p?endpoint=http://AKIA:s3cr3t@h": "open store s3://bucket/p: credentials do not belong in the endpoint URL",
-		"s3://bucket/p?secret_key=s3cr3t":             `open store s3://bucket/p: unknown parameter "secret_key" (supported: endpoint, region, path-style)`,
+		"s3://bucket/p?secret_key=s3cr3t":             `open store s3://bucket/p: unknown parameter "secret_key" (supported: endpoint, region, path-style, timeout)`,
 		"s3://bucket/p?region=a&region=b":             `open store s3://bucket/p: parameter "region" given 2 times`,
 		"s3://bucket/p?path-style=maybe":              `open store s3://bucket/p: path-style="maybe" is not true or false`,
 		"s3://bucket/p?endpoint=ftp://h":              "open store s3://bucket/p: endpoint is not an http:// or https:// URL with a host",

@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/client"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/server"
+	"github.com/stella-ops/stella/internal/store"
+)
+
+var _ = register(newAgentsCommand)
+var _ = register(newAgentCommand)
+
+// DefaultAgentStateDir is where an agent keeps its identity.
+const DefaultAgentStateDir = "/var/lib/stella/agent"
+
+func newAgentsCommand(g *Globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "agents", Short: "The agents of a tenant's targets: registration tokens, list, revoke"}
+	tok := &cobra.Command{Use: "token", Short: "One-time registration tokens"}
+	var o dbOptions
+	var tenant, target string
+	var expires time.Duration
+	create := &cobra.Command{
+		Use:   "create --tenant T --target ID",
+		Short: "Print a one-time registration token for the agent of one target",
+		Long: `The token is printed once and stored as its SHA-256 only; it is bound to the tenant and the target,
+makes one agent (stella agent register on the target) and expires soon (--expires, default 15m).`,
+		Example: `  stella agents token create --tenant acme --target tgt-web-01`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := store.CheckName("--tenant", tenant); err != nil {
+				return err
+			}
+			if err := store.CheckName("--target", target); err != nil {
+				return err
+			}
+			if expires <= 0 || expires > 24*time.Hour {
+				return fault.Inputf("--expires: %s is not from 1s to 24h", expires)
+			}
+			ctx := cmd.Context()
+			db, err := o.openExisting(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			secret, rec := server.NewRegistration(tenant, target, time.Now(), expires)
+			if err := db.Update(ctx, tenant, func(tx meta.Tx) error { return tx.CreateRegistration(ctx, rec) }); err != nil {
+				return fmt.Errorf("create registration token: %w", err)
+			}
+			if g.JSON() {
+				return g.PrintJSON(map[string]any{"registrationToken": secret, "tenantId": tenant, "targetId": target, "expiresAt": rec.ExpiresAt})
+			}
+			_, err = fmt.Fprintln(g.Stdout, secret)
+			return err
+		},
+	}
+	create.Flags().StringVar(&tenant, "tenant", "", "the target's tenant")
+	create.Flags().StringVar(&target, "target", "", "the target's id")
+	create.Flags().DurationVar(&expires, "expires", 15*time.Minute, "how long the token may be used")
+	_ = create.MarkFlagRequired("tenant")
+	_ = create.MarkFlagRequired("target")
+	o.flags(create)
+	tok.AddCommand(create)
+
+	var lo dbOptions
+	var ltenant string
+	ls := &cobra.Command{
+		Use: "ls --tenant T", Short: "List the tenant's agents", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := lo.openExisting(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			var as []meta.Agent
+			if err := db.View(ctx, ltenant, func(tx meta.Tx) error { as, err = tx.Agents(ctx); return err }); err != nil {
+				return err
+			}
+			type row struct {
+				ID        string     `json:"id"`
+				TargetID  string     `json:"targetId"`
+				Name      string     `json:"name"`
+				CreatedAt time.Time  `json:"createdAt"`
+				SeenAt    *time.Time `json:"seenAt,omitempty"`
+				RevokedAt *time.Time `json:"revokedAt,omitempty"`
+			}
+			rows := []row{}
+			for _, a := range as {
+				r := row{ID: a.ID, TargetID: a.TargetID, Name: a.Name, CreatedAt: a.CreatedAt}
+				if !a.SeenAt.IsZero() {
+					r.SeenAt = &a.SeenAt
+				}
+				if !a.RevokedAt.IsZero() {
+					r.RevokedAt = &a.RevokedAt
+				}
+				rows = append(rows, r)
+			}
+			if g.JSON() {
+				return g.PrintJSON(rows)
+			}
+			tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTARGET\tNAME\tLAST SEEN\tREVOKED")
+			for _, r := range rows {
+				seen, rev := "-", "-"
+				if r.SeenAt != nil {
+					seen = r.SeenAt.UTC().Format(time.RFC3339)
+				}
+				if r.RevokedAt != nil {
+					rev = r.RevokedAt.UTC().Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.TargetID, orDash(r.Name), seen, rev)
+			}
+			return tw.Flush()
+		},
+	}
+	ls.Flags().StringVar(&ltenant, "tenant", "", "the tenant")
+	_ = ls.MarkFlagRequired("tenant")
+	lo.flags(ls)
+	var ro dbOptions
+	var rtenant string
+	revoke := &cobra.Command{
+		Use: "revoke ID --tenant T", Short: "Revoke an agent: it is refused at its next request", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := ro.openExisting(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Update(ctx, rtenant, func(tx meta.Tx) error { return tx.RevokeAgent(ctx, args[0], time.Now()) }); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(g.Stdout, "agent %s/%s revoked\n", rtenant, args[0])
+			return err
+		},
+	}
+	revoke.Flags().StringVar(&rtenant, "tenant", "", "the tenant")
+	_ = revoke.MarkFlagRequired("tenant")
+	ro.flags(revoke)
+	cmd.AddCommand(tok, ls, revoke)
+	return cmd
+}
+
+// agentState is what an agent keeps in its state directory besides its private key.
+type agentState struct {
+	Server      string              `json:"server"`
+	AgentID     string              `json:"agentId"`
+	TenantID    string              `json:"tenantId"`
+	TargetID    string              `json:"targetId"`
+	TrustedKeys []server.TrustedKey `json:"trustedKeys"`
+}
+
+func newAgentCommand(g *Globals) *cobra.Command {
+	cmd := &cobra.Command{Use: "agent", Short: "The agent on a target: register with a server, get access tokens"}
+	var stateDir, regToken string
+	reg := &cobra.Command{
+		Use:   "register --server URL --token REGISTRATION-TOKEN [--state-dir DIR]",
+		Short: "Register this host's agent: make its own key pair and exchange the registration token",
+		Long: `Register makes the agent's Ed25519 key pair in the state directory (the private key 0600, never sent),
+sends the public key with the one-time registration token (stella agents token create), and keeps the
+answer — agent id, tenant, target, the keys to trust — in DIR/agent.json. Afterwards the agent proves
+itself with assertions signed by its key (stella agent token).`,
+		Example: `  stella agent register --server https://stella.internal --token sar_… --state-dir /var/lib/stella/agent`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.Server == "" {
+				return fault.Inputf("--server: required (the URL of stella serve)")
+			}
+			if regToken == "" {
+				regToken = g.Token
+			}
+			if regToken == "" {
+				return fault.Inputf("--token: the registration token is required")
+			}
+			keyFile := filepath.Join(stateDir, "agent.key")
+			if _, err := os.Stat(keyFile); err == nil {
+				return fault.Existsf("agent already registered: %s exists (remove the state directory to register again)", keyFile)
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			pub, priv, err := ed25519.GenerateKey(rand.Reader)
+			if err != nil {
+				return err
+			}
+			name, _ := os.Hostname()
+			out, err := client.Register(cmd.Context(), g.Server, server.Register{RegistrationToken: regToken, PublicKey: base64.StdEncoding.EncodeToString(pub), Name: name})
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(stateDir, 0o700); err != nil {
+				return err
+			}
+			if err := writeFileAtomicMode(keyFile, []byte(base64.StdEncoding.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
+				return err
+			}
+			st := agentState{Server: g.Server, AgentID: out.AgentID, TenantID: out.TenantID, TargetID: out.TargetID, TrustedKeys: out.TrustedKeys}
+			b, _ := json.MarshalIndent(st, "", "  ")
+			if err := writeFileAtomicMode(filepath.Join(stateDir, "agent.json"), append(b, '\n'), 0o600); err != nil {
+				return err
+			}
+			if g.JSON() {
+				return g.PrintJSON(st)
+			}
+			_, err = fmt.Fprintf(g.Stdout, "agent %s registered for target %s of tenant %s (%d trusted keys)\n", out.AgentID, out.TargetID, out.TenantID, len(out.TrustedKeys))
+			return err
+		},
+	}
+	reg.Flags().StringVar(&stateDir, "state-dir", DefaultAgentStateDir, "where the agent keeps its key and identity")
+	reg.Flags().StringVar(&regToken, "registration-token", "", "the one-time registration token (or the global --token)")
+	var tstate string
+	tok := &cobra.Command{
+		Use:   "token [--state-dir DIR]",
+		Short: "Print a short-lived access token of this agent (its key signs an assertion the server trades)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, priv, err := loadAgent(tstate)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			as, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.RegisteredClaims{Issuer: st.AgentID, Subject: st.AgentID,
+				Audience: jwt.ClaimStrings{server.AssertionAudience}, IssuedAt: jwt.NewNumericDate(now),
+				ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}).SignedString(priv)
+			if err != nil {
+				return err
+			}
+			at, err := client.AgentToken(cmd.Context(), st.Server, as)
+			if err != nil {
+				return err
+			}
+			if g.JSON() {
+				return g.PrintJSON(at)
+			}
+			_, err = fmt.Fprintln(g.Stdout, at.AccessToken)
+			return err
+		},
+	}
+	tok.Flags().StringVar(&tstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
+	cmd.AddCommand(reg, tok)
+	return cmd
+}
+
+func loadAgent(dir string) (*agentState, ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "agent.json"))
+	if err != nil {
+		return nil, nil, fault.Inputf("--state-dir %s: not a registered agent (%v); run stella agent register", dir, err)
+	}
+	var st agentState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, nil, fault.Inputf("--state-dir %s: agent.json: %v", dir, err)
+	}
+	kf := filepath.Join(dir, "agent.key")
+	if fi, err := os.Stat(kf); err != nil || fi.Mode().Perm()&0o077 != 0 {
+		return nil, nil, fault.Inputf("--state-dir %s: agent.key must exist and be readable by its owner only (0600)", dir)
+	}
+	raw, err := os.ReadFile(kf)
+	if err != nil {
+		return nil, nil, err
+	}
+	seed, err := base64.StdEncoding.DecodeString(string(trimNL(raw)))
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, nil, fault.Inputf("--state-dir %s: agent.key is not an Ed25519 seed", dir)
+	}
+	return &st, ed25519.NewKeyFromSeed(seed), nil
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// writeFileAtomicMode writes data beside name with perm and renames it into place.
+func writeFileAtomicMode(name string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), name)
+}

@@ -1,0 +1,139 @@
+package lockfile
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	interp "github.com/compose-spec/compose-go/v2/interpolation"
+	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/stella-ops/stella/internal/release"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Lookup gives a variable's value at deploy time, as far as generation knows it.
+type Lookup func(name string) (string, bool)
+
+// Placeholder stands for a value only the target knows (a secret, or a variable the template requires
+// with ${NAME:?} or ${NAME?}) when the template is checked after interpolation. "1" is a valid string,
+// number and boolean, so a required variable in a typed field does not fail the check.
+const Placeholder = "1"
+
+// EnvLookup is what Compose will see on the target: the environment's variables (stella.env) with
+// their values and its secrets, which are resolved there, as placeholders. Any other variable is
+// unset, so its default applies — what `docker compose --env-file stella.env config` would do.
+func EnvLookup(env *release.Environment) Lookup {
+	return func(name string) (string, bool) {
+		if env == nil {
+			return "", false
+		}
+		if v, ok := env.Variables[name]; ok {
+			return v, true
+		}
+		for _, s := range env.Secrets {
+			if s.Name == name {
+				return Placeholder, true
+			}
+		}
+		return "", false
+	}
+}
+
+// substitute is Compose's template.Substitute, except that a required variable without a value takes
+// the placeholder: its value may come from the target's environment.
+func substitute(s string, m template.Mapping) (string, error) {
+	if !strings.Contains(s, "$") {
+		return s, nil
+	}
+	placeholders := map[string]bool{}
+	for {
+		out, err := template.SubstituteWithOptions(s, func(n string) (string, bool) {
+			if placeholders[n] {
+				return Placeholder, true
+			}
+			return m(n)
+		}, template.WithoutLogging)
+		var req *template.MissingRequiredError
+		if errors.As(err, &req) && !placeholders[req.Variable] {
+			placeholders[req.Variable] = true
+			continue
+		}
+		return out, err
+	}
+}
+
+// interpolate substitutes variables in a model as Compose does, with lookup's values; values stay
+// strings (the schema accepts a string wherever a variable may stand).
+func interpolate(m map[string]any, lookup Lookup) (map[string]any, error) {
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	return interp.Interpolate(m, interp.Options{LookupValue: interp.LookupValue(lookup), Substitute: substitute})
+}
+
+var serviceQuoted = regexp.MustCompile(`^service "([^"]+)" `)
+
+var errPath = regexp.MustCompile(`(?:^|[\s'"])((?:services|volumes|networks|secrets|configs|models|include|x-[^.\s]+)(?:\.[^\s:'"]+)*)`)
+
+// pathError turns an error from compose-go that names a dotted path (services.api.pull_policy) into
+// one naming the file and line where that path is; the path's trailing dot or colon is dropped.
+func (t *Template) pathError(prefix string, err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "\n\n"); i >= 0 { // several joined errors: the first
+		msg = msg[:i]
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	// compose-go's consistency checks say `service "api" refers to …`.
+	if m := serviceQuoted.FindStringSubmatch(msg); m != nil {
+		if file, line := t.locate([]string{"services", m[1]}); line > 0 {
+			return inputErr(file, line, "services."+m[1], "%s%s", prefix, msg)
+		}
+	}
+	if m := errPath.FindStringSubmatch(msg); m != nil {
+		// compose-go writes a list item as "[]" (devices.[]); the line is the list's.
+		p := strings.TrimSuffix(strings.TrimRight(m[1], ".:"), ".[]")
+		m[1] = strings.TrimRight(m[1], ".:")
+		parts := strings.Split(p, ".")
+		if file, line := t.locate(parts); line > 0 {
+			rest := strings.TrimSpace(strings.Replace(msg, m[1], "", 1))
+			rest = strings.TrimLeft(rest, ":. ")
+			hint := t.placeholderHint(parts)
+			if strings.HasPrefix(msg, m[1]) {
+				return inputErr(file, line, p, "%s%s%s", prefix, rest, hint)
+			}
+			return inputErr(file, line, p, "%s%s%s", prefix, msg, hint)
+		}
+	}
+	return inputErr(t.File, 0, "", "%s%s", prefix, msg)
+}
+
+var requiredVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?\?`)
+
+// placeholderHint explains an error in a value that requires a variable the environment does not give:
+// it was checked with the placeholder.
+func (t *Template) placeholderHint(path []string) string {
+	n := t.root
+	for _, p := range path {
+		_, v := get(n, p)
+		if v == nil {
+			return ""
+		}
+		n = v
+	}
+	if n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	var missing []string
+	for _, m := range requiredVar.FindAllStringSubmatch(n.Value, -1) {
+		if t.lookup == nil {
+			missing = append(missing, m[1])
+		} else if _, ok := t.lookup(m[1]); !ok {
+			missing = append(missing, m[1])
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s: required, not given by the environment, so checked with the placeholder %q; give it in environment.yaml variables)", strings.Join(missing, ", "), Placeholder)
+}

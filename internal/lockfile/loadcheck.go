@@ -1,0 +1,166 @@
+package lockfile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// ProjectName is the project name the loader check uses; Compose needs one, its value changes nothing
+// the check looks at.
+const ProjectName = "stella"
+
+// Load loads a lock with compose-go's own loader the way `docker compose --env-file stella.env config`
+// would on the target — interpolation (lookup's values, placeholders for what only the target knows),
+// schema, normalisation and the consistency checks (unique container names, known networks, volumes and
+// secrets, depends_on targets, exclusive device reservation fields…) — every profile enabled, and
+// returns the project. Files the lock refers to (env_file, label_file) live on the target and are not
+// read. dir is the directory the lock's relative paths are taken from.
+func Load(ctx context.Context, file string, lock []byte, dir string, lookup Lookup) (*types.Project, error) {
+	return loadFile(ctx, types.ConfigFile{Filename: file, Content: lock}, dir, lookup)
+}
+
+func loadFile(ctx context.Context, cf types.ConfigFile, dir string, lookup Lookup) (*types.Project, error) {
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	return loader.LoadWithContext(ctx, types.ConfigDetails{
+		WorkingDir:  dir,
+		ConfigFiles: []types.ConfigFile{cf},
+		Environment: types.Mapping{},
+	}, func(o *loader.Options) {
+		o.SetProjectName(ProjectName, true)
+		o.SkipResolveEnvironment = true
+		o.SkipResolveLabels = true
+		o.ResolvePaths = false
+		o.Profiles = []string{"*"}
+		o.SkipInclude = true // a lock is one self-contained file (see SelfContained)
+		if o.Interpolate != nil {
+			o.Interpolate.LookupValue = func(k string) (string, bool) { return lookup(k) }
+			o.Interpolate.Substitute = substitute
+		}
+	})
+}
+
+// minChunk is the fewest services worth a loader of their own.
+const minChunk = 40
+
+// CheckLock loads the rendered lock with compose-go's loader (see Load), so that Stella never signs a
+// lock Compose would refuse. An error names the template's file and line of the path compose-go names.
+//
+// compose-go's loader costs about 1.5 ms of CPU per service (its path matching dominates), so a large
+// lock is loaded in parts on every core: each part holds every top-level section, its share of the
+// services, and every other service as a stub ({image: stub}) so that references between services
+// (depends_on, network_mode: service:, volumes_from) resolve — every check compose-go makes is about one
+// service and the names it refers to, except unique container names, which are checked across the
+// whole lock first.
+func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) error {
+	err := t.checkLock(ctx, lock, lookup)
+	if err == nil {
+		return nil
+	}
+	msg := strings.TrimPrefix(err.Error(), "validating "+FileName+": ")
+	return t.pathError("Compose refuses the lock: ", fmt.Errorf("%s", msg))
+}
+
+func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) error {
+	dir := filepath.Dir(t.File)
+	m, ok := lockModel(lock)
+	services, _ := m["services"].(map[string]any)
+	workers := min(runtime.GOMAXPROCS(0), len(services)/minChunk)
+	if !ok || services == nil || workers < 2 {
+		_, err := loadFile(ctx, types.ConfigFile{Filename: FileName, Content: lock}, dir, lookup)
+		return err
+	}
+	if err := uniqueContainerNames(services); err != nil {
+		return err
+	}
+	names := slices.Sorted(maps.Keys(services))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(names)/workers, (w+1)*len(names)/workers
+		part := make(map[string]any, len(m))
+		for k, v := range m {
+			if k != "services" {
+				part[k] = deepCopy(v)
+			}
+		}
+		svcs := make(map[string]any, len(names))
+		for i, n := range names {
+			if i >= lo && i < hi {
+				svcs[n] = deepCopy(services[n])
+			} else {
+				svcs[n] = map[string]any{"image": "stub"}
+			}
+		}
+		part["services"] = svcs
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[w] = loadFile(ctx, types.ConfigFile{Filename: FileName, Config: part}, dir, lookup)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(slices.DeleteFunc(errs, func(e error) bool { return e == nil })...)
+}
+
+// lockModel decodes the lock as JSON-shaped values; ok is false for a shape toJSON does not know (then
+// the lock is loaded from its text, in one part).
+func lockModel(lock []byte) (map[string]any, bool) {
+	var doc yaml.Node
+	if yaml.Unmarshal(lock, &doc) != nil {
+		return nil, false
+	}
+	v, ok := toJSON(&doc)
+	m, _ := v.(map[string]any)
+	return m, ok && m != nil
+}
+
+// uniqueContainerNames is compose-go's CheckContainerNameUnicity, across all services.
+func uniqueContainerNames(services map[string]any) error {
+	seen := map[string]string{}
+	for _, n := range slices.Sorted(maps.Keys(services)) {
+		s, _ := services[n].(map[string]any)
+		cn, _ := s["container_name"].(string)
+		if cn == "" || strings.Contains(cn, "$") {
+			continue
+		}
+		if other, dup := seen[cn]; dup {
+			return fmt.Errorf("services.%s.container_name: %q is also services.%s's; a container name must be unique", n, cn, other)
+		}
+		seen[cn] = n
+	}
+	return nil
+}
+
+// SelfContained reports a lock that still refers to other Compose files — include:, or extends: with a
+// file — which a set cannot carry: what it deploys would depend on files outside the signed set.
+// (Stella resolves both at generation; older sets may have them.)
+func SelfContained(lock []byte) error {
+	var m map[string]any
+	if err := yaml.Unmarshal(lock, &m); err != nil {
+		return fmt.Errorf("unparsable YAML: %v", err)
+	}
+	if _, ok := m["include"]; ok {
+		return fmt.Errorf("include: the lock refers to other Compose files; it is not self-contained")
+	}
+	services, _ := m["services"].(map[string]any)
+	for _, n := range slices.Sorted(maps.Keys(services)) {
+		s, _ := services[n].(map[string]any)
+		if e, ok := s["extends"].(map[string]any); ok && e["file"] != nil {
+			return fmt.Errorf("services.%s.extends.file: the lock refers to another Compose file (%v); it is not self-contained", n, e["file"])
+		}
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package server_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/server"
+)
+
+// approvedJob runs the API flow up to a deployment job of promotion pid to the named targets.
+func approvedJob(t *testing.T, w *writeWorld, relID, pid string, targets ...string) string {
+	t.Helper()
+	w.do(t, "POST", "/api/v1/promotions", "acme/deployer/jane", map[string]any{"id": pid, "releaseId": relID, "environmentId": "env-prod"}, "Idempotency-Key", "p-"+pid).expect(t, "promotion "+pid, 201)
+	w.do(t, "POST", "/api/v1/promotions/"+pid+"/decisions", "acme/deployer/john", map[string]any{"action": "approve"}, "Idempotency-Key", "d-"+pid).expect(t, "approval "+pid, 201)
+	a := w.do(t, "POST", "/api/v1/deployment-jobs", "acme/deployer/jane", map[string]any{"promotionId": pid, "targetNames": targets}, "Idempotency-Key", "j-"+pid)
+	a.expect(t, "job "+pid, 201)
+	var out server.JobCreated
+	_ = json.Unmarshal(a.body, &out)
+	return out.Job.ID
+}
+
+func assertion(t *testing.T, priv ed25519.PrivateKey, agentID string, iat time.Time, life time.Duration, aud string) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.RegisteredClaims{Issuer: agentID, Subject: agentID, Audience: jwt.ClaimStrings{aud},
+		IssuedAt: jwt.NewNumericDate(iat), ExpiresAt: jwt.NewNumericDate(iat.Add(life)), ID: agentID + iat.String()})
+	s, err := tok.SignedString(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Agents: a one-time registration token makes one agent of one target; its signed assertion buys a
+// short-lived token that reads its own target's jobs only; revocation stops it at its next request.
+func TestAgentIdentity(t *testing.T) {
+	w := newWriteWorld(t)
+	rel, env := exampleBodies(t)
+	relID := rel["id"].(string)
+	w.do(t, "PUT", "/api/v1/releases/"+relID, "acme/deployer/jane", rel).expect(t, "release", 201)
+	w.do(t, "PUT", "/api/v1/environments/env-prod", "acme/deployer/jane", env).expect(t, "environment", 201)
+	mine := approvedJob(t, w, relID, "promo-t2", "prod-web-02")
+	other := approvedJob(t, w, relID, "promo-t1", "prod-web-01")
+
+	ctx := context.Background()
+	reg, rec := server.NewRegistration("acme", "tgt-web-02", time.Now(), 15*time.Minute)
+	if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.CreateRegistration(ctx, rec) }); err != nil {
+		t.Fatal(err)
+	}
+	oldReg, oldRec := server.NewRegistration("acme", "tgt-web-02", time.Now().Add(-time.Hour), 15*time.Minute)
+	if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.CreateRegistration(ctx, oldRec) }); err != nil {
+		t.Fatal(err)
+	}
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	key := base64.StdEncoding.EncodeToString(pub)
+	w.do(t, "POST", "/api/v1/agents/register", "", map[string]any{"registrationToken": reg, "publicKey": "short"}).expect(t, "bad key", 400, `"/publicKey"`)
+	w.do(t, "POST", "/api/v1/agents/register", "", map[string]any{"registrationToken": oldReg, "publicKey": key}).expect(t, "expired registration", 401)
+	a := w.do(t, "POST", "/api/v1/agents/register", "", map[string]any{"registrationToken": reg, "publicKey": key, "name": "web-02"})
+	a.expect(t, "register", 201, `"targetId":"tgt-web-02"`, `"tenantId":"acme"`, "BEGIN PUBLIC KEY")
+	w.do(t, "POST", "/api/v1/agents/register", "", map[string]any{"registrationToken": reg, "publicKey": key}).expect(t, "registration used twice", 401)
+	var id server.Registered
+	_ = json.Unmarshal(a.body, &id)
+
+	now := time.Now()
+	for what, as := range map[string]string{
+		"another audience": assertion(t, priv, id.AgentID, now, time.Minute, "elsewhere"),
+		"too long a life":  assertion(t, priv, id.AgentID, now, time.Hour, "stella"),
+		"expired":          assertion(t, priv, id.AgentID, now.Add(-10*time.Minute), time.Minute, "stella"),
+		"another agent's":  assertion(t, priv, "agt-nobody", now, time.Minute, "stella"),
+		"not signed EdDSA": func() string {
+			s, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.RegisteredClaims{Issuer: id.AgentID, Subject: id.AgentID, Audience: jwt.ClaimStrings{"stella"}, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}).SignedString([]byte(pub))
+			return s
+		}(),
+		"signed by another": func() string {
+			_, p2, _ := ed25519.GenerateKey(rand.Reader)
+			return assertion(t, p2, id.AgentID, now, time.Minute, "stella")
+		}(),
+	} {
+		w.do(t, "POST", "/api/v1/agents/token", "", map[string]any{"assertion": as}).expect(t, what, 401)
+	}
+	tokAns := w.do(t, "POST", "/api/v1/agents/token", "", map[string]any{"assertion": assertion(t, priv, id.AgentID, now, time.Minute, "stella")})
+	tokAns.expect(t, "access token", 200, `"accessToken":"stl_`)
+	var at server.AgentToken
+	_ = json.Unmarshal(tokAns.body, &at)
+	if d := time.Until(at.ExpiresAt); d > server.AgentTokenTTL || d < server.AgentTokenTTL-time.Minute {
+		t.Errorf("access token lives %v", d)
+	}
+	w.tokens["acme/agent/web-02"] = at.AccessToken
+	w.do(t, "POST", "/api/v1/agents/heartbeat", "acme/agent/web-02", nil).expect(t, "heartbeat", 200, id.AgentID)
+	list := w.do(t, "GET", "/api/v1/deployment-jobs", "acme/agent/web-02", nil)
+	list.expect(t, "agent lists jobs", 200, `"id":"`+mine+`"`)
+	if strings.Contains(string(list.body), `"id":"`+other+`"`) {
+		t.Errorf("the agent of tgt-web-02 lists %s, a job of tgt-web-01: %s", other, list.body)
+	}
+	w.do(t, "GET", "/api/v1/deployment-jobs/"+mine+"/artifacts/manifest", "acme/agent/web-02", nil).expect(t, "own job's manifest", 200)
+	w.do(t, "GET", "/api/v1/deployment-jobs/"+other, "acme/agent/web-02", nil).expect(t, "another target's job", 404)
+	w.do(t, "GET", "/api/v1/deployment-jobs/"+other+"/artifacts", "acme/agent/web-02", nil).expect(t, "another target's artifacts", 404)
+	w.do(t, "GET", "/api/v1/evidence", "acme/agent/web-02", nil).expect(t, "agent reads evidence", 403)
+	w.do(t, "POST", "/api/v1/deployment-jobs", "acme/agent/web-02", map[string]any{"promotionId": "promo-t1"}, "Idempotency-Key", "x").expect(t, "agent writes", 403)
+	if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.RevokeAgent(ctx, id.AgentID, time.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	w.do(t, "GET", "/api/v1/deployment-jobs", "acme/agent/web-02", nil).expect(t, "revoked agent's token", 401)
+	w.do(t, "POST", "/api/v1/agents/token", "", map[string]any{"assertion": assertion(t, priv, id.AgentID, time.Now(), time.Minute, "stella")}).expect(t, "revoked agent's assertion", 401)
+}
