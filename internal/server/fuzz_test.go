@@ -56,7 +56,11 @@ func newFuzzFixture(f *testing.F) *fuzzFixture {
 	}
 	fx := &fuzzFixture{log: &syncBuffer{}, tokens: []string{""}}
 	for _, tr := range [][2]string{{"acme", "admin"}, {"acme", "agent"}, {"globex", "auditor"}} {
-		fx.tokens = append(fx.tokens, run("tokens", "create", "--tenant", tr[0], "--role", tr[1], "--database", dbURL))
+		args := []string{"tokens", "create", "--tenant", tr[0], "--role", tr[1], "--database", dbURL}
+		if tr[1] == "agent" {
+			args = append(args, "--target", "tgt-web-01") // an agent token reads one target's jobs
+		}
+		fx.tokens = append(fx.tokens, run(args...))
 	}
 	fx.tokens = append(fx.tokens, server.TokenPrefix+"made-up-token-0000000000000000")
 	db, err := connect.Open(context.Background(), dbURL)
