@@ -3,6 +3,7 @@ package evidence
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -123,6 +124,11 @@ func ParsePromotion(file string, data []byte) (*Promotion, error) {
 			return nil, bad(f+".name", "required")
 		case g.Status == "":
 			return nil, bad(f+".status", "required (e.g. %s)", strings.Join(GateStatuses, ", "))
+		}
+		// The signed manifest and the evidence carry details as JSON: a value JSON cannot hold (.nan,
+		// .inf, a mapping with a non-string key) is refused here rather than failing the generation later.
+		if _, err := json.Marshal(g.Details); err != nil {
+			return nil, bad(f+".details", "cannot be written as JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 		}
 	}
 	if p.Decision == "allow" {

@@ -237,10 +237,11 @@ func VerifyStored(e meta.Evidence, tenant string, keys Keys) error {
 }
 
 // VerifyPacket checks one exported packet on its own: parse, contentHash and signature.
+// A packet that does not parse is a verification failure too (exit 3), like every other problem found.
 func VerifyPacket(raw []byte, keys Keys) error {
 	p, err := Parse(raw)
 	if err != nil {
-		return err
+		return &fault.Problems{List: []fault.Problem{{File: "evidence packet", Message: err.Error()}}}
 	}
 	var probs []fault.Problem
 	// An exported packet has no row: its queryable copies are its own.

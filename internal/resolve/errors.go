@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/stella-ops/stella/internal/fault"
 )
@@ -55,14 +57,23 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	subject := e.Reference
+	// A reference with a line break (or another unprintable character) is quoted, and so is a cause that
+	// repeats it, so that the message stays one line per reference.
+	subject, cause := oneLine(e.Reference), oneLine(fmt.Sprint(e.Err))
 	if len(e.Services) > 0 {
 		subject += " (service " + strings.Join(e.Services, ", ") + ")"
 	}
 	if e.Registry == "" {
-		return fmt.Sprintf("resolve %s: %v", subject, e.Err)
+		return fmt.Sprintf("resolve %s: %s", subject, cause)
 	}
-	return fmt.Sprintf("resolve %s: registry %s: %v", subject, e.Registry, e.Err)
+	return fmt.Sprintf("resolve %s: registry %s: %s", subject, e.Registry, cause)
+}
+
+func oneLine(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 func (e *Error) Unwrap() error { return e.Err }

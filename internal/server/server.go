@@ -158,8 +158,8 @@ func capText(s string, n int) string {
 }
 
 // statusRecorder notes the status and size of an answer for metrics and the log. It also turns the
-// mux's own plain-text 404 and 405 (no pattern matched the path, or none the method) into the JSON
-// envelope, keeping the mux's Allow header.
+// mux's own plain-text 404 and 405 (no pattern matched the path, or none the method), and its 400 for
+// a request for "*", into the JSON envelope, keeping the mux's Allow header.
 type statusRecorder struct {
 	http.ResponseWriter
 	req       *http.Request
@@ -176,10 +176,13 @@ func (w *statusRecorder) WriteHeader(code int) {
 		return
 	}
 	w.status, w.wrote = code, true
-	if w.req.Pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed) {
+	if w.req.Pattern == "" && (code == http.StatusNotFound || code == http.StatusMethodNotAllowed || code == http.StatusBadRequest) {
 		w.muxError = true
 		var e envelope
 		e.Error.Code, e.Error.Message = "not_found", fmt.Sprintf("%s %s: no such endpoint", capText(w.req.Method, 16), capText(w.req.URL.Path, 256))
+		if code == http.StatusBadRequest { // the mux's answer to a request for "*"
+			e.Error.Code, e.Error.Message = "bad_input", fmt.Sprintf("%s %s: not a path", capText(w.req.Method, 16), capText(w.req.RequestURI, 256))
+		}
 		if code == http.StatusMethodNotAllowed {
 			e.Error.Code, e.Error.Message = "method_not_allowed", fmt.Sprintf("%s %s: method not allowed (allowed: %s)", capText(w.req.Method, 16), capText(w.req.URL.Path, 256), w.Header().Get("Allow"))
 		}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -63,6 +64,10 @@ func ParseURL(raw string) (Config, error) {
 		return Config{}, fault.Inputf("open store s3://...: credentials do not belong in the store URL; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) instead")
 	}
 	if why := badBucket(bucket); why != "" {
+		if strings.ContainsFunc(bucket, func(r rune) bool { return !unicode.IsPrint(r) }) {
+			// Quoted, so that a line break or a control character cannot split or forge the message.
+			return Config{}, fault.Inputf("open store s3://...: bucket name %q %s", bucket, why)
+		}
 		return Config{}, fault.Inputf("open store s3://%s: bucket name %s", bucket, why)
 	}
 	l := Config{Bucket: bucket, Prefix: strings.TrimSuffix(prefix, "/")}
