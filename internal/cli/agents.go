@@ -13,16 +13,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/agent"
 	"github.com/stella-ops/stella/internal/client"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/server"
-	"github.com/stella-ops/stella/internal/sign"
-	"github.com/stella-ops/stella/internal/sticker"
 	"github.com/stella-ops/stella/internal/store"
-	"github.com/stella-ops/stella/internal/verify"
 )
 
 var _ = register(newAgentsCommand)
@@ -245,30 +242,20 @@ itself with assertions signed by its key (stella agent token).`,
 		Short: "Print a short-lived access token of this agent (its key signs an assertion the server trades)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, priv, err := loadAgent(tstate)
+			a, err := agent.Load(tstate)
 			if err != nil {
 				return err
 			}
-			now := time.Now()
-			as, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.RegisteredClaims{Issuer: st.AgentID, Subject: st.AgentID,
-				Audience: jwt.ClaimStrings{server.AssertionAudience}, IssuedAt: jwt.NewNumericDate(now),
-				ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}).SignedString(priv)
+			at, err := a.Token(cmd.Context())
 			if err != nil {
 				return err
 			}
-			at, err := client.AgentToken(cmd.Context(), st.Server, as)
-			if err != nil {
-				return err
-			}
-			if g.JSON() {
-				return g.PrintJSON(at)
-			}
-			_, err = fmt.Fprintln(g.Stdout, at.AccessToken)
+			_, err = fmt.Fprintln(g.Stdout, at)
 			return err
 		},
 	}
 	tok.Flags().StringVar(&tstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
-	var sstate, stickerDir string
+	var sstate, stickerDir, job string
 	stk := &cobra.Command{
 		Use:   "sticker --job ID [--state-dir DIR] [--sticker-dir DIR]",
 		Short: "Write this target's signed version sticker of a deployment job (after deploying it)",
@@ -277,111 +264,65 @@ the keys trusted at registration and that it names this agent's tenant and targe
 STICKER-DIR/stella.version.json atomically, keeping the previous ones as stella.version.json.1 … .5.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			job, _ := cmd.Flags().GetString("job")
 			if job == "" {
 				return fault.Inputf("--job: required")
 			}
-			st, priv, err := loadAgent(sstate)
+			a, err := agent.Load(sstate)
 			if err != nil {
 				return err
 			}
-			now := time.Now()
-			as, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.RegisteredClaims{Issuer: st.AgentID, Subject: st.AgentID,
-				Audience: jwt.ClaimStrings{server.AssertionAudience}, IssuedAt: jwt.NewNumericDate(now),
-				ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute))}).SignedString(priv)
+			a.StickerDir = stickerDir
+			path, err := a.WriteSticker(cmd.Context(), job)
 			if err != nil {
-				return err
-			}
-			at, err := client.AgentToken(cmd.Context(), st.Server, as)
-			if err != nil {
-				return err
-			}
-			c, err := client.New(st.Server, at.AccessToken)
-			if err != nil {
-				return err
-			}
-			doc, err := c.IssueSticker(cmd.Context(), job)
-			if err != nil {
-				return err
-			}
-			var keys verify.Keys
-			for _, k := range st.TrustedKeys {
-				v, err := sign.ParsePublicPEM(k.KeyID, []byte(k.PEM))
-				if err == nil {
-					keys.Given = append(keys.Given, v)
-				}
-			}
-			if len(keys.Given) == 0 {
-				return fault.Inputf("--state-dir %s: no trusted keys were given at registration", sstate)
-			}
-			if _, err := verify.Document(doc, keys); err != nil {
-				return fault.Wrap(fault.Verification, fmt.Errorf("the server's sticker of %s: %v; nothing written", job, err))
-			}
-			parsed, err := sticker.Parse(doc)
-			if err != nil || parsed.TenantID != st.TenantID || parsed.Deployment.TargetID != st.TargetID || parsed.Deployment.ID != job {
-				return fault.Wrap(fault.Verification, fmt.Errorf("the server's sticker of %s is not this target's (%s/%s); nothing written", job, st.TenantID, st.TargetID))
-			}
-			if err := os.MkdirAll(stickerDir, 0o755); err != nil {
-				return err
-			}
-			path := filepath.Join(stickerDir, sticker.FileName)
-			for i := 5; i >= 1; i-- {
-				from := path
-				if i > 1 {
-					from = fmt.Sprintf("%s.%d", path, i-1)
-				}
-				if _, err := os.Stat(from); err == nil {
-					if err := os.Rename(from, fmt.Sprintf("%s.%d", path, i)); err != nil {
-						return err
-					}
-				}
-			}
-			if err := writeFileAtomicMode(path, doc, 0o644); err != nil {
 				return err
 			}
 			if g.JSON() {
-				return g.PrintJSON(map[string]string{"path": path, "deploymentId": job, "targetId": st.TargetID})
+				return g.PrintJSON(map[string]string{"path": path, "deploymentId": job, "targetId": a.State.TargetID})
 			}
 			_, err = fmt.Fprintln(g.Stdout, path)
 			return err
 		},
 	}
-	stk.Flags().String("job", "", "the deployment job whose sticker to write")
+	stk.Flags().StringVar(&job, "job", "", "the deployment job whose sticker to write")
 	stk.Flags().StringVar(&sstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
 	stk.Flags().StringVar(&stickerDir, "sticker-dir", "/var/lib/stella", "where the target's stella.version.json lives")
-	cmd.AddCommand(reg, tok, stk)
+	var rstate, rsticker string
+	var once bool
+	var wait time.Duration
+	run := &cobra.Command{
+		Use:   "run [--state-dir DIR] [--sticker-dir DIR] [--once]",
+		Short: "Run the agent: heartbeat, long-poll for this target's tasks and run them, with a journal",
+		Long: `Run reports what a crash left in the journal first (a task started and not finished is reported
+interrupted and retriable, never run again), then heartbeats and long-polls for tasks: write-sticker,
+read-sticker (the server answers it with a drift check), health-check. Each task is journaled by its id
+before it runs; a task seen again returns its stored result; an expired one is refused. SIGINT or SIGTERM
+stops it between tasks. With --once it takes at most one task and exits.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := agent.Load(rstate)
+			if err != nil {
+				return err
+			}
+			a.StickerDir, a.Log = rsticker, g.Log
+			if once {
+				if err := a.Recover(cmd.Context()); err != nil {
+					return err
+				}
+				ran, err := a.RunOnce(cmd.Context(), wait)
+				if err == nil && g.JSON() {
+					return g.PrintJSON(map[string]bool{"ran": ran})
+				}
+				return err
+			}
+			return a.Run(cmd.Context())
+		},
+	}
+	run.Flags().StringVar(&rstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
+	run.Flags().StringVar(&rsticker, "sticker-dir", "/var/lib/stella", "where the target's stella.version.json lives")
+	run.Flags().BoolVar(&once, "once", false, "take at most one task, then exit")
+	run.Flags().DurationVar(&wait, "wait", 5*time.Second, "with --once: how long to wait for a task")
+	cmd.AddCommand(reg, tok, stk, run)
 	return cmd
-}
-
-func loadAgent(dir string) (*agentState, ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "agent.json"))
-	if err != nil {
-		return nil, nil, fault.Inputf("--state-dir %s: not a registered agent (%v); run stella agent register", dir, err)
-	}
-	var st agentState
-	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, nil, fault.Inputf("--state-dir %s: agent.json: %v", dir, err)
-	}
-	kf := filepath.Join(dir, "agent.key")
-	if fi, err := os.Stat(kf); err != nil || fi.Mode().Perm()&0o077 != 0 {
-		return nil, nil, fault.Inputf("--state-dir %s: agent.key must exist and be readable by its owner only (0600)", dir)
-	}
-	raw, err := os.ReadFile(kf)
-	if err != nil {
-		return nil, nil, err
-	}
-	seed, err := base64.StdEncoding.DecodeString(string(trimNL(raw)))
-	if err != nil || len(seed) != ed25519.SeedSize {
-		return nil, nil, fault.Inputf("--state-dir %s: agent.key is not an Ed25519 seed", dir)
-	}
-	return &st, ed25519.NewKeyFromSeed(seed), nil
-}
-
-func trimNL(b []byte) []byte {
-	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // writeFileAtomicMode writes data beside name with perm and renames it into place.

@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stella-ops/stella/internal/agent"
+	"github.com/stella-ops/stella/internal/client"
 	"github.com/stella-ops/stella/internal/meta/connect"
 	"github.com/stella-ops/stella/internal/server"
 	"github.com/stella-ops/stella/internal/sign"
@@ -224,6 +229,88 @@ func TestAgentWritesSticker(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"driftDetected": false`) {
 		t.Errorf("drift check of the written sticker: %d %s %s", code, out, errs)
 	}
+	// Tasks: the agent long-polls, journals and runs them; a read-sticker result gets the server's drift.
+	dep, _, _ := runCLI(t, "tokens", "create", "--tenant", "acme", "--role", "deployer", "--data", data)
+	dep = strings.TrimSpace(dep)
+	queue := func(id, typ, deployment string) {
+		t.Helper()
+		body := fmt.Sprintf(`{"id":%q,"type":%q,"deploymentId":%q}`, id, typ, deployment)
+		req, _ := http.NewRequest("POST", hs.URL+"/api/v1/targets/tgt-web-01/tasks", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+dep)
+		req.Header.Set("Idempotency-Key", "k-"+id)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 201 {
+			t.Fatalf("queue %s: %v %v", id, err, res)
+		}
+		res.Body.Close()
+	}
+	taskOf := func(id string) string {
+		t.Helper()
+		req, _ := http.NewRequest("GET", hs.URL+"/api/v1/targets/tgt-web-01/tasks/"+id, nil)
+		req.Header.Set("Authorization", "Bearer "+dep)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	runOnce := func() {
+		t.Helper()
+		if _, errs, code := runCLI(t, "agent", "run", "--once", "--wait", "2s", "--state-dir", state, "--sticker-dir", stickers); code != 0 {
+			t.Fatalf("agent run --once: %d %s", code, errs)
+		}
+	}
+	queue("t-read-1", "read-sticker", "")
+	runOnce()
+	if got := taskOf("t-read-1"); !strings.Contains(got, `"status":"succeeded"`) || !strings.Contains(got, `"driftDetected":false`) {
+		t.Errorf("read-sticker: %s", got)
+	}
+	if err := os.Remove(filepath.Join(stickers, "stella.version.json")); err != nil {
+		t.Fatal(err)
+	}
+	queue("t-read-2", "read-sticker", "")
+	runOnce()
+	if got := taskOf("t-read-2"); !strings.Contains(got, `"driftType":"missing"`) {
+		t.Errorf("read-sticker of a deleted sticker: %s", got)
+	}
+	queue("t-write-1", "write-sticker", "d1")
+	runOnce()
+	if got := taskOf("t-write-1"); !strings.Contains(got, `"status":"succeeded"`) {
+		t.Errorf("write-sticker: %s", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(stickers, "stella.version.json")); !strings.Contains(string(b), `"id": "d1"`) {
+		t.Errorf("write-sticker did not write d1's sticker")
+	}
+	// A crash mid-task: the journal says started; the next run reports it interrupted and never reruns it.
+	queue("t-crash", "write-sticker", "d2")
+	a, err := agent.Load(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := a.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac, _ := client.New(hs.URL, tok)
+	leased, ok, err := ac.NextTask(context.Background(), time.Second)
+	if err != nil || !ok || leased.ID != "t-crash" {
+		t.Fatalf("lease: %+v %v %v", leased, ok, err)
+	}
+	jb, _ := json.Marshal(map[string]any{"task": leased, "state": "started"})
+	_ = os.MkdirAll(filepath.Join(state, "journal"), 0o700)
+	if err := os.WriteFile(filepath.Join(state, "journal", "t-crash.json"), jb, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runOnce()
+	if got := taskOf("t-crash"); !strings.Contains(got, `"status":"interrupted"`) || !strings.Contains(got, `"retriable":true`) {
+		t.Errorf("interrupted task: %s", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(stickers, "stella.version.json")); strings.Contains(string(b), `"id": "d2"`) {
+		t.Error("the interrupted task was run again")
+	}
+
 	// Another target's job is refused; nothing is written.
 	reg2, _, _ := runCLI(t, "agents", "token", "create", "--tenant", "acme", "--target", "tgt-nowhere", "--data", data)
 	state2 := filepath.Join(dir, "agent2")

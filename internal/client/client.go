@@ -114,7 +114,7 @@ func (c *Client) do(ctx context.Context, method, path string, body any, hdr map[
 	if res.StatusCode >= 300 {
 		return res.StatusCode, asError(res.StatusCode, b)
 	}
-	if out != nil {
+	if out != nil && res.StatusCode != http.StatusNoContent && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
 			return res.StatusCode, fmt.Errorf("%s %s: answer is not the expected JSON: %w", method, path, err)
 		}
@@ -297,4 +297,20 @@ func (c *Client) IssueSticker(ctx context.Context, id string) ([]byte, error) {
 		return nil, asError(res.StatusCode, b)
 	}
 	return b, nil
+}
+
+// NextTask long-polls for the agent's next task (up to wait); ok is false when none came.
+func (c *Client) NextTask(ctx context.Context, wait time.Duration) (server.AgentTask, bool, error) {
+	var out server.AgentTask
+	status, err := c.do(ctx, http.MethodGet, "/api/v1/agents/tasks/next?wait="+wait.String(), nil, nil, &out)
+	if err != nil {
+		return out, false, err
+	}
+	return out, status == http.StatusOK, nil
+}
+
+// TaskResult reports a leased task's result.
+func (c *Client) TaskResult(ctx context.Context, id string, r server.TaskResult) error {
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/agents/tasks/"+esc(id)+"/result", r, nil, nil)
+	return err
 }
