@@ -283,6 +283,31 @@ func TestAgentWritesSticker(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(stickers, "stella.version.json")); !strings.Contains(string(b), `"id": "d1"`) {
 		t.Errorf("write-sticker did not write d1's sticker")
 	}
+	// The target's drift state: the last read said missing; a check now (the sticker is d1's again) says none.
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", hs.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+dep)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if got := get("/api/v1/targets/tgt-web-01/drift"); !strings.Contains(got, `"state":"missing"`) {
+		t.Errorf("drift state after a missing sticker: %s", got)
+	}
+	req, _ := http.NewRequest("POST", hs.URL+"/api/v1/targets/tgt-web-01/drift-check", nil)
+	req.Header.Set("Authorization", "Bearer "+dep)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 202 {
+		t.Fatalf("drift-check now: %v %v", err, res)
+	}
+	runOnce()
+	if got := get("/api/v1/targets/tgt-web-01/drift"); !strings.Contains(got, `"state":"none"`) {
+		t.Errorf("drift state after the check: %s", got)
+	}
+
 	// A crash mid-task: the journal says started; the next run reports it interrupted and never reruns it.
 	queue("t-crash", "write-sticker", "d2")
 	a, err := agent.Load(state)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
@@ -19,6 +20,7 @@ var _ = register(newServeCommand)
 func newServeCommand(g *Globals) *cobra.Command {
 	var o dbOptions
 	var addr, addrFile, storeURL, keyringDir, keyRef, tlsCert, tlsKey string
+	var driftEvery time.Duration
 	var pubs []string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -102,6 +104,9 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 				}
 			}
 			h := server.New(cfg)
+			if driftEvery > 0 {
+				go h.WatchDrift(ctx, driftEvery)
+			}
 			return server.Serve(ctx, ln, h, addrFile, log)
 		},
 	}
@@ -112,6 +117,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 	keyringFlag(cmd, &keyringDir)
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate chain (PEM); with --tls-key")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
+	cmd.Flags().DurationVar(&driftEvery, "drift-interval", 10*time.Minute, "ask every registered agent to read its sticker this often (0: never); results are drift checks")
 	cmd.Flags().StringVar(&keyRef, "key", "", "signing key reference for what the API writes (artifact sets, decision evidence)")
 	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(&keyringDir))
 	o.flags(cmd)

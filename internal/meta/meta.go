@@ -127,6 +127,8 @@ type Tx interface {
 	LeaseAgentTask(ctx context.Context, targetID, agentID string, now time.Time) (AgentTask, error)
 	FinishAgentTask(ctx context.Context, id, agentID, status string, result []byte, at time.Time) error
 	AgentTask(ctx context.Context, id string) (AgentTask, error)
+	// AgentTasks lists a target's tasks of a type ("" any), newest first.
+	AgentTasks(ctx context.Context, targetID, typ string, limit int) ([]AgentTask, error)
 	AppendTaskLog(ctx context.Context, id string, seq int, text string) error
 }
 

@@ -952,3 +952,24 @@ func (t *sqlTx) AppendTaskLog(ctx context.Context, id string, seq int, text stri
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO agent_task_logs (tenant_id, task_id, seq, text) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, t.tenant, id, seq, text)
 	return t.wrap("task log "+id, err)
 }
+
+func (t *sqlTx) AgentTasks(ctx context.Context, targetID, typ string, limit int) ([]AgentTask, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+agentTaskCols+` FROM agent_tasks WHERE tenant_id = $1 AND target_id = $2 AND ($3 = '' OR type = $3)
+		ORDER BY created_at_us DESC, id DESC LIMIT $4`, t.tenant, targetID, typ, limit)
+	if err != nil {
+		return nil, t.wrap("list tasks", err)
+	}
+	defer rows.Close()
+	out := []AgentTask{}
+	for rows.Next() {
+		k, err := scanAgentTask(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}

@@ -110,3 +110,45 @@ func TestAgentIdentity(t *testing.T) {
 	w.do(t, "GET", "/api/v1/deployment-jobs", "acme/agent/web-02", nil).expect(t, "revoked agent's token", 401)
 	w.do(t, "POST", "/api/v1/agents/token", "", map[string]any{"assertion": assertion(t, priv, id.AgentID, time.Now(), time.Minute, "stella")}).expect(t, "revoked agent's assertion", 401)
 }
+
+// WatchDrift queues one read-sticker task per registered agent's target, and none while one is pending.
+func TestWatchDrift(t *testing.T) {
+	w := newWriteWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	now := time.Now()
+	for _, target := range []string{"tgt-a", "tgt-b"} {
+		reg, rec := server.NewRegistration("acme", target, now, time.Minute)
+		if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.CreateRegistration(ctx, rec) }); err != nil {
+			t.Fatal(err)
+		}
+		pub, _, _ := ed25519.GenerateKey(rand.Reader)
+		w.do(t, "POST", "/api/v1/agents/register", "", map[string]any{"registrationToken": reg, "publicKey": base64.StdEncoding.EncodeToString(pub)}).expect(t, "register "+target, 201)
+	}
+	go w.srv.WatchDrift(ctx, 20*time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var a, b []meta.AgentTask
+		_ = w.db.View(ctx, "acme", func(tx meta.Tx) error {
+			a, _ = tx.AgentTasks(ctx, "tgt-a", "read-sticker", 0)
+			b, _ = tx.AgentTasks(ctx, "tgt-b", "read-sticker", 0)
+			return nil
+		})
+		if len(a) >= 1 && len(b) >= 1 {
+			time.Sleep(100 * time.Millisecond) // several more ticks: still one pending task each
+			_ = w.db.View(ctx, "acme", func(tx meta.Tx) error {
+				a, _ = tx.AgentTasks(ctx, "tgt-a", "read-sticker", 0)
+				b, _ = tx.AgentTasks(ctx, "tgt-b", "read-sticker", 0)
+				return nil
+			})
+			if len(a) != 1 || len(b) != 1 {
+				t.Errorf("pending drift tasks: %d and %d, want one each", len(a), len(b))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no drift task queued: %d %d", len(a), len(b))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -117,6 +117,8 @@ func New(cfg Config) *Server {
 	s.handle("GET /api/v1/agents/tasks/next", []string{meta.RoleAgent}, s.nextTask)
 	s.handle("POST /api/v1/agents/tasks/{id}/result", []string{meta.RoleAgent}, s.taskResult)
 	s.handle("POST /api/v1/agents/tasks/{id}/logs", []string{meta.RoleAgent}, s.taskLog)
+	s.handle("POST /api/v1/targets/{id}/drift-check", writers, s.driftCheckNow)
+	s.handle("GET /api/v1/targets/{id}/drift", people, s.targetDrift)
 	return s
 }
 

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/stella-ops/stella/internal/drift"
+	"github.com/stella-ops/stella/internal/meta"
+)
+
+// DriftState is a target's drift as last checked: the spec's DriftCheck, when it was checked, and since
+// when the target has been in this state.
+type DriftState struct {
+	TargetID  string        `json:"targetId"`
+	State     string        `json:"state"` // none | missing | corrupted | mismatch | unknown
+	CheckedAt time.Time     `json:"checkedAt,omitzero"`
+	Since     time.Time     `json:"since,omitzero"`
+	Check     *drift.Result `json:"check,omitempty"`
+	TaskID    string        `json:"taskId,omitempty"`
+}
+
+// queueDriftCheck asks the target's agent to read its sticker now; the answer is the task to follow.
+func queueDriftCheck(ctx context.Context, tx meta.Tx, target string, now time.Time) (meta.AgentTask, error) {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	k := meta.AgentTask{ID: "drift-" + hex.EncodeToString(b), TargetID: target, Type: "read-sticker", Payload: []byte("{}"),
+		Status: meta.TaskQueued, Timeout: time.Minute, CreatedAt: now, ExpiresAt: now.Add(10 * time.Minute)}
+	return k, tx.CreateAgentTask(ctx, k)
+}
+
+func (s *Server) driftCheckNow(w http.ResponseWriter, r *http.Request, p meta.Token) error {
+	var k meta.AgentTask
+	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+		var err error
+		k, err = queueDriftCheck(r.Context(), tx, r.PathValue("id"), s.now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/targets/"+k.TargetID+"/tasks/"+k.ID)
+	writeJSON(w, http.StatusAccepted, taskOf(k))
+	return nil
+}
+
+func stateOf(d *drift.Result) string {
+	if d == nil {
+		return "unknown"
+	}
+	if !d.DriftDetected {
+		return "none"
+	}
+	return d.DriftType
+}
+
+// targetDrift is the target's drift state from its read-sticker results, newest first.
+func (s *Server) targetDrift(w http.ResponseWriter, r *http.Request, p meta.Token) error {
+	target := r.PathValue("id")
+	st := DriftState{TargetID: target, State: "unknown"}
+	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+		ks, err := tx.AgentTasks(r.Context(), target, "read-sticker", 500)
+		if err != nil {
+			return err
+		}
+		for _, k := range ks {
+			if k.Status != meta.TaskSucceeded {
+				continue
+			}
+			var res TaskResult
+			if json.Unmarshal(k.Result, &res) != nil || res.Drift == nil {
+				continue
+			}
+			state := stateOf(res.Drift)
+			if st.Check == nil {
+				st.State, st.Check, st.CheckedAt, st.TaskID, st.Since = state, res.Drift, k.FinishedAt, k.ID, k.FinishedAt
+				continue
+			}
+			if state != st.State {
+				break
+			}
+			st.Since = k.FinishedAt
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// WatchDrift queues a read-sticker task for every registered agent's target every interval (skipping a
+// target whose last drift task is still pending), until ctx ends. Several replicas each queue one: a
+// duplicate costs the agent one more read.
+func (s *Server) WatchDrift(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		tenants, err := s.cfg.DB.Tenants(ctx)
+		if err != nil {
+			s.cfg.Log.Warn("drift watch", "err", err)
+			continue
+		}
+		for _, tenant := range tenants {
+			err := s.cfg.DB.Update(ctx, tenant, func(tx meta.Tx) error {
+				as, err := tx.Agents(ctx)
+				if err != nil {
+					return err
+				}
+				seen := map[string]bool{}
+				for _, a := range as {
+					if !a.RevokedAt.IsZero() || seen[a.TargetID] {
+						continue
+					}
+					seen[a.TargetID] = true
+					last, err := tx.AgentTasks(ctx, a.TargetID, "read-sticker", 1)
+					if err != nil {
+						return err
+					}
+					if len(last) == 1 && (last[0].Status == meta.TaskQueued || last[0].Status == meta.TaskLeased) {
+						continue
+					}
+					if _, err := queueDriftCheck(ctx, tx, a.TargetID, s.now()); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				s.cfg.Log.Warn("drift watch", "tenant", tenant, "err", err)
+			}
+		}
+	}
+}
