@@ -307,6 +307,10 @@ func TestAgentWritesSticker(t *testing.T) {
 	if got := get("/api/v1/targets/tgt-web-01/drift"); !strings.Contains(got, `"state":"none"`) {
 		t.Errorf("drift state after the check: %s", got)
 	}
+	if got := get("/metrics"); !strings.Contains(got, `stella_target_drift{state="none",target="tgt-web-01",tenant="acme"} 1`) ||
+		!strings.Contains(got, `stella_target_drift{state="missing",target="tgt-web-01",tenant="acme"} 0`) {
+		t.Errorf("drift metrics: %s", got)
+	}
 
 	// A crash mid-task: the journal says started; the next run reports it interrupted and never reruns it.
 	queue("t-crash", "write-sticker", "d2")

@@ -53,6 +53,7 @@ type Server struct {
 	cfg      Config
 	mux      *http.ServeMux
 	routes   []string // the API's patterns, as registered ("GET /api/v1/…")
+	drift    *prometheus.GaugeVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -79,7 +80,11 @@ func New(cfg Config) *Server {
 		Help:    "Time to answer an HTTP request, by method and route pattern.",
 		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"method", "route"})
-	cfg.Registry.MustRegister(s.requests, s.latency)
+	s.drift = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "stella_target_drift",
+		Help: "1 for the drift state a target's last check found (none, missing, corrupted, mismatch), by tenant and target.",
+	}, []string{"tenant", "target", "state"})
+	cfg.Registry.MustRegister(s.requests, s.latency, s.drift)
 
 	all := []string{meta.RoleAdmin, meta.RoleDeployer, meta.RoleAuditor, meta.RoleAgent}
 	people := []string{meta.RoleAdmin, meta.RoleDeployer, meta.RoleAuditor}

@@ -228,6 +228,9 @@ func (s *Server) taskResult(w http.ResponseWriter, r *http.Request, p meta.Token
 			return err
 		}
 		out, err = tx.AgentTask(r.Context(), id)
+		if err == nil && res.Drift != nil {
+			s.noteDrift(r, tx, p, id, res.Drift)
+		}
 		return err
 	})
 	if err != nil {
@@ -291,4 +294,36 @@ func (s *Server) taskLog(w http.ResponseWriter, r *http.Request, p meta.Token) e
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// noteDrift exposes a target's new drift state as a metric and logs a change of state once — an alert
+// on a transition, never a correction.
+func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID string, d *drift.Result) {
+	state := stateOf(d)
+	for _, st := range []string{"none", "missing", "corrupted", "mismatch"} {
+		v := 0.0
+		if st == state {
+			v = 1
+		}
+		s.drift.WithLabelValues(p.TenantID, p.TargetID, st).Set(v)
+	}
+	ks, err := tx.AgentTasks(r.Context(), p.TargetID, "read-sticker", 20)
+	if err != nil {
+		return
+	}
+	for _, k := range ks {
+		if k.ID == taskID || k.Status != meta.TaskSucceeded {
+			continue
+		}
+		var prev TaskResult
+		if json.Unmarshal(k.Result, &prev) == nil && prev.Drift != nil {
+			if was := stateOf(prev.Drift); was != state {
+				s.cfg.Log.Warn("drift changed", "tenant", p.TenantID, "target", p.TargetID, "from", was, "to", state, "reason", d.Reason)
+			}
+			return
+		}
+	}
+	if state != "none" {
+		s.cfg.Log.Warn("drift found", "tenant", p.TenantID, "target", p.TargetID, "state", state, "reason", d.Reason)
+	}
 }
