@@ -48,7 +48,7 @@ func newWriteWorld(t testing.TB) *writeWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"acme/deployer/jane", "acme/deployer/john", "acme/admin/ana", "acme/auditor/audrey", "acme/agent/bot", "globex/deployer/gil"} {
+	for _, k := range []string{"acme/deployer/jane", "acme/deployer/john", "acme/admin/ana", "acme/auditor/audrey", "acme/agent/bot", "globex/deployer/gil", "globex/deployer/gus", "globex/auditor/gia"} {
 		parts := strings.Split(k, "/")
 		tok, rec := server.NewToken(parts[0], parts[1], parts[2], time.Now(), 0)
 		if parts[1] == meta.RoleAgent {
