@@ -57,8 +57,20 @@ func SignJSON(s *Signer, doc any, set func(alg, ref, sig string)) ([]byte, error
 // JSONSignature reads the signature members of a signed JSON document.
 func JSONSignature(doc []byte) (SignedFields, error) {
 	var f SignedFields
-	if err := json.Unmarshal(doc, &f); err != nil {
+	// The members by their exact names (encoding/json would match "Signature" or "signAture" too, which
+	// Payload does not remove): a signature is only ever the "signature" member.
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
 		return f, fmt.Errorf("not a JSON object: %w", err)
+	}
+	for name, dst := range map[string]*string{"signature": &f.Signature, "signatureAlgorithm": &f.SignatureAlgorithm, "signerKeyRef": &f.SignerKeyRef} {
+		raw, ok := m[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return f, fmt.Errorf("%s is not a string: %w", name, ErrBadSignature)
+		}
 	}
 	return f, nil
 }
