@@ -219,12 +219,12 @@ itself with assertions signed by its key (stella agent token).`,
 			if err := os.MkdirAll(stateDir, 0o700); err != nil {
 				return err
 			}
-			if err := writeFileAtomicMode(keyFile, []byte(base64.StdEncoding.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
+			if err := agent.WriteFileAtomic(keyFile, []byte(base64.StdEncoding.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
 				return err
 			}
 			st := agentState{Server: g.Server, AgentID: out.AgentID, TenantID: out.TenantID, TargetID: out.TargetID, TrustedKeys: out.TrustedKeys}
 			b, _ := json.MarshalIndent(st, "", "  ")
-			if err := writeFileAtomicMode(filepath.Join(stateDir, "agent.json"), append(b, '\n'), 0o600); err != nil {
+			if err := agent.WriteFileAtomic(filepath.Join(stateDir, "agent.json"), append(b, '\n'), 0o600); err != nil {
 				return err
 			}
 			if g.JSON() {
@@ -323,29 +323,4 @@ stops it between tasks. With --once it takes at most one task and exits.`,
 	run.Flags().DurationVar(&wait, "wait", 5*time.Second, "with --once: how long to wait for a task")
 	cmd.AddCommand(reg, tok, stk, run)
 	return cmd
-}
-
-// writeFileAtomicMode writes data beside name with perm and renames it into place.
-func writeFileAtomicMode(name string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }
