@@ -314,3 +314,13 @@ func (c *Client) TaskResult(ctx context.Context, id string, r server.TaskResult)
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/agents/tasks/"+esc(id)+"/result", r, nil, nil)
 	return err
 }
+
+// Rollback asks for a rollback of environment env (to the deployment before the current one, or to).
+func (c *Client) Rollback(ctx context.Context, env string, req server.RollbackRequest, key string) (server.JobCreated, error) {
+	var out server.JobCreated
+	if key == "" {
+		key = NewIdempotencyKey()
+	}
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/environments/"+esc(env)+"/rollback", req, map[string]string{"Idempotency-Key": key}, &out)
+	return out, err
+}

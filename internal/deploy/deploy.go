@@ -57,6 +57,10 @@ type Request struct {
 	// Promotion is the approved promotion the deployment carries out; required when the environment
 	// requires one (tier production by default).
 	Promotion *evidence.Promotion
+	// Rollback makes the deployment a rollback to an earlier deployment's exact digests: it needs no
+	// promotion (what it returns to was approved when it was deployed) and its evidence is a rollback
+	// packet naming who asked.
+	Rollback *manifest.Rollback
 }
 
 // Result is a created deployment.
@@ -116,10 +120,12 @@ func (s *Service) Create(ctx context.Context, req Request) (*Result, error) {
 	if err := store.CheckName("--deployment-id", ref.Deployment); err != nil {
 		return nil, err
 	}
-	if err := CheckPromotion(in, req.Promotion); err != nil {
-		return nil, err
+	if req.Rollback == nil {
+		if err := CheckPromotion(in, req.Promotion); err != nil {
+			return nil, err
+		}
 	}
-	g.Promotion = req.Promotion
+	g.Promotion, g.Rollback = req.Promotion, req.Rollback
 	if req.Promotion != nil {
 		g.PromotionID = req.Promotion.ID
 	}

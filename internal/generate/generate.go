@@ -146,9 +146,11 @@ type Request struct {
 	// Promotion is the approved promotion the deployment carries out (its id is PromotionID); it goes
 	// into the signed manifest whole.
 	Promotion *evidence.Promotion
-	Strategy  string // default all-at-once
-	Deployer  sticker.Deployer
-	Previous  sticker.Previous
+	// Rollback, for a rollback deployment, goes into the signed manifest's subject.
+	Rollback *manifest.Rollback
+	Strategy string // default all-at-once
+	Deployer sticker.Deployer
+	Previous sticker.Previous
 	// ValidCache, if set, skips the Compose schema for a template that passed it before.
 	ValidCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
@@ -269,7 +271,7 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 	if len(req.TargetNames) == 0 {
 		deployTo = env.Targets
 	}
-	m.Subject = &manifest.Subject{Release: rel, Environment: env, Targets: deployTo, Promotion: req.Promotion}
+	m.Subject = &manifest.Subject{Release: rel, Environment: env, Targets: deployTo, Promotion: req.Promotion, Rollback: req.Rollback}
 	if m.Subject.Targets == nil {
 		m.Subject.Targets = []release.Target{}
 	}

@@ -76,6 +76,21 @@ type Subject struct {
 	Promotion *evidence.Promotion `json:"promotion,omitempty"`
 	// Requester stands for who asked when there is no promotion (the deployer given to generate).
 	Requester *evidence.Person `json:"requester,omitempty"`
+	// Rollback, when set, says the deployment returns the environment to an earlier deployment's exact
+	// digests: its evidence is a rollback packet.
+	Rollback *Rollback `json:"rollback,omitempty"`
+}
+
+// Rollback is what a rollback deployment returns to, and who asked for it.
+type Rollback struct {
+	// From is the deployment rolled back (the environment's current one); To the one returned to.
+	From        string            `json:"from"`
+	To          string            `json:"to"`
+	ReleaseID   string            `json:"releaseId"`
+	ReleaseName string            `json:"releaseName"`
+	Digests     map[string]string `json:"digests"`
+	Requester   evidence.Person   `json:"requester"`
+	Reason      string            `json:"reason,omitempty"`
 }
 
 // ReleaseRef names the release deployed.

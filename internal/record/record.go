@@ -160,7 +160,15 @@ func (s *Set) Content() evidence.Content {
 	for _, t := range sub.Targets {
 		content.Environment.Targets = append(content.Environment.Targets, evidence.Target{ID: orDefault(t.ID, t.Name), Name: t.Name, Type: orDefault(t.Type, "compose_host")})
 	}
-	if p := sub.Promotion; p != nil {
+	if rb := sub.Rollback; rb != nil {
+		content.Actors = evidence.Actors{Requester: rb.Requester}
+		reasons := []string{fmt.Sprintf("rollback of %s to %s (release %s) asked by %s", rb.From, rb.To, rb.ReleaseID, rb.Requester.Name)}
+		if rb.Reason != "" {
+			reasons = append(reasons, rb.Reason)
+		}
+		content.Decision = evidence.Decision{Result: "allow", Reasons: reasons}
+		content.Previous = &evidence.Previous{ReleaseID: rb.ReleaseID, ReleaseName: rb.ReleaseName, Digests: rb.Digests}
+	} else if p := sub.Promotion; p != nil {
 		content.Actors = p.Actors()
 		content.Decision = p.DecisionContent()
 	} else {
@@ -258,8 +266,12 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 			return err
 		}
 		// The packet's time is taken by Append under the chain's lock: the real time of recording.
+		typ := evidence.TypeDeployment
+		if sub.Rollback != nil {
+			typ = evidence.TypeRollback
+		}
 		e, err := evidence.Append(ctx, tx, d.Signer, evidence.Draft{
-			Type: evidence.TypeDeployment, TenantID: d.TenantID, PromotionID: promotionID, Content: content, Clock: clock,
+			Type: typ, TenantID: d.TenantID, PromotionID: promotionID, Content: content, Clock: clock,
 		})
 		if err != nil {
 			return err
@@ -294,7 +306,7 @@ func Recorded(ctx context.Context, db meta.DB, tenant, deployment string, files 
 			}
 		}
 		return tx.Chain(ctx, func(e meta.Evidence) error {
-			if e.Type == evidence.TypeDeployment && e.DeploymentID == deployment && res.EvidenceID == "" {
+			if (e.Type == evidence.TypeDeployment || e.Type == evidence.TypeRollback) && e.DeploymentID == deployment && res.EvidenceID == "" {
 				res = Result{EvidenceID: e.ID, PacketHash: e.PacketHash, Sequence: e.Seq}
 			}
 			return nil

@@ -152,3 +152,53 @@ func TestWatchDrift(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Rollback: a new job from the exact digests of the deployment before the current one, with a rollback
+// packet naming who asked and what it returns to.
+func TestRollback(t *testing.T) {
+	w := newWriteWorld(t)
+	rel, env := exampleBodies(t)
+	relID := rel["id"].(string)
+	w.do(t, "PUT", "/api/v1/releases/"+relID, "acme/deployer/jane", rel).expect(t, "release 1", 201)
+	rel2 := map[string]any{}
+	for k, v := range rel {
+		rel2[k] = v
+	}
+	comps, _ := json.Marshal(rel["components"])
+	newDigest := "sha256:" + strings.Repeat("ab", 32)
+	var cs []map[string]any
+	_ = json.Unmarshal(comps, &cs)
+	oldDigest := cs[0]["digest"].(string)
+	cs[0]["digest"] = newDigest
+	rel2["id"], rel2["name"], rel2["components"] = "rel-2", "myapp-v2.4.0", cs
+	w.do(t, "PUT", "/api/v1/releases/rel-2", "acme/deployer/jane", rel2).expect(t, "release 2", 201)
+	w.do(t, "PUT", "/api/v1/environments/env-prod", "acme/deployer/jane", env).expect(t, "environment", 201)
+	first := approvedJob(t, w, relID, "promo-r1")
+	w.do(t, "POST", "/api/v1/promotions", "acme/deployer/jane", map[string]any{"id": "promo-r2", "releaseId": "rel-2", "environmentId": "env-prod"}, "Idempotency-Key", "p-r2").expect(t, "promotion 2", 201)
+	w.do(t, "POST", "/api/v1/promotions/promo-r2/decisions", "acme/deployer/john", map[string]any{"action": "approve"}, "Idempotency-Key", "d-r2").expect(t, "approval 2", 201)
+	time.Sleep(10 * time.Millisecond) // the second job is the newer one
+	w.do(t, "POST", "/api/v1/deployment-jobs", "acme/deployer/jane", map[string]any{"promotionId": "promo-r2"}, "Idempotency-Key", "j-r2").expect(t, "job 2", 201)
+
+	w.do(t, "POST", "/api/v1/environments/env-prod/rollback", "acme/deployer/jane", map[string]any{"to": "dep-r2"}, "Idempotency-Key", "rb0").expect(t, "to the current one", 409)
+	w.do(t, "POST", "/api/v1/environments/env-prod/rollback", "acme/deployer/jane", map[string]any{"to": "nope"}, "Idempotency-Key", "rb1").expect(t, "to an absent one", 404)
+	w.do(t, "POST", "/api/v1/environments/env-prod/rollback", "globex/deployer/gil", map[string]any{}, "Idempotency-Key", "rb2").expect(t, "another tenant", 404)
+	w.do(t, "POST", "/api/v1/environments/env-prod/rollback", "acme/auditor/audrey", map[string]any{}, "Idempotency-Key", "rb3").expect(t, "an auditor", 403)
+	a := w.do(t, "POST", "/api/v1/environments/env-prod/rollback", "acme/admin/ana", map[string]any{"deploymentId": "rb-1", "reason": "api 2.4.0 fails health checks"}, "Idempotency-Key", "rb4")
+	a.expect(t, "rollback", 201, `"id":"rb-1"`, `"releaseId":"`+relID+`"`)
+	lock := w.do(t, "GET", "/api/v1/deployment-jobs/rb-1/artifacts/compose.stella.lock.yml", "acme/auditor/audrey", nil)
+	lock.expect(t, "rollback lock", 200, oldDigest)
+	if strings.Contains(string(lock.body), newDigest) {
+		t.Error("the rollback's lock pins the rolled-back digest")
+	}
+	var packets []map[string]any
+	_ = json.Unmarshal(w.do(t, "GET", "/api/v1/evidence", "acme/auditor/audrey", nil).body, &packets)
+	if len(packets) == 0 || packets[0]["type"] != "rollback" {
+		t.Fatalf("newest packet: %v", packets[0]["type"])
+	}
+	b, _ := json.Marshal(packets[0]["content"])
+	for _, want := range []string{`"releaseId":"` + relID + `"`, oldDigest, `"name":"ana"`, "rollback of dep-r2 to " + first, "fails health checks"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("rollback packet lacks %s: %s", want, b)
+		}
+	}
+}

@@ -123,6 +123,7 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/agents/tasks/{id}/result", []string{meta.RoleAgent}, s.taskResult)
 	s.handle("POST /api/v1/agents/tasks/{id}/logs", []string{meta.RoleAgent}, s.taskLog)
 	s.handle("POST /api/v1/targets/{id}/drift-check", writers, s.driftCheckNow)
+	s.handle("POST /api/v1/environments/{id}/rollback", writers, s.idempotent(s.rollback))
 	s.handle("GET /api/v1/targets/{id}/drift", people, s.targetDrift)
 	return s
 }

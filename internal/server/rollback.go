@@ -1,0 +1,171 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/stella-ops/stella/internal/deploy"
+	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/generate"
+	"github.com/stella-ops/stella/internal/manifest"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/release"
+	"github.com/stella-ops/stella/internal/sticker"
+	"github.com/stella-ops/stella/internal/store"
+)
+
+// RollbackRequest is the body of POST /api/v1/environments/{id}/rollback.
+type RollbackRequest struct {
+	// To is the deployment to return to (default: the one before the environment's current one).
+	To string `json:"to,omitempty"`
+	// DeploymentID is the new job's id (default: derived from the two deployments).
+	DeploymentID string `json:"deploymentId,omitempty"`
+	Reason       string `json:"reason,omitempty"`
+}
+
+// rollback creates a new deployment job of the environment from the exact digests, environment and
+// targets of an earlier deployment's stored set, with a rollback evidence packet naming who asked. The
+// release's Compose template is the one the API keeps for that release.
+func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) error {
+	if s.cfg.Signer == nil {
+		return unavailable("this server has no signing key (stella serve --key REF): it cannot sign artifact sets")
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	var in RollbackRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return badField("/", "a rollback is {to?, deploymentId?, reason?}: %v", err)
+	}
+	envID := r.PathValue("id")
+	var current, target meta.Deployment
+	var relDoc meta.Document
+	err = s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+		ds, err := tx.Deployments(r.Context(), 0)
+		if err != nil {
+			return err
+		}
+		var mine []meta.Deployment
+		for _, d := range ds {
+			if d.EnvironmentID == envID {
+				mine = append(mine, d)
+			}
+		}
+		if len(mine) == 0 {
+			return fault.NotFoundf("environment %s: no deployment to roll back", capID(envID))
+		}
+		current = mine[0]
+		switch {
+		case in.To != "":
+			i := slices.IndexFunc(mine, func(d meta.Deployment) bool { return d.ID == in.To })
+			if i < 0 {
+				return fault.NotFoundf("deployment %s of environment %s: not found", capID(in.To), capID(envID))
+			}
+			if i == 0 {
+				return fault.Wrap(fault.Conflict, fmt.Errorf("deployment %s is the environment's current one: nothing to roll back to", in.To))
+			}
+			target = mine[i]
+		case len(mine) < 2:
+			return fault.Wrap(fault.Conflict, fmt.Errorf("environment %s has one deployment: nothing to roll back to", envID))
+		default:
+			target = mine[1]
+		}
+		relDoc, err = tx.Document(r.Context(), meta.DocRelease, target.ReleaseID)
+		if err != nil {
+			return fault.Wrap(fault.Conflict, fmt.Errorf("release %s of deployment %s has no Compose template kept by the API: roll it back from the command line with its files", target.ReleaseID, target.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fsys, err := s.cfg.Store.Open(r.Context(), store.Ref{Tenant: p.TenantID, Deployment: target.ID})
+	if err != nil {
+		return fmt.Errorf("rollback: read %s: %w", target.ID, err)
+	}
+	rawMan, err := fs.ReadFile(fsys, manifest.FileName)
+	if err != nil {
+		return err
+	}
+	m, err := manifest.Parse(rawMan)
+	if err != nil || m.Subject == nil || m.Subject.Release == nil || m.Subject.Environment == nil {
+		return fault.Wrap(fault.Verification, fmt.Errorf("deployment %s: its manifest has no subject to roll back to", target.ID))
+	}
+	rawSt, err := fs.ReadFile(fsys, sticker.FileName)
+	if err != nil {
+		return err
+	}
+	st, err := sticker.Parse(rawSt)
+	if err != nil {
+		return fault.Wrap(fault.Verification, fmt.Errorf("deployment %s: %s: %w", target.ID, sticker.FileName, err))
+	}
+	// The release as the API keeps it, every component pinned to the digest that deployment ran.
+	digests := map[string]string{}
+	for _, c := range st.Release.Components {
+		digests[c.Name] = c.Digest
+	}
+	relJSON, template, templateName, err := splitRelease(target.ReleaseID, relDoc.Body)
+	if err != nil {
+		return err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(relJSON, &doc); err != nil {
+		return err
+	}
+	if comps, ok := doc["components"].([]any); ok {
+		for _, c := range comps {
+			if cm, ok := c.(map[string]any); ok {
+				if name, _ := cm["name"].(string); digests[name] != "" {
+					cm["digest"] = digests[name]
+				}
+			}
+		}
+	}
+	relJSON, _ = json.Marshal(doc)
+	envJSON, _ := json.Marshal(m.Subject.Environment)
+	rel := m.Subject.Release
+	inputs, err := generate.LoadBytes(generate.Source{Name: "release-" + rel.ID + ".json", Data: relJSON},
+		generate.Source{Name: "environment-" + envID + ".json", Data: envJSON}, generate.Source{Name: templateName, Data: []byte(template)})
+	if err != nil {
+		return err
+	}
+	if in.DeploymentID == "" {
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		in.DeploymentID = "rb-" + hex.EncodeToString(b)
+	}
+	if !release.IsSafeName(in.DeploymentID) {
+		return badField("/deploymentId", "%q is not a safe name", in.DeploymentID)
+	}
+	names := []string{}
+	for _, t := range m.Subject.Targets {
+		names = append(names, t.Name)
+	}
+	rb := &manifest.Rollback{From: current.ID, To: target.ID, ReleaseID: rel.ID, ReleaseName: rel.Name, Digests: digests, Requester: person(p), Reason: in.Reason}
+	svc := &deploy.Service{DB: func(context.Context) (meta.DB, error) { return s.cfg.DB, nil }, Store: s.cfg.Store, Trust: s.cfg.Keys, Now: s.cfg.Now, Log: s.cfg.Log,
+		Locate: func(ref store.Ref) string { return ref.String() }}
+	res, err := svc.Create(r.Context(), deploy.Request{
+		Generate: generate.Request{Inputs: inputs, TenantID: p.TenantID, DeploymentID: in.DeploymentID, Signer: s.cfg.Signer,
+			Now: s.now().Truncate(time.Second), TargetNames: names, Deployer: stickerDeployer(p)},
+		Rollback: rb,
+	})
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fault.NotFoundf("%v", err)
+		}
+		return err
+	}
+	return s.answerJob(w, r, p, in.DeploymentID, http.StatusCreated, res.Record.EvidenceID)
+}
