@@ -141,6 +141,9 @@ func (s *Service) Create(ctx context.Context, req Request) (*Result, error) {
 		if err == nil {
 			err = record.Precheck(ctx, db, ref.Tenant, ref.Deployment, in.Release, g.PromotionID)
 		}
+		if err == nil && req.Rollback == nil {
+			err = record.Blocked(ctx, db, ref.Tenant, in.Environment.ID, in.Release.ID)
+		}
 		ready <- prechecked{db, err}
 	}()
 	set, genErr := generate.Generate(ctx, g)

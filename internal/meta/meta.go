@@ -127,6 +127,11 @@ type Tx interface {
 	LeaseAgentTask(ctx context.Context, targetID, agentID string, now time.Time) (AgentTask, error)
 	FinishAgentTask(ctx context.Context, id, agentID, status string, result []byte, at time.Time) error
 	AgentTask(ctx context.Context, id string) (AgentTask, error)
+	// BlockRelease blocks a release in an environment (a rolled-back one); an existing block is kept.
+	// ReleaseBlock reads it (ErrNotFound: not blocked); UnblockRelease clears it (ErrNotFound: none).
+	BlockRelease(ctx context.Context, b Block) error
+	ReleaseBlock(ctx context.Context, environmentID, releaseID string) (Block, error)
+	UnblockRelease(ctx context.Context, environmentID, releaseID string) error
 	// AgentTasks lists a target's tasks of a type ("" any), newest first.
 	AgentTasks(ctx context.Context, targetID, typ string, limit int) ([]AgentTask, error)
 	AppendTaskLog(ctx context.Context, id string, seq int, text string) error
@@ -169,6 +174,15 @@ type Registration struct {
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero: unused
 	AgentID   string    // the agent it made
+}
+
+// Block is a release blocked in an environment.
+type Block struct {
+	EnvironmentID string
+	ReleaseID     string
+	BlockedAt     time.Time
+	BlockedBy     string
+	Reason        string
 }
 
 // Agent task states.

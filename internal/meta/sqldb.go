@@ -973,3 +973,38 @@ func (t *sqlTx) AgentTasks(ctx context.Context, targetID, typ string, limit int)
 	}
 	return out, rows.Err()
 }
+
+func (t *sqlTx) BlockRelease(ctx context.Context, b Block) error {
+	if err := t.mustWrite("block release"); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO blocked_releases (tenant_id, environment_id, release_id, blocked_at_us, blocked_by, reason) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT DO NOTHING`, t.tenant, b.EnvironmentID, b.ReleaseID, us(b.BlockedAt), b.BlockedBy, b.Reason)
+	return t.wrap("block release "+b.ReleaseID, err)
+}
+
+func (t *sqlTx) ReleaseBlock(ctx context.Context, environmentID, releaseID string) (Block, error) {
+	b := Block{EnvironmentID: environmentID, ReleaseID: releaseID}
+	var at int64
+	err := t.tx.QueryRowContext(ctx, `SELECT blocked_at_us, blocked_by, reason FROM blocked_releases WHERE tenant_id = $1 AND environment_id = $2 AND release_id = $3`,
+		t.tenant, environmentID, releaseID).Scan(&at, &b.BlockedBy, &b.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return b, notFound("block of release", t.tenant, releaseID)
+	}
+	b.BlockedAt = fromUS(at)
+	return b, t.wrap("read block of "+releaseID, err)
+}
+
+func (t *sqlTx) UnblockRelease(ctx context.Context, environmentID, releaseID string) error {
+	if err := t.mustWrite("unblock release"); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM blocked_releases WHERE tenant_id = $1 AND environment_id = $2 AND release_id = $3`, t.tenant, environmentID, releaseID)
+	if err != nil {
+		return t.wrap("unblock release "+releaseID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("block of release", t.tenant, releaseID)
+	}
+	return nil
+}

@@ -388,3 +388,18 @@ func Precheck(ctx context.Context, db meta.DB, tenant, deploymentID string, rel 
 		return nil
 	})
 }
+
+// Blocked refuses a release that a rollback blocked in the environment, until someone clears it.
+func Blocked(ctx context.Context, db meta.DB, tenant, environmentID, releaseID string) error {
+	return db.View(ctx, tenant, func(tx meta.Tx) error {
+		b, err := tx.ReleaseBlock(ctx, environmentID, releaseID)
+		if errors.Is(err, meta.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return fault.Wrap(fault.Conflict, fmt.Errorf("release %s is blocked in environment %s since %s (%s rolled it back: %s); clear the block first (DELETE /api/v1/environments/%s/blocked-releases/%s)",
+			releaseID, environmentID, b.BlockedAt.UTC().Format(time.RFC3339), b.BlockedBy, orDefault(b.Reason, "no reason given"), environmentID, releaseID))
+	})
+}

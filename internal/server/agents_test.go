@@ -190,8 +190,22 @@ func TestRollback(t *testing.T) {
 	if strings.Contains(string(lock.body), newDigest) {
 		t.Error("the rollback's lock pins the rolled-back digest")
 	}
+	// rel-2 is blocked in env-prod now: a new promotion of it cannot be deployed until the block is cleared.
+	w.do(t, "POST", "/api/v1/promotions", "acme/deployer/jane", map[string]any{"id": "promo-r3", "releaseId": "rel-2", "environmentId": "env-prod"}, "Idempotency-Key", "p-r3").expect(t, "promotion 3", 201)
+	w.do(t, "POST", "/api/v1/promotions/promo-r3/decisions", "acme/deployer/john", map[string]any{"action": "approve"}, "Idempotency-Key", "d-r3").expect(t, "approval 3", 201)
+	w.do(t, "POST", "/api/v1/deployment-jobs", "acme/deployer/jane", map[string]any{"promotionId": "promo-r3"}, "Idempotency-Key", "j-r3").expect(t, "a blocked release", 409, "blocked in environment env-prod", "fails health checks")
+	w.do(t, "DELETE", "/api/v1/environments/env-prod/blocked-releases/rel-2", "acme/auditor/audrey", nil).expect(t, "an auditor clears", 403)
+	w.do(t, "DELETE", "/api/v1/environments/env-prod/blocked-releases/rel-2", "acme/deployer/jane", nil).expect(t, "clear the block", 204)
+	w.do(t, "DELETE", "/api/v1/environments/env-prod/blocked-releases/rel-2", "acme/deployer/jane", nil).expect(t, "clear it again", 404)
+	w.do(t, "POST", "/api/v1/deployment-jobs", "acme/deployer/jane", map[string]any{"promotionId": "promo-r3"}, "Idempotency-Key", "j-r3b").expect(t, "after the block is cleared", 201)
 	var packets []map[string]any
-	_ = json.Unmarshal(w.do(t, "GET", "/api/v1/evidence", "acme/auditor/audrey", nil).body, &packets)
+	_ = json.Unmarshal(w.do(t, "GET", "/api/v1/evidence?limit=3", "acme/auditor/audrey", nil).body, &packets)
+	for len(packets) > 0 && packets[0]["type"] != "rollback" {
+		packets = packets[1:]
+	}
+	if len(packets) == 0 {
+		t.Fatal("no rollback packet")
+	}
 	if len(packets) == 0 || packets[0]["type"] != "rollback" {
 		t.Fatalf("newest packet: %v", packets[0]["type"])
 	}

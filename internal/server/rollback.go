@@ -167,5 +167,26 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 		}
 		return err
 	}
+	// The release rolled back is blocked in this environment until someone clears it.
+	if current.ReleaseID != target.ReleaseID {
+		err = s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+			return tx.BlockRelease(r.Context(), meta.Block{EnvironmentID: envID, ReleaseID: current.ReleaseID, BlockedAt: s.now(), BlockedBy: person(p).Name, Reason: in.Reason})
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return s.answerJob(w, r, p, in.DeploymentID, http.StatusCreated, res.Record.EvidenceID)
+}
+
+// unblock clears the block a rollback put on a release in an environment.
+func (s *Server) unblock(w http.ResponseWriter, r *http.Request, p meta.Token) error {
+	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+		return tx.UnblockRelease(r.Context(), r.PathValue("id"), r.PathValue("releaseId"))
+	})
+	if err != nil {
+		return notFoundID(err, "block of release", r.PathValue("releaseId"))
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

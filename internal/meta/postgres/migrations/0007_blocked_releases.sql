@@ -1,0 +1,17 @@
+-- Schema version 7: a release rolled back in an environment is blocked there until someone clears it.
+CREATE TABLE blocked_releases (
+  tenant_id      TEXT NOT NULL REFERENCES tenants (id),
+  environment_id TEXT NOT NULL,
+  release_id     TEXT NOT NULL,
+  blocked_at_us  BIGINT NOT NULL,
+  blocked_by     TEXT NOT NULL,
+  reason         TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant_id, environment_id, release_id)
+);
+
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'stella_service') THEN
+    GRANT SELECT, INSERT, DELETE ON blocked_releases TO stella_service;
+  END IF;
+END $$;
