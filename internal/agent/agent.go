@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stella-ops/stella/internal/atomicfile"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -150,7 +151,7 @@ func (a *Agent) WriteSticker(ctx context.Context, job string) (string, error) {
 			}
 		}
 	}
-	return path, WriteFileAtomic(path, doc, 0o644)
+	return path, atomicfile.Write(path, doc, 0o644)
 }
 
 // journalEntry is the journal of one task: started, then done with its result, then reported.
@@ -169,7 +170,7 @@ func (a *Agent) journal(e journalEntry) error {
 	}
 	e.Recorded = time.Now().UTC()
 	b, _ := json.MarshalIndent(e, "", "  ")
-	return WriteFileAtomic(a.journalPath(e.Task.ID), b, 0o600)
+	return atomicfile.Write(a.journalPath(e.Task.ID), b, 0o600)
 }
 
 // Recover reports what a crash left in the journal: a task started and not finished is reported
@@ -328,29 +329,4 @@ func (a *Agent) run(ctx context.Context, t server.AgentTask) server.TaskResult {
 		return server.TaskResult{Status: "succeeded", Output: out}
 	}
 	return fail(false, fmt.Errorf("task type %q is not one this agent runs", t.Type))
-}
-
-// WriteFileAtomic writes data beside name with perm, syncs it and renames it into place.
-func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), name)
 }

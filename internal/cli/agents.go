@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stella-ops/stella/internal/atomicfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -219,12 +220,12 @@ itself with assertions signed by its key (stella agent token).`,
 			if err := os.MkdirAll(stateDir, 0o700); err != nil {
 				return err
 			}
-			if err := agent.WriteFileAtomic(keyFile, []byte(base64.StdEncoding.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
+			if err := atomicfile.Write(keyFile, []byte(base64.StdEncoding.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
 				return err
 			}
 			st := agentState{Server: g.Server, AgentID: out.AgentID, TenantID: out.TenantID, TargetID: out.TargetID, TrustedKeys: out.TrustedKeys}
 			b, _ := json.MarshalIndent(st, "", "  ")
-			if err := agent.WriteFileAtomic(filepath.Join(stateDir, "agent.json"), append(b, '\n'), 0o600); err != nil {
+			if err := atomicfile.Write(filepath.Join(stateDir, "agent.json"), append(b, '\n'), 0o600); err != nil {
 				return err
 			}
 			if g.JSON() {

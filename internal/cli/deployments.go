@@ -3,7 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
+	"github.com/stella-ops/stella/internal/atomicfile"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -266,19 +267,15 @@ func newArtifactsCommand(g *Globals) *cobra.Command {
 				_, _, err := c.Artifact(cmd.Context(), args[0], args[1], g.Stdout)
 				return err
 			}
-			f, err := os.CreateTemp(".", ".stella-download-*")
-			if err != nil {
+			// Written beside FILE and renamed into place only once its SHA-256 checked.
+			var n int64
+			var sum string
+			err = atomicfile.WriteFunc(file, 0o644, func(w io.Writer) error {
+				var err error
+				n, sum, err = c.Artifact(cmd.Context(), args[0], args[1], w)
 				return err
-			}
-			defer os.Remove(f.Name())
-			n, sum, err := c.Artifact(cmd.Context(), args[0], args[1], f)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+			})
 			if err != nil {
-				return err
-			}
-			if err := os.Rename(f.Name(), file); err != nil {
 				return err
 			}
 			fmt.Fprintf(g.Stderr, "%s: %d bytes, sha256 %s\n", file, n, sum)

@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/stella-ops/stella/internal/atomicfile"
 	"sort"
 	"strings"
 	"time"
@@ -236,7 +235,7 @@ with the keys of --public-key or the keyring): otherwise exit 3 naming each prob
 				}
 				data = []byte(b.String())
 			}
-			if err := writeFileAtomic(file, data); err != nil {
+			if err := atomicfile.Write(file, data, 0o644); err != nil {
 				return fmt.Errorf("export evidence %s: %w", e.ID, err)
 			}
 			_, err = fmt.Fprintln(g.Stdout, file)
@@ -287,39 +286,6 @@ func findEvidence(ctx context.Context, db meta.DB, tenant, id string) (meta.Evid
 		return found[0], in[0], nil
 	}
 	return meta.Evidence{}, "", fault.Inputf("evidence %s: in tenants %s; give --tenant", id, strings.Join(in, ", "))
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it into place, so a failure
-// leaves nothing half-written.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o644); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }
 
 // keySet builds the verification keys from --public-key and --keyring: the public keys given; the

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/stella-ops/stella/internal/atomicfile"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -31,7 +30,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, addrFile string
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if addrFile != "" {
-		if err := writeAtomic(addrFile, []byte(ln.Addr().String()+"\n")); err != nil {
+		if err := atomicfile.Write(addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
 			ln.Close()
 			return fmt.Errorf("write --addr-file %s: %w", addrFile, err)
 		}
@@ -55,31 +54,4 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, addrFile string
 		return fmt.Errorf("shut down %s: %w", ln.Addr(), err)
 	}
 	return nil
-}
-
-// writeAtomic writes data to a temporary file beside name and renames it into place, so a reader never
-// sees a partial file.
-func writeAtomic(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
