@@ -263,26 +263,27 @@ func (s *Server) listDocuments(kind string) handlerFunc {
 		var page Page[StoredDocument]
 		page.Items = []StoredDocument{}
 		err = s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+			// Read in batches until the page is full; with a state filter a batch may match nothing.
+			// cursor is the last document looked at: where the next page starts.
 			cursor := r.URL.Query().Get("cursor")
 			for {
 				ds, err := tx.Documents(r.Context(), kind, cursor, limit+1)
 				if err != nil {
 					return err
 				}
-				for i, d := range ds {
+				for _, d := range ds {
 					if len(page.Items) == limit {
-						page.Next = ds[i-1].ID
+						page.Next = cursor
 						return nil
 					}
+					cursor = d.ID
 					if state != "" {
 						var pr Promotion
 						if json.Unmarshal(d.Body, &pr) != nil || pr.State != state {
-							cursor = d.ID
 							continue
 						}
 					}
 					page.Items = append(page.Items, StoredDocument{ID: d.ID, SHA256: d.SHA256, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Document: d.Body})
-					cursor = d.ID
 				}
 				if len(ds) <= limit {
 					return nil

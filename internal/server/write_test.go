@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -305,5 +306,50 @@ func TestHardening(t *testing.T) {
 	a = w.do(t, "GET", "/api/v1/nothing/"+long, "acme/auditor/audrey", nil)
 	if a.status != 404 || len(a.body) > 2048 {
 		t.Errorf("huge path: %d, %d bytes of answer", a.status, len(a.body))
+	}
+}
+
+// Pages of a filtered list: every matching promotion exactly once, newest first, across batches in
+// which few or none match.
+func TestListPagesWithStateFilter(t *testing.T) {
+	w := newWriteWorld(t)
+	rel, env := exampleBodies(t)
+	relID := rel["id"].(string)
+	w.do(t, "PUT", "/api/v1/releases/"+relID, "acme/deployer/jane", rel).expect(t, "release", 201)
+	w.do(t, "PUT", "/api/v1/environments/env-prod", "acme/deployer/jane", env).expect(t, "environment", 201)
+	var rejected []string
+	for i := range 7 {
+		pid := fmt.Sprintf("promo-l%d", i)
+		w.do(t, "POST", "/api/v1/promotions", "acme/deployer/jane", map[string]any{"id": pid, "releaseId": relID, "environmentId": "env-prod"}, "Idempotency-Key", "p-"+pid).expect(t, pid, 201)
+		if i%2 == 1 {
+			w.do(t, "POST", "/api/v1/promotions/"+pid+"/decisions", "acme/deployer/john", map[string]any{"action": "reject"}, "Idempotency-Key", "d-"+pid).expect(t, "reject "+pid, 201)
+			rejected = append([]string{pid}, rejected...) // newest first
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	var got []string
+	cursor := ""
+	for range 10 {
+		a := w.do(t, "GET", "/api/v1/promotions?state=rejected&limit=1&cursor="+cursor, "acme/auditor/audrey", nil)
+		a.expect(t, "page", 200)
+		var page struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+			Next string `json:"next"`
+		}
+		if err := json.Unmarshal(a.body, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			got = append(got, it.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		cursor = page.Next
+	}
+	if strings.Join(got, ",") != strings.Join(rejected, ",") {
+		t.Errorf("rejected promotions paged as %v, want %v", got, rejected)
 	}
 }
