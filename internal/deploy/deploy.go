@@ -150,7 +150,7 @@ func (s *Service) Create(ctx context.Context, req Request) (*Result, error) {
 	pc := <-ready
 	if pc.err != nil {
 		if fault.Is(pc.err, fault.Exists) && set != nil {
-			return nil, s.existsError(ctx, ref, set.Manifest, "")
+			return nil, s.existsError(ref, set.Manifest, s.storedManifest(ctx, ref), "")
 		}
 		return nil, pc.err
 	}
@@ -252,25 +252,40 @@ func (s *Service) adopt(ctx context.Context, db meta.DB, ref store.Ref, mine *ma
 	default:
 		return fmt.Errorf("record the stored deployment %s: %w", ref, err)
 	}
-	return s.existsError(ctx, ref, mine, recorded)
+	stored, _ := manifestOf(fsys)
+	return s.existsError(ref, mine, stored, recorded)
 }
 
 // existsError is the "already exists" error for a caller whose generated manifest is mine, naming what
-// differs from the stored set where it can read it.
-func (s *Service) existsError(ctx context.Context, ref store.Ref, mine *manifest.Manifest, recorded string) error {
-	var diffs []string
-	if _, fsys, err := readStored(ctx, s.Store, ref); err == nil {
-		if raw, err := fs.ReadFile(fsys, manifest.FileName); err == nil {
-			if stored, err := manifest.Parse(raw); err == nil {
-				diffs = manifest.Differences(mine, stored)
-			}
-		}
-	}
+// differs from the stored set's manifest (nil when it could not be read).
+func (s *Service) existsError(ref store.Ref, mine, stored *manifest.Manifest, recorded string) error {
 	where := s.location(ref)
-	if len(diffs) > 0 {
+	if stored == nil {
+		// Not read: nothing can be said about its inputs.
+		return fault.Existsf("deployment %s already exists (stored at %s%s)", ref, where, recorded)
+	}
+	if diffs := manifest.Differences(mine, stored); len(diffs) > 0 {
 		return fault.Existsf("deployment %s already exists (stored at %s%s) with other inputs than these: %s", ref, where, recorded, strings.Join(diffs, "; "))
 	}
 	return fault.Existsf("deployment %s already exists (stored at %s, from the same inputs%s)", ref, where, recorded)
+}
+
+// storedManifest is the manifest of the stored set, or nil when it cannot be read.
+func (s *Service) storedManifest(ctx context.Context, ref store.Ref) *manifest.Manifest {
+	fsys, err := s.Store.Open(ctx, ref)
+	if err != nil {
+		return nil
+	}
+	m, _ := manifestOf(fsys)
+	return m
+}
+
+func manifestOf(fsys fs.FS) (*manifest.Manifest, error) {
+	raw, err := fs.ReadFile(fsys, manifest.FileName)
+	if err != nil {
+		return nil, err
+	}
+	return manifest.Parse(raw)
 }
 
 // readStored reads every file of a stored set into memory once, refusing anything but regular files.

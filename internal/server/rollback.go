@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -154,9 +153,7 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 		names = append(names, t.Name)
 	}
 	rb := &manifest.Rollback{From: current.ID, To: target.ID, ReleaseID: rel.ID, ReleaseName: rel.Name, Digests: digests, Requester: person(p), Reason: in.Reason}
-	svc := &deploy.Service{DB: func(context.Context) (meta.DB, error) { return s.cfg.DB, nil }, Store: s.cfg.Store, Trust: s.cfg.Keys, Now: s.cfg.Now, Log: s.cfg.Log,
-		Locate: func(ref store.Ref) string { return ref.String() }}
-	res, err := svc.Create(r.Context(), deploy.Request{
+	res, err := s.deploy.Create(r.Context(), deploy.Request{
 		Generate: generate.Request{Inputs: inputs, TenantID: p.TenantID, DeploymentID: in.DeploymentID, Signer: s.cfg.Signer,
 			Now: s.now().Truncate(time.Second), TargetNames: names, Deployer: stickerDeployer(p)},
 		Rollback: rb,

@@ -15,12 +15,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/stella-ops/stella/internal/deploy"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/release"
@@ -50,9 +52,14 @@ type Config struct {
 
 // Server is the API's http.Handler.
 type Server struct {
-	cfg      Config
-	mux      *http.ServeMux
-	routes   []string // the API's patterns, as registered ("GET /api/v1/…")
+	cfg    Config
+	mux    *http.ServeMux
+	routes []string // the API's patterns, as registered ("GET /api/v1/…")
+	// trust are the keys a stored set or sticker must verify with: the configured ones, and the server's
+	// own signing key when keys are given explicitly (a keyring already has it).
+	trust verify.Keys
+	// deploy is the one deployment pipeline, the command line's too.
+	deploy   *deploy.Service
 	drift    *prometheus.GaugeVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -70,7 +77,18 @@ func New(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys}
+	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
+		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
+	}
+	s.deploy = &deploy.Service{
+		DB:     func(context.Context) (meta.DB, error) { return cfg.DB, nil },
+		Store:  cfg.Store,
+		Trust:  s.trust,
+		Now:    cfg.Now,
+		Log:    cfg.Log,
+		Locate: func(ref store.Ref) string { return ref.String() },
+	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "stella_http_requests_total",
 		Help: "HTTP requests answered, by method, route pattern and status code.",

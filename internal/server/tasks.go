@@ -258,11 +258,7 @@ func (s *Server) driftOf(r *http.Request, tx meta.Tx, p meta.Token, output json.
 		return nil, err
 	}
 	actual := drift.Input{Name: "the sticker on target " + p.TargetID, Data: []byte(o.Sticker), Missing: !o.Present}
-	keys := s.cfg.Keys
-	if s.cfg.Signer != nil && len(keys.Given) > 0 {
-		keys.Given = append(slices.Clone(keys.Given), s.cfg.Signer.Verifier())
-	}
-	d, err := drift.Check(drift.Input{Name: "sticker " + ss[0].ID, Data: ss[0].Doc}, actual, p.TargetID, keys)
+	d, err := drift.Check(drift.Input{Name: "sticker " + ss[0].ID, Data: ss[0].Doc}, actual, p.TargetID, s.trust)
 	if err != nil {
 		return nil, fmt.Errorf("drift of target %s: %w", p.TargetID, err)
 	}

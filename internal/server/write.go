@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -750,21 +749,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 	pj, _ := json.Marshal(pr)
 	_, psum, _ := canonical(pj)
 	inputs.Files = append(inputs.Files, manifestInput("promotion", "promotion-"+pr.ID+".json", psum))
-	// A set found stored under this id is adopted only if it verifies with the keys the server trusts,
-	// its own signing key among them.
-	trust := s.cfg.Keys
-	if len(trust.Given) > 0 {
-		trust.Given = append(slices.Clone(trust.Given), s.cfg.Signer.Verifier())
-	}
-	svc := &deploy.Service{
-		DB:     func(context.Context) (meta.DB, error) { return s.cfg.DB, nil },
-		Store:  s.cfg.Store,
-		Trust:  trust,
-		Now:    s.cfg.Now,
-		Log:    s.cfg.Log,
-		Locate: func(ref store.Ref) string { return ref.String() },
-	}
-	res, err := svc.Create(r.Context(), deploy.Request{
+	res, err := s.deploy.Create(r.Context(), deploy.Request{
 		Generate: generate.Request{Inputs: inputs, TenantID: p.TenantID, DeploymentID: in.DeploymentID, Signer: s.cfg.Signer,
 			Now: s.now().Truncate(time.Second), TargetNames: in.TargetNames, Resolver: s.cfg.Resolver,
 			Deployer: stickerDeployer(p)},
@@ -843,7 +828,8 @@ func (s *Server) idempotent(h handlerFunc) handlerFunc {
 		}
 		sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\x00" + string(body)))
 		reqSum := hex.EncodeToString(sum[:])
-		id := hex.EncodeToString(func() []byte { k := sha256.Sum256([]byte(key)); return k[:] }())
+		keySum := sha256.Sum256([]byte(key))
+		id := hex.EncodeToString(keySum[:])
 		type kept struct {
 			Request string          `json:"request"`
 			Status  int             `json:"status"`
