@@ -8,6 +8,7 @@ package agent
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -72,6 +73,39 @@ func Load(dir string) (*Agent, error) {
 		return nil, fault.Inputf("--state-dir %s: agent.key is not an Ed25519 seed", dir)
 	}
 	a.key = ed25519.NewKeyFromSeed(seed)
+	return a, nil
+}
+
+// Register makes the agent's Ed25519 key pair in dir (the private key 0600; it is never sent), exchanges
+// the one-time registration token with the server for the agent's identity, and keeps the answer in
+// dir/agent.json. A directory that already holds an agent is refused.
+func Register(ctx context.Context, serverURL, registrationToken, dir, name string) (*Agent, error) {
+	keyFile := filepath.Join(dir, "agent.key")
+	if _, err := os.Stat(keyFile); err == nil {
+		return nil, fault.Existsf("agent already registered: %s exists (remove the state directory to register again)", keyFile)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	out, err := client.Register(ctx, serverURL, server.Register{RegistrationToken: registrationToken, PublicKey: base64.StdEncoding.EncodeToString(pub), Name: name})
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(keyFile, []byte(base64.StdEncoding.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	a := &Agent{Dir: dir, key: priv, Log: slog.New(slog.DiscardHandler),
+		State: State{Server: serverURL, AgentID: out.AgentID, TenantID: out.TenantID, TargetID: out.TargetID, TrustedKeys: out.TrustedKeys}}
+	b, _ := json.MarshalIndent(a.State, "", "  ")
+	if err := atomicfile.Write(filepath.Join(dir, "agent.json"), append(b, '\n'), 0o600); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

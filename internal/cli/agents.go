@@ -1,22 +1,13 @@
 package cli
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"github.com/stella-ops/stella/internal/atomicfile"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/agent"
-	"github.com/stella-ops/stella/internal/client"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/server"
@@ -103,7 +94,7 @@ makes one agent (stella agent register on the target) and expires soon (--expire
 			}
 			rows := []row{}
 			for _, a := range as {
-				r := row{ID: a.ID, TargetID: a.TargetID, Name: a.Name, CreatedAt: a.CreatedAt, State: agentState0(a, time.Now())}
+				r := row{ID: a.ID, TargetID: a.TargetID, Name: a.Name, CreatedAt: a.CreatedAt, State: agentStatus(a, time.Now())}
 				if !a.SeenAt.IsZero() {
 					r.SeenAt = &a.SeenAt
 				}
@@ -161,7 +152,7 @@ makes one agent (stella agent register on the target) and expires soon (--expire
 // OfflineAfter is how long an agent may be silent (it heartbeats about every 30 s) before it is offline.
 const OfflineAfter = 90 * time.Second
 
-func agentState0(a meta.Agent, now time.Time) string {
+func agentStatus(a meta.Agent, now time.Time) string {
 	switch {
 	case !a.RevokedAt.IsZero():
 		return "revoked"
@@ -171,14 +162,6 @@ func agentState0(a meta.Agent, now time.Time) string {
 	return "offline"
 }
 
-// agentState is what an agent keeps in its state directory besides its private key.
-type agentState struct {
-	Server      string              `json:"server"`
-	AgentID     string              `json:"agentId"`
-	TenantID    string              `json:"tenantId"`
-	TargetID    string              `json:"targetId"`
-	TrustedKeys []server.TrustedKey `json:"trustedKeys"`
-}
 
 func newAgentCommand(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "agent", Short: "The agent on a target: register with a server, get access tokens"}
@@ -202,36 +185,16 @@ itself with assertions signed by its key (stella agent token).`,
 			if regToken == "" {
 				return fault.Inputf("--token: the registration token is required")
 			}
-			keyFile := filepath.Join(stateDir, "agent.key")
-			if _, err := os.Stat(keyFile); err == nil {
-				return fault.Existsf("agent already registered: %s exists (remove the state directory to register again)", keyFile)
-			} else if !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			pub, priv, err := ed25519.GenerateKey(rand.Reader)
-			if err != nil {
-				return err
-			}
 			name, _ := os.Hostname()
-			out, err := client.Register(cmd.Context(), g.Server, server.Register{RegistrationToken: regToken, PublicKey: base64.StdEncoding.EncodeToString(pub), Name: name})
+			a, err := agent.Register(cmd.Context(), g.Server, regToken, stateDir, name)
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(stateDir, 0o700); err != nil {
-				return err
-			}
-			if err := atomicfile.Write(keyFile, []byte(base64.StdEncoding.EncodeToString(priv.Seed())+"\n"), 0o600); err != nil {
-				return err
-			}
-			st := agentState{Server: g.Server, AgentID: out.AgentID, TenantID: out.TenantID, TargetID: out.TargetID, TrustedKeys: out.TrustedKeys}
-			b, _ := json.MarshalIndent(st, "", "  ")
-			if err := atomicfile.Write(filepath.Join(stateDir, "agent.json"), append(b, '\n'), 0o600); err != nil {
-				return err
-			}
+			st := a.State
 			if g.JSON() {
 				return g.PrintJSON(st)
 			}
-			_, err = fmt.Fprintf(g.Stdout, "agent %s registered for target %s of tenant %s (%d trusted keys)\n", out.AgentID, out.TargetID, out.TenantID, len(out.TrustedKeys))
+			_, err = fmt.Fprintf(g.Stdout, "agent %s registered for target %s of tenant %s (%d trusted keys)\n", st.AgentID, st.TargetID, st.TenantID, len(st.TrustedKeys))
 			return err
 		},
 	}

@@ -33,12 +33,17 @@ type Client struct {
 
 // New checks the server URL and returns a client. The token is sent as "Authorization: Bearer".
 func New(serverURL, token string) (*Client, error) {
+	if token == "" {
+		return nil, fault.Inputf("--token: required with --server (or $STELLA_TOKEN)")
+	}
+	return newClient(serverURL, token)
+}
+
+// newClient is a client with token, or with none for the calls whose body is the credential.
+func newClient(serverURL, token string) (*Client, error) {
 	u, err := url.Parse(serverURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fault.Inputf("--server: %q is not an http:// or https:// URL", serverURL)
-	}
-	if token == "" {
-		return nil, fault.Inputf("--token: required with --server (or $STELLA_TOKEN)")
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return &Client{base: u, token: token, http: &http.Client{Timeout: 5 * time.Minute}}, nil
@@ -255,11 +260,10 @@ func (c *Client) EvidencePacket(ctx context.Context, id string) ([]byte, error) 
 // Register exchanges a one-time registration token for an agent identity (no bearer token is sent).
 func Register(ctx context.Context, serverURL string, req server.Register) (server.Registered, error) {
 	var out server.Registered
-	c, err := New(serverURL, "-")
+	c, err := newClient(serverURL, "")
 	if err != nil {
 		return out, err
 	}
-	c.token = ""
 	_, err = c.do(ctx, http.MethodPost, "/api/v1/agents/register", req, nil, &out)
 	return out, err
 }
@@ -267,11 +271,10 @@ func Register(ctx context.Context, serverURL string, req server.Register) (serve
 // AgentToken exchanges an agent's signed assertion for a short-lived access token.
 func AgentToken(ctx context.Context, serverURL, assertion string) (server.AgentToken, error) {
 	var out server.AgentToken
-	c, err := New(serverURL, "-")
+	c, err := newClient(serverURL, "")
 	if err != nil {
 		return out, err
 	}
-	c.token = ""
 	_, err = c.do(ctx, http.MethodPost, "/api/v1/agents/token", map[string]string{"assertion": assertion}, nil, &out)
 	return out, err
 }
