@@ -162,7 +162,6 @@ func agentStatus(a meta.Agent, now time.Time) string {
 	return "offline"
 }
 
-
 func newAgentCommand(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{Use: "agent", Short: "The agent on a target: register with a server, get access tokens"}
 	var stateDir, regToken string
