@@ -77,16 +77,11 @@ func newEvidenceListCommand(g *Globals) *cobra.Command {
 					return err
 				}
 				for _, raw := range raws {
-					p, err := evidence.Parse(raw)
+					e, p, err := evidence.Row(raw)
 					if err != nil {
 						return fault.Wrap(fault.Verification, fmt.Errorf("server answered a packet that does not parse: %w", err))
 					}
-					ph, _ := evidence.PacketHash(raw)
-					var dep string
-					if p.Content.Execution != nil {
-						dep = p.Content.Execution.DeploymentJobID
-					}
-					rows = append(rows, evidenceRow{ID: p.ID, Type: p.Type, TenantID: p.TenantID, DeploymentJobID: dep, PromotionID: p.PromotionID, Sequence: p.Sequence, GeneratedAt: p.GeneratedAt, PacketHash: ph})
+					rows = append(rows, evidenceRow{ID: e.ID, Type: e.Type, TenantID: p.TenantID, DeploymentJobID: e.DeploymentID, PromotionID: e.PromotionID, Sequence: e.Seq, GeneratedAt: e.GeneratedAt, PacketHash: e.PacketHash})
 				}
 				return printEvidenceRows(g, rows)
 			}
@@ -187,17 +182,11 @@ with the keys of --public-key or the keyring): otherwise exit 3 naming each prob
 				if err != nil {
 					return err
 				}
-				p, err := evidence.Parse(raw)
+				row, p, err := evidence.Row(raw)
 				if err != nil {
 					return fault.Wrap(fault.Verification, fmt.Errorf("evidence %s: %w", args[0], err))
 				}
-				ph, _ := evidence.PacketHash(raw)
-				var dep string
-				if p.Content.Execution != nil {
-					dep = p.Content.Execution.DeploymentJobID
-				}
-				e = meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, DeploymentID: dep, PromotionID: p.PromotionID, GeneratedAt: p.GeneratedAt, PacketHash: ph, PrevHash: p.PreviousHash, Packet: raw}
-				t = p.TenantID
+				e, t = row, p.TenantID
 			} else {
 				db, err := o.openExisting(ctx)
 				if err != nil {

@@ -348,6 +348,14 @@ func normalize(c *Content) {
 	}
 }
 
+// DeploymentJobID is the deployment job the packet is about ("" for a release decision).
+func (p *Packet) DeploymentJobID() string {
+	if p.Content.Execution == nil {
+		return ""
+	}
+	return p.Content.Execution.DeploymentJobID
+}
+
 // Parse decodes a stored packet.
 func Parse(raw []byte) (*Packet, error) {
 	var p Packet

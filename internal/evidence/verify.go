@@ -88,8 +88,7 @@ func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (Cha
 			if hash != e.PacketHash {
 				add("packet hash does not match the packet (the packet was altered)", e.PacketHash, hash)
 			}
-			checkPacket(e, tenant, keys, add)
-			if p, err := Parse(e.Packet); err == nil {
+			if p := checkPacket(e, tenant, keys, add); p != nil {
 				if !prevAt.IsZero() && p.GeneratedAt.Before(prevAt.Add(-ClockSkew)) {
 					add(fmt.Sprintf("generated at %s, before the previous packet %s (%s): packets are appended in time order", p.GeneratedAt.UTC().Format(time.RFC3339), prevID, prevAt.UTC().Format(time.RFC3339)),
 						"", "")
@@ -159,16 +158,14 @@ func orStart(id string) string {
 }
 
 // checkPacket checks one packet against its row, its content hash and its signature.
-func checkPacket(e meta.Evidence, tenant string, keys Keys, add func(msg, want, got string)) {
+// It returns the parsed packet (nil when it does not parse).
+func checkPacket(e meta.Evidence, tenant string, keys Keys, add func(msg, want, got string)) *Packet {
 	p, err := Parse(e.Packet)
 	if err != nil {
 		add(err.Error(), "", "")
-		return
+		return nil
 	}
-	var dep string
-	if p.Content.Execution != nil {
-		dep = p.Content.Execution.DeploymentJobID
-	}
+	dep := p.DeploymentJobID()
 	for _, c := range []struct{ field, row, packet string }{
 		{"id", e.ID, p.ID},
 		{"tenantId", tenant, p.TenantID},
@@ -195,6 +192,7 @@ func checkPacket(e meta.Evidence, tenant string, keys Keys, add func(msg, want, 
 	if err := verifySignature(e.Packet, p, keys); err != nil {
 		add(err.Error(), "", "")
 	}
+	return p
 }
 
 func verifySignature(raw []byte, p *Packet, keys Keys) error {
@@ -236,6 +234,22 @@ func VerifyStored(e meta.Evidence, tenant string, keys Keys) error {
 	return nil
 }
 
+// Row is the record a packet has (or would have) in the database, its copies read from the packet itself:
+// for a packet read from an export or through the API rather than from the database.
+func Row(raw []byte) (meta.Evidence, *Packet, error) {
+	p, err := Parse(raw)
+	if err != nil {
+		return meta.Evidence{}, nil, err
+	}
+	return rowOf(p, raw), p, nil
+}
+
+func rowOf(p *Packet, raw []byte) meta.Evidence {
+	ph, _ := PacketHash(raw)
+	return meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, DeploymentID: p.DeploymentJobID(), PromotionID: p.PromotionID,
+		GeneratedAt: p.GeneratedAt, PacketHash: ph, PrevHash: p.PreviousHash, Packet: raw}
+}
+
 // VerifyPacket checks one exported packet on its own: parse, contentHash and signature.
 // A packet that does not parse is a verification failure too (exit 3), like every other problem found.
 func VerifyPacket(raw []byte, keys Keys) error {
@@ -245,12 +259,7 @@ func VerifyPacket(raw []byte, keys Keys) error {
 	}
 	var probs []fault.Problem
 	// An exported packet has no row: its queryable copies are its own.
-	var dep string
-	if p.Content.Execution != nil {
-		dep = p.Content.Execution.DeploymentJobID
-	}
-	checkPacket(meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, PrevHash: p.PreviousHash, Packet: raw,
-		DeploymentID: dep, PromotionID: p.PromotionID, GeneratedAt: p.GeneratedAt}, p.TenantID, keys,
+	checkPacket(rowOf(p, raw), p.TenantID, keys,
 		func(msg, want, got string) {
 			probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: msg, Expected: want, Found: got})
 		})
