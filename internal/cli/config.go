@@ -67,14 +67,14 @@ func configure(cmd *cobra.Command, configFlag string) error {
 			return
 		}
 		env := "STELLA_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(env); ok && v != "" && !envOwnDefault[f.Name] {
+		if v := os.Getenv(env); v != "" {
+			if envOwnDefault[f.Name] {
+				return // its own default reads it
+			}
 			if err := f.Value.Set(v); err != nil {
 				ferr = fault.Inputf("$%s: %v", env, err)
 			}
 			return
-		}
-		if v, ok := os.LookupEnv(env); ok && v != "" {
-			return // its own default reads it
 		}
 		v, ok := values[f.Name]
 		if !ok {

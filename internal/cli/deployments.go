@@ -178,7 +178,7 @@ func listJobs(ctx context.Context, g *Globals, o *dbOptions, tenant string, limi
 	err = db.View(ctx, tenant, func(tx meta.Tx) error {
 		ds, err := tx.Deployments(ctx, limit)
 		for _, d := range ds {
-			out = append(out, server.Job{ID: d.ID, TenantID: tenant, ReleaseID: d.ReleaseID, EnvironmentID: d.EnvironmentID, PromotionID: d.PromotionID, Status: d.Status, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt})
+			out = append(out, server.JobOf(tenant, d))
 		}
 		return err
 	})
@@ -203,15 +203,8 @@ func showJob(ctx context.Context, g *Globals, o *dbOptions, tenant, id string) (
 	}
 	var j server.Job
 	err = db.View(ctx, tenant, func(tx meta.Tx) error {
-		d, err := tx.Deployment(ctx, id)
-		if err != nil {
-			return err
-		}
-		j = server.Job{ID: d.ID, TenantID: tenant, ReleaseID: d.ReleaseID, EnvironmentID: d.EnvironmentID, PromotionID: d.PromotionID, Status: d.Status, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
-		ks, err := tx.Tasks(ctx, id)
-		for _, k := range ks {
-			j.Tasks = append(j.Tasks, server.Task{TargetID: k.TargetID, Type: k.Type, Status: k.Status, Message: k.Message, UpdatedAt: k.UpdatedAt})
-		}
+		var err error
+		j, err = server.ReadJob(ctx, tx, id)
 		return err
 	})
 	return j, err

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -87,15 +86,7 @@ func runScript(cmd *cobra.Command, g *Globals, o *RunScriptOptions, dir string) 
 		return err
 	}
 	defer cleanup()
-	tenant, deployment := o.Tenant, o.DeploymentID
-	if abs, err := filepath.Abs(dir); err == nil {
-		if tenant == "" {
-			tenant = filepath.Base(filepath.Dir(abs))
-		}
-		if deployment == "" {
-			deployment = filepath.Base(abs)
-		}
-	}
+	tenant, deployment := placeOf(dir, o.Tenant, o.DeploymentID)
 	res, err := verify.SetAt(os.DirFS(staged), keys, tenant, deployment)
 	if err != nil {
 		return err

@@ -89,15 +89,7 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 				}
 				return fault.Inputf("DIR %s: %v", args[0], err)
 			}
-			t, d := tenant, deployment
-			if abs, err := filepath.Abs(args[0]); err == nil {
-				if t == "" {
-					t = filepath.Base(filepath.Dir(abs))
-				}
-				if d == "" {
-					d = filepath.Base(abs)
-				}
-			}
+			t, d := placeOf(args[0], tenant, deployment)
 			return printVerify(g, args[0], os.DirFS(args[0]), keys, t, d)
 		},
 	}
@@ -109,6 +101,20 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 	cmd.Flags().StringVar(&deployment, "deployment-id", "", "the set's deployment id (with DIR: default DIR's own name)")
 	_ = cmd.MarkFlagFilename("public-key", "pem", "pub")
 	return cmd
+}
+
+// placeOf is the tenant and deployment a set directory must be bound to: those given, else its parent's
+// name and its own (STORE/TENANT/DEPLOYMENT).
+func placeOf(dir, tenant, deployment string) (string, string) {
+	if abs, err := filepath.Abs(dir); err == nil {
+		if tenant == "" {
+			tenant = filepath.Base(filepath.Dir(abs))
+		}
+		if deployment == "" {
+			deployment = filepath.Base(abs)
+		}
+	}
+	return tenant, deployment
 }
 
 // verifyStored verifies a set read from a store.

@@ -123,17 +123,31 @@ func ParseSet(tenant, deployment string, files []File) (*Set, error) {
 	return &Set{Files: files, Manifest: m, Sticker: st}, nil
 }
 
+// typeOf is a file's artifact type: the manifest's, else what the set's own signed files are.
+func (s *Set) typeOf(name string) string {
+	for _, a := range s.Manifest.Artifacts {
+		if a.Name == name {
+			return a.Type
+		}
+	}
+	switch name {
+	case manifest.FileName:
+		return "manifest"
+	case checksum.FileName:
+		return "checksums"
+	case checksum.SigFileName:
+		return "signature"
+	}
+	return "file"
+}
+
 // Content is the evidence content of a set: derived from its manifest and sticker alone.
 func (s *Set) Content() evidence.Content {
 	m, sub := s.Manifest, s.Manifest.Subject
 	rel, env := sub.Release, sub.Environment
-	types := map[string]string{"manifest.json": "manifest", "checksums.sha256": "checksums", "checksums.sha256.sig": "signature"}
-	for _, a := range m.Artifacts {
-		types[a.Name] = a.Type
-	}
 	var evArts []evidence.Artifact
 	for _, f := range s.Files {
-		evArts = append(evArts, evidence.Artifact{Type: orDefault(types[f.Name], "file"), Name: f.Name, ContentHash: "sha256:" + checksum.Sum(f.Data)})
+		evArts = append(evArts, evidence.Artifact{Type: s.typeOf(f.Name), Name: f.Name, ContentHash: "sha256:" + checksum.Sum(f.Data)})
 	}
 	pinned := map[string]string{}
 	for _, c := range s.Sticker.Release.Components {
@@ -212,13 +226,9 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 	}
 	m, sub := set.Manifest, set.Manifest.Subject
 	rel, env := sub.Release, sub.Environment
-	types := map[string]string{"manifest.json": "manifest", "checksums.sha256": "checksums", "checksums.sha256.sig": "signature"}
-	for _, a := range m.Artifacts {
-		types[a.Name] = a.Type
-	}
 	var arts []meta.Artifact
 	for _, f := range d.Files {
-		arts = append(arts, meta.Artifact{Name: f.Name, Type: orDefault(types[f.Name], "file"), Size: int64(len(f.Data)), SHA256: checksum.Sum(f.Data), StorageKey: path.Join(d.StoreKey, f.Name)})
+		arts = append(arts, meta.Artifact{Name: f.Name, Type: set.typeOf(f.Name), Size: int64(len(f.Data)), SHA256: checksum.Sum(f.Data), StorageKey: path.Join(d.StoreKey, f.Name)})
 	}
 	relDoc, err := json.Marshal(rel)
 	if err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -71,7 +72,23 @@ type Verification struct {
 	Problems       []fault.Problem `json:"problems"`
 }
 
-func jobOf(tenant string, d meta.Deployment) Job {
+// ReadJob reads a recorded deployment job with its per-target tasks (the API's answer, and the command
+// line's deployments show).
+func ReadJob(ctx context.Context, tx meta.Tx, id string) (Job, error) {
+	d, err := tx.Deployment(ctx, id)
+	if err != nil {
+		return Job{}, err
+	}
+	j := JobOf(tx.Tenant(), d)
+	ks, err := tx.Tasks(ctx, id)
+	for _, k := range ks {
+		j.Tasks = append(j.Tasks, Task{TargetID: k.TargetID, Type: k.Type, Status: k.Status, Message: k.Message, UpdatedAt: k.UpdatedAt})
+	}
+	return j, err
+}
+
+// JobOf is a recorded deployment as the API shows a job (without its tasks).
+func JobOf(tenant string, d meta.Deployment) Job {
 	return Job{ID: d.ID, TenantID: tenant, ReleaseID: d.ReleaseID, EnvironmentID: d.EnvironmentID, PromotionID: d.PromotionID,
 		Status: d.Status, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
@@ -101,7 +118,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, p meta.Token) 
 			if agentMay(tx, r, p, d.ID) != nil {
 				continue // an agent lists its own target's jobs only
 			}
-			out = append(out, jobOf(p.TenantID, d))
+			out = append(out, JobOf(p.TenantID, d))
 		}
 		return err
 	})
@@ -115,18 +132,11 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, p meta.Token) 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p meta.Token) error {
 	var j Job
 	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
-		d, err := tx.Deployment(r.Context(), r.PathValue("id"))
-		if err != nil {
+		if err := agentMay(tx, r, p, r.PathValue("id")); err != nil {
 			return err
 		}
-		if err := agentMay(tx, r, p, d.ID); err != nil {
-			return err
-		}
-		j = jobOf(p.TenantID, d)
-		ks, err := tx.Tasks(r.Context(), d.ID)
-		for _, k := range ks {
-			j.Tasks = append(j.Tasks, Task{TargetID: k.TargetID, Type: k.Type, Status: k.Status, Message: k.Message, UpdatedAt: k.UpdatedAt})
-		}
+		var err error
+		j, err = ReadJob(r.Context(), tx, r.PathValue("id"))
 		return err
 	})
 	if err != nil {

@@ -787,17 +787,9 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 func (s *Server) answerJob(w http.ResponseWriter, r *http.Request, p meta.Token, id string, status int, evidenceID string) error {
 	var out JobCreated
 	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
-		d, err := tx.Deployment(r.Context(), id)
-		if err != nil {
+		var err error
+		if out.Job, err = ReadJob(r.Context(), tx, id); err != nil {
 			return err
-		}
-		out.Job = jobOf(p.TenantID, d)
-		ks, err := tx.Tasks(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		for _, k := range ks {
-			out.Job.Tasks = append(out.Job.Tasks, Task{TargetID: k.TargetID, Type: k.Type, Status: k.Status, Message: k.Message, UpdatedAt: k.UpdatedAt})
 		}
 		as, err := tx.Artifacts(r.Context(), id)
 		for _, a := range as {
