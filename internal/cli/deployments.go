@@ -31,8 +31,6 @@ func newDeploymentsCommand(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "deployments",
 		Short: "Deployment jobs: list, show, create (locally from the database, or from a server with --server)",
-		Args:  noSubcommand,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	var o dbOptions
 	var tenant string
@@ -214,8 +212,6 @@ func newArtifactsCommand(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "artifacts",
 		Short: "A deployment job's artifacts on a server (--server): list, download, verify",
-		Args:  noSubcommand,
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	need := func() (*client.Client, error) {
 		c, err := remote(g)

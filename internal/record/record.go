@@ -18,7 +18,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"time"
 
@@ -60,18 +59,6 @@ type Result struct {
 	EvidenceID string
 	PacketHash string
 	Sequence   int64
-}
-
-// Exists reports whether the deployment is already recorded for the tenant.
-func Exists(ctx context.Context, db meta.DB, tenant, id string) (bool, error) {
-	err := db.View(ctx, tenant, func(tx meta.Tx) error {
-		_, err := tx.Deployment(ctx, id)
-		return err
-	})
-	if errors.Is(err, meta.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // Set is a set's files with its manifest and sticker parsed: what Record derives everything from.
@@ -323,39 +310,6 @@ func Recorded(ctx context.Context, db meta.DB, tenant, deployment string, files 
 		})
 	})
 	return res, same, err
-}
-
-// StoredFiles reads a stored set and checks each file the manifest lists against its size and sha256,
-// so that Adopt records only an intact set.
-func StoredFiles(set fs.FS) ([]File, *manifest.Manifest, error) {
-	ents, err := fs.ReadDir(set, ".")
-	if err != nil {
-		return nil, nil, err
-	}
-	var files []File
-	byName := map[string][]byte{}
-	for _, e := range ents {
-		if e.IsDir() {
-			continue
-		}
-		b, err := fs.ReadFile(set, e.Name())
-		if err != nil {
-			return nil, nil, err
-		}
-		files = append(files, File{Name: e.Name(), Data: b})
-		byName[e.Name()] = b
-	}
-	var m manifest.Manifest
-	if err := json.Unmarshal(byName["manifest.json"], &m); err != nil {
-		return nil, nil, fault.Wrap(fault.Verification, fmt.Errorf("stored set: manifest.json: %v", err))
-	}
-	for _, a := range m.Artifacts {
-		b, ok := byName[a.Name]
-		if !ok || int64(len(b)) != a.Size || checksum.Sum(b) != a.SHA256 {
-			return nil, nil, fault.Wrap(fault.Verification, fmt.Errorf("stored set: %s does not match its manifest entry", a.Name))
-		}
-	}
-	return files, &m, nil
 }
 
 func orDefault(s, d string) string {

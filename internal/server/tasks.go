@@ -20,7 +20,7 @@ import (
 // Task types an agent runs (context.md); deploy and rollback come with the container driver.
 var TaskTypes = []string{"read-sticker", "write-sticker", "health-check"}
 
-// Task is an agent task as the API shows it.
+// AgentTask is an agent task as the API shows it.
 type AgentTask struct {
 	ID           string          `json:"id"`
 	TargetID     string          `json:"targetId"`
