@@ -52,14 +52,21 @@ func trustStore(dir string) (*trust.Store, string, error) {
 	return st, p, nil
 }
 
-// lockTrustStore locks the keyring's trust store for a command that changes keys; the keyring
-// directory is made if needed (it is where the lock lives).
-func lockTrustStore(dir string) (func(), error) {
+// lockedTrustStore locks the keyring's trust store for a command that changes keys (the keyring
+// directory is made if needed: it is where the lock lives) and opens it; unlock ends the lock.
+func lockedTrustStore(dir string) (st *trust.Store, path string, unlock func(), err error) {
 	d := keyring(dir).Dir
 	if err := os.MkdirAll(d, 0o700); err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
-	return trust.Lock(trust.Path(d))
+	if unlock, err = trust.Lock(trust.Path(d)); err != nil {
+		return nil, "", nil, err
+	}
+	if st, path, err = trustStore(dir); err != nil {
+		unlock()
+		return nil, "", nil, err
+	}
+	return st, path, unlock, nil
 }
 
 func newKeysCommand(g *Globals) *cobra.Command {
@@ -106,15 +113,11 @@ func newKeysGenerateCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return keyErr("REF", err)
 			}
-			unlock, err := lockTrustStore(dir)
+			st, stPath, unlock, err := lockedTrustStore(dir)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			st, stPath, err := trustStore(dir)
-			if err != nil {
-				return err
-			}
 			if k, ok := openKey(st, pubRef, at); ok {
 				return fault.Inputf("REF: %s already has the open key %s in %s; rotate it (stella keys rotate) or revoke it first", pubRef, k.KeyID, stPath)
 			}
@@ -269,15 +272,11 @@ first: rotate then records the key it now holds as the successor of the recorded
 			if err != nil {
 				return keyErr("REF", err)
 			}
-			unlock, err := lockTrustStore(dir)
+			st, stPath, unlock, err := lockedTrustStore(dir)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			st, stPath, err := trustStore(dir)
-			if err != nil {
-				return err
-			}
 			be, r, err := backends(dir).For(ref)
 			if err != nil {
 				return keyErr("REF", err)
@@ -371,15 +370,11 @@ key of REF is revoked; --key-id picks any recorded key of REF (one already rotat
 			if err != nil {
 				return keyErr("REF", err)
 			}
-			unlock, err := lockTrustStore(dir)
+			st, stPath, unlock, err := lockedTrustStore(dir)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			st, stPath, err := trustStore(dir)
-			if err != nil {
-				return err
-			}
 			if keyID == "" {
 				k, ok := openKey(st, pubRef, t)
 				if !ok {
@@ -491,15 +486,11 @@ func newTrustAddCommand(g *Globals) *cobra.Command {
 			if err != nil {
 				return keyErr("REF", err)
 			}
-			unlock, err := lockTrustStore(dir)
+			st, stPath, unlock, err := lockedTrustStore(dir)
 			if err != nil {
 				return err
 			}
 			defer unlock()
-			st, stPath, err := trustStore(dir)
-			if err != nil {
-				return err
-			}
 			if err := st.Add(v, args[0], at); err != nil {
 				return fault.Inputf("REF: %v", err)
 			}
