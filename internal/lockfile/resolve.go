@@ -143,6 +143,16 @@ func (r *resolver) read(f *composeFile, line int, field, feature, abs, name stri
 // parseRoot parses a file that a template includes or extends: the checks Parse makes of the template.
 func parseRoot(file string, data []byte) (*yaml.Node, error) {
 	data = normalize(data)
+	doc, err := decodeRoot(file, data)
+	if err != nil {
+		return nil, err
+	}
+	return mappingRoot(file, data, doc.Content[0])
+}
+
+// decodeRoot decodes one Compose file (data normalised) into its document node, refusing malformed YAML,
+// a second document, an empty file and duplicate keys, each naming the file and line.
+func decodeRoot(file string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, yamlError(file, data, err)
@@ -153,20 +163,25 @@ func parseRoot(file string, data []byte) (*yaml.Node, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, inputErr(file, 0, "", "empty Compose file")
 	}
-	root := doc.Content[0]
-	if err := release.DuplicateKeys(file, root, ""); err != nil {
+	if err := release.DuplicateKeys(file, doc.Content[0], ""); err != nil {
 		return nil, err
 	}
+	return &doc, nil
+}
+
+// mappingRoot refuses a file whose root is not a mapping and expands its aliases (bounded); it returns
+// root itself when there are none.
+func mappingRoot(file string, data []byte, root *yaml.Node) (*yaml.Node, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
 	}
-	if hasAlias(root) {
-		if err := checkAliasing(file, data, root); err != nil {
-			return nil, err
-		}
-		return (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
+	if !hasAlias(root) {
+		return root, nil
 	}
-	return root, nil
+	if err := checkAliasing(file, data, root); err != nil {
+		return nil, err
+	}
+	return (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
 }
 
 // includes imports every file f includes and removes its include: section.

@@ -76,36 +76,22 @@ func ParseFile(file string, data []byte) (*Template, error) {
 func parse(file string, data []byte, readFiles bool) (*Template, error) {
 	orig := data
 	data = normalize(data)
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, yamlError(file, data, err)
-	}
-	if err := checkOneDocument(file, data); err != nil {
+	doc, err := decodeRoot(file, data)
+	if err != nil {
 		return nil, err
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, inputErr(file, 0, "", "empty Compose file")
 	}
 	root := doc.Content[0]
-	if err := release.DuplicateKeys(file, root, ""); err != nil {
-		return nil, err
-	}
 	if l := ChecksumLines(data, 1); l != nil {
 		n := bytes.Count(data[:l[0].Start], []byte("\n")) + 1
 		return nil, inputErr(file, n, "", "a line with key sha256 and a 64-hex value is reserved for the lock's own checksum (x-stella.checksums.sha256); quote the key or move the value")
 	}
-	if root.Kind != yaml.MappingNode {
-		return nil, inputErr(file, root.Line, "", "a Compose file must be a mapping")
+	t := &Template{File: file, doc: doc, root: root, src: data, textOK: true, sources: []Source{{Name: file, Data: orig}}}
+	aliased := root.Kind == yaml.MappingNode && hasAlias(root)
+	expanded, err := mappingRoot(file, data, root)
+	if err != nil {
+		return nil, err
 	}
-	t := &Template{File: file, doc: &doc, root: root, src: data, textOK: true, sources: []Source{{Name: file, Data: orig}}}
-	if hasAlias(root) {
-		if err := checkAliasing(file, data, root); err != nil {
-			return nil, err
-		}
-		expanded, err := (&expander{file: file, active: map[*yaml.Node]bool{}, budget: maxExpanded}).expand(root)
-		if err != nil {
-			return nil, err
-		}
+	if aliased {
 		doc.Content[0] = expanded
 		root = expanded
 		t.root, t.textOK = root, false
