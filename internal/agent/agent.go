@@ -47,7 +47,13 @@ type Agent struct {
 	State      State
 	key        ed25519.PrivateKey
 	Log        *slog.Logger
-	token      server.AgentToken
+	// Driver runs Docker Compose for deploy and rollback tasks and reads the running containers for
+	// drift; nil refuses those tasks.
+	Driver ComposeDriver
+	// Project, when set, is the Compose project name instead of the one derived from tenant and
+	// environment (several agents on one host).
+	Project string
+	token   server.AgentToken
 }
 
 // Load reads the agent of state directory dir.
@@ -325,6 +331,20 @@ func (a *Agent) run(ctx context.Context, t server.AgentTask) server.TaskResult {
 		return server.TaskResult{Status: "failed", Retriable: retriable, Error: err.Error()}
 	}
 	switch t.Type {
+	case "deploy", "rollback":
+		if t.DeploymentID == "" {
+			return fail(false, errors.New(t.Type+": the task names no deployment"))
+		}
+		logw := &taskLog{ctx: ctx, a: a, task: t.ID}
+		out, err := a.deploy(ctx, t.DeploymentID, logw)
+		logw.Flush()
+		b, _ := json.Marshal(out)
+		if err != nil {
+			r := fail(!fault.Is(err, fault.Verification) && !fault.Is(err, fault.Input), err)
+			r.Output = b
+			return r
+		}
+		return server.TaskResult{Status: "succeeded", Output: b}
 	case "write-sticker":
 		path, err := a.WriteSticker(ctx, t.DeploymentID)
 		if err != nil {
@@ -337,6 +357,16 @@ func (a *Agent) run(ctx context.Context, t server.AgentTask) server.TaskResult {
 		o := map[string]any{"present": err == nil, "sticker": string(data)}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fail(true, err)
+		}
+		if a.Driver != nil {
+			// What runs, for the server to compare with the lock of the sticker's deployment.
+			if cur := a.readCurrent(); cur.Project != "" {
+				cs, err := a.Driver.Ps(ctx, cur.Project)
+				if err != nil {
+					return fail(true, err)
+				}
+				o["containers"] = runningOf(cs)
+			}
 		}
 		out, _ := json.Marshal(o)
 		return server.TaskResult{Status: "succeeded", Output: out}

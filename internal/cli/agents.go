@@ -249,7 +249,7 @@ STICKER-DIR/stella.version.json atomically, keeping the previous ones as stella.
 	stk.Flags().StringVar(&job, "job", "", "the deployment job whose sticker to write")
 	stk.Flags().StringVar(&sstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
 	stk.Flags().StringVar(&stickerDir, "sticker-dir", "/var/lib/stella", "where the target's stella.version.json lives")
-	var rstate, rsticker string
+	var rstate, rsticker, rproject string
 	var once bool
 	var wait time.Duration
 	run := &cobra.Command{
@@ -257,7 +257,10 @@ STICKER-DIR/stella.version.json atomically, keeping the previous ones as stella.
 		Short: "Run the agent: heartbeat, long-poll for this target's tasks and run them, with a journal",
 		Long: `Run reports what a crash left in the journal first (a task started and not finished is reported
 interrupted and retriable, never run again), then heartbeats and long-polls for tasks: write-sticker,
-read-sticker (the server answers it with a drift check), health-check. Each task is journaled by its id
+deploy and rollback (download the job's set, verify it against the keys trusted at registration before
+anything runs, then pre-deploy hook, pull by digest, up by the signed strategy, read back every
+container's digest, post-deploy hook, and write the signed sticker), read-sticker (with the running
+containers; the server answers it with a drift check), health-check. Each task is journaled by its id
 before it runs; a task seen again returns its stored result; an expired one is refused. SIGINT or SIGTERM
 stops it between tasks. With --once it takes at most one task and exits.`,
 		Args: cobra.NoArgs,
@@ -266,7 +269,10 @@ stops it between tasks. With --once it takes at most one task and exits.`,
 			if err != nil {
 				return err
 			}
-			a.StickerDir, a.Log = rsticker, g.Log
+			a.StickerDir, a.Log, a.Project = rsticker, g.Log, rproject
+			if a.Driver, err = g.driver(); err != nil {
+				return err
+			}
 			if once {
 				if err := a.Recover(cmd.Context()); err != nil {
 					return err
@@ -282,6 +288,7 @@ stops it between tasks. With --once it takes at most one task and exits.`,
 	}
 	run.Flags().StringVar(&rstate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
 	run.Flags().StringVar(&rsticker, "sticker-dir", "/var/lib/stella", "where the target's stella.version.json lives")
+	run.Flags().StringVar(&rproject, "project", "", "the Compose project name (default: TENANT-ENVIRONMENT, as the generated scripts use)")
 	run.Flags().BoolVar(&once, "once", false, "take at most one task, then exit")
 	run.Flags().DurationVar(&wait, "wait", 5*time.Second, "with --once: how long to wait for a task")
 	cmd.AddCommand(reg, tok, stk, run)

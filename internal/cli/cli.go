@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/agent"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/version"
 )
@@ -32,6 +33,17 @@ type Globals struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Log    *slog.Logger
+	// NewDriver makes the agent's Compose driver (stella-agent: the Docker Compose SDK); nil: the
+	// docker compose command line.
+	NewDriver func() (agent.ComposeDriver, error)
+}
+
+// driver is the agent's Compose driver.
+func (g *Globals) driver() (agent.ComposeDriver, error) {
+	if g.NewDriver != nil {
+		return g.NewDriver()
+	}
+	return agent.ExecDriver{}, nil
 }
 
 // JSON reports whether the result should be printed as JSON.
@@ -59,7 +71,33 @@ func Main() int {
 // Run runs the command line with args and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g := &Globals{Stdout: stdout, Stderr: stderr}
+	return execute(ctx, g, NewRoot(g), args)
+}
+
+// AgentMain is the stella-agent binary: the agent commands (stella agent …) with the Compose driver
+// newDriver makes.
+func AgentMain(newDriver func() (agent.ComposeDriver, error)) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g := &Globals{Stdout: os.Stdout, Stderr: os.Stderr, NewDriver: newDriver}
 	root := NewRoot(g)
+	var ag *cobra.Command
+	for _, c := range root.Commands() {
+		if c.Name() == "agent" {
+			ag = c
+		}
+	}
+	ag.Use, ag.Version = "stella-agent", root.Version
+	ag.Short = "The Stella agent of a target: register, run tasks (deploy with the Docker Compose SDK), apply offline"
+	ag.PersistentFlags().AddFlagSet(root.PersistentFlags())
+	ag.PersistentPreRunE = root.PersistentPreRunE
+	ag.SilenceUsage, ag.SilenceErrors = true, true
+	root.RemoveCommand(ag)
+	return execute(ctx, g, ag, os.Args[1:])
+}
+
+func execute(ctx context.Context, g *Globals, root *cobra.Command, args []string) int {
+	stdout, stderr := g.Stdout, g.Stderr
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -226,7 +226,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 		Generate: generate.Request{
 			Inputs: in, TenantID: o.Tenant, DeploymentID: o.DeploymentID, Signer: signer, Now: now,
 			TargetNames: o.TargetNames, Deployer: o.Deployer, Previous: o.Previous,
-			Strategy: strategy, Extra: extra,
+			Strategy: strategy.Type, BatchSize: strategy.BatchSize, OnFailure: strategy.OnFailure, Extra: extra,
 			Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
 			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.cacheDir(), "cache", "compose-valid")},
 		},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/checksum"
@@ -33,24 +32,24 @@ func workflowFlags(cmd *cobra.Command, o *WorkflowOptions) {
 
 // workflowArtifacts loads the workflow and builds its deployment script: the sticker's strategy, the
 // script artifacts and the inputs to record. Without --workflow it returns nothing.
-func workflowArtifacts(ctx context.Context, g *Globals, o WorkflowOptions, tenant, environmentID, deploymentID string) (string, []generate.Artifact, []manifest.Input, error) {
+func workflowArtifacts(ctx context.Context, g *Globals, o WorkflowOptions, tenant, environmentID, deploymentID string) (workflow.Strategy, []generate.Artifact, []manifest.Input, error) {
 	if o.Workflow == "" {
-		return "", nil, nil, nil
+		return workflow.Strategy{}, nil, nil, nil
 	}
 	wf, err := workflow.Load(o.Workflow)
 	if err != nil {
-		return "", nil, nil, err
+		return workflow.Strategy{}, nil, nil, err
 	}
 	project := o.ProjectName
 	if project == "" {
-		project = composeProjectName(tenant + "-" + environmentID)
+		project = script.DefaultProjectName(tenant, environmentID)
 	}
 	arts, err := script.Build(ctx, wf, script.Options{
 		ProjectName: project, ComposeCommand: o.ComposeCommand, DeploymentID: deploymentID,
 		CSXCompiler: o.CSXCompiler, Log: g.Log,
 	})
 	if err != nil {
-		return "", nil, nil, err
+		return workflow.Strategy{}, nil, nil, err
 	}
 	extra := make([]generate.Artifact, len(arts))
 	for i, a := range arts {
@@ -58,28 +57,15 @@ func workflowArtifacts(ctx context.Context, g *Globals, o WorkflowOptions, tenan
 	}
 	data, err := os.ReadFile(o.Workflow)
 	if err != nil {
-		return "", nil, nil, err
+		return workflow.Strategy{}, nil, nil, err
 	}
 	inputs := []manifest.Input{{Role: "workflow", Name: filepath.Base(o.Workflow), SHA256: checksum.Sum(data)}}
 	if wf.ScriptPath != "" {
 		src, err := os.ReadFile(wf.ScriptPath)
 		if err != nil {
-			return "", nil, nil, err
+			return workflow.Strategy{}, nil, nil, err
 		}
 		inputs = append(inputs, manifest.Input{Role: "script", Name: filepath.Base(wf.ScriptPath), SHA256: checksum.Sum(src)})
 	}
-	return wf.Strategy.Type, extra, inputs, nil
-}
-
-// composeProjectName folds s into a Compose project name: lowercase letters, digits, - and _.
-func composeProjectName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('-')
-		}
-	}
-	return strings.Trim(b.String(), "-_")
+	return wf.Strategy, extra, inputs, nil
 }

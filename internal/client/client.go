@@ -327,3 +327,9 @@ func (c *Client) Rollback(ctx context.Context, env string, req server.RollbackRe
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/environments/"+esc(env)+"/rollback", req, map[string]string{"Idempotency-Key": key}, &out)
 	return out, err
 }
+
+// TaskLog sends one numbered chunk of a leased task's log.
+func (c *Client) TaskLog(ctx context.Context, id string, seq int, text string) error {
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/agents/tasks/"+esc(id)+"/logs", map[string]any{"seq": seq, "text": text}, nil, nil)
+	return err
+}

@@ -149,8 +149,12 @@ type Request struct {
 	// Rollback, for a rollback deployment, goes into the signed manifest's subject.
 	Rollback *manifest.Rollback
 	Strategy string // default all-at-once
-	Deployer sticker.Deployer
-	Previous sticker.Previous
+	// BatchSize and OnFailure complete a workflow's strategy; with Strategy they go into the signed
+	// subject for the agents.
+	BatchSize int
+	OnFailure string
+	Deployer  sticker.Deployer
+	Previous  sticker.Previous
 	// ValidCache, if set, skips the Compose schema for a template that passed it before.
 	ValidCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
@@ -272,6 +276,9 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 		deployTo = env.Targets
 	}
 	m.Subject = &manifest.Subject{Release: rel, Environment: env, Targets: deployTo, Promotion: req.Promotion, Rollback: req.Rollback}
+	if req.Strategy != "" {
+		m.Subject.Strategy = &manifest.Strategy{Type: req.Strategy, BatchSize: req.BatchSize, OnFailure: req.OnFailure}
+	}
 	if m.Subject.Targets == nil {
 		m.Subject.Targets = []release.Target{}
 	}

@@ -25,6 +25,10 @@ func normalize(data []byte) []byte {
 	return data
 }
 
+// yaml4Range is the wording of go.yaml.in/yaml/v4 from rc.6: "go-yaml load error in parser (while parsing
+// a flow sequence) at L3.C12-L4.C1: message"; the line is where the construct starts.
+var yaml4Range = regexp.MustCompile(`^go-yaml load error in [a-z]+(?: \([^)]*\))? at L(\d+)\.C\d+(?:-L\d+\.C\d+)?: (.*)$`)
+
 var yaml4Err = regexp.MustCompile(`^yaml: (?:while (parsing|scanning) [^:]* at line \d+, column \d+: )?line (\d+)(?:, column \d+)?: (.*)$`)
 
 // yamlError words a YAML syntax error as FILE:LINE: malformed YAML: message, LINE being where the
@@ -42,6 +46,13 @@ func yamlError(file string, data []byte, err error) error {
 	}
 	var n4 yaml4.Node
 	if err4 := yaml4.Unmarshal(data, &n4); err4 != nil {
+		if m := yaml4Range.FindStringSubmatch(err4.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			if last := lastLine(data); line > last {
+				line = last
+			}
+			return inputErr(file, line, "", "malformed YAML: %s", m[2])
+		}
 		if m := yaml4Err.FindStringSubmatch(err4.Error()); m != nil {
 			line, _ := strconv.Atoi(m[2])
 			if m[1] == "parsing" || m[1] == "" && strings.HasPrefix(m[3], "did not find expected") {

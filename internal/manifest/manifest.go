@@ -79,6 +79,17 @@ type Subject struct {
 	// Rollback, when set, says the deployment returns the environment to an earlier deployment's exact
 	// digests: its evidence is a rollback packet.
 	Rollback *Rollback `json:"rollback,omitempty"`
+	// Strategy is how the agents roll the deployment out (the workflow's); nil means all at once and,
+	// on failure, roll back.
+	Strategy *Strategy `json:"strategy,omitempty"`
+}
+
+// Strategy is the workflow's rollout: all-at-once or rolling in batches of BatchSize services, and what
+// an agent does when a step fails (rollback | continue | pause).
+type Strategy struct {
+	Type      string `json:"type"`
+	BatchSize int    `json:"batchSize,omitempty"`
+	OnFailure string `json:"onFailure"`
 }
 
 // Rollback is what a rollback deployment returns to, and who asked for it.

@@ -118,3 +118,17 @@ func Build(ctx context.Context, wf *workflow.Workflow, opts Options) ([]Artifact
 func inputErr(wf *workflow.Workflow, line int, field, format string, args ...any) error {
 	return fault.Inputf("workflow %s:%d: %s: %s", wf.File, line, field, fmt.Sprintf(format, args...))
 }
+
+// DefaultProjectName is the Compose project of a tenant's environment when none is given: both folded
+// into a project name (lowercase letters, digits, - and _). The generated scripts and the agent use it.
+func DefaultProjectName(tenant, environment string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(tenant + "-" + environment) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	return strings.Trim(b.String(), "-_")
+}

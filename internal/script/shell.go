@@ -164,8 +164,12 @@ func Shell(ctx context.Context, wf *workflow.Workflow, opts Options) ([]byte, er
 func shellRuntime(composeCmd string) string {
 	return `# stella_run HOOK INDEX WHAT FUNCTION runs one step in a subshell with errexit on, and stops the script
 # with the hook's name and the step's status when it fails (unless the workflow says continue).
+# With STELLA_PHASE set (preDeploy or postDeploy) only that hook's steps run: the agent deploys between.
 stella_run() {
 	local hook=$1 index=$2 what=$3 fn=$4 status=0
+	if [ -n "${STELLA_PHASE:-}" ] && [ "$STELLA_PHASE" != "$hook" ]; then
+		return 0
+	fi
 	printf 'stella: %s step %s: %s\n' "$hook" "$index" "$what" >&2
 	set +e
 	(
@@ -194,7 +198,9 @@ stella_failed() {
 		return 0
 		;;
 	rollback)
-		stella_rollback
+		if [ -z "${STELLA_PHASE:-}" ]; then
+			stella_rollback # else the agent rolls back
+		fi
 		;;
 	pause)
 		printf 'stella: deployment paused (on failure: pause); fix the cause and run the script again\n' >&2

@@ -15,9 +15,11 @@ import (
 	"github.com/stella-ops/stella/internal/deploy"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/generate"
+	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/release"
+	"github.com/stella-ops/stella/internal/script"
 	"github.com/stella-ops/stella/internal/sticker"
 	"github.com/stella-ops/stella/internal/store"
 )
@@ -82,10 +84,12 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 			target = mine[1]
 		}
 		relDoc, err = tx.Document(r.Context(), meta.DocRelease, target.ReleaseID)
-		if err != nil {
-			return fault.Wrap(fault.Conflict, fmt.Errorf("release %s of deployment %s has no Compose template kept by the API: roll it back from the command line with its files", target.ReleaseID, target.ID))
+		if errors.Is(err, meta.ErrNotFound) {
+			// A release generated from the command line: the API keeps no template of it; the
+			// deployment's own stored set (its signed release and its lock) is the template.
+			relDoc, err = meta.Document{}, nil
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return err
@@ -115,7 +119,13 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	for _, c := range st.Release.Components {
 		digests[c.Name] = c.Digest
 	}
-	relJSON, template, templateName, err := splitRelease(target.ReleaseID, relDoc.Body)
+	var relJSON []byte
+	var template, templateName string
+	if relDoc.Body != nil {
+		relJSON, template, templateName, err = splitRelease(target.ReleaseID, relDoc.Body)
+	} else {
+		relJSON, template, templateName, err = releaseOfSet(fsys, m)
+	}
 	if err != nil {
 		return err
 	}
@@ -123,7 +133,9 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	if err := json.Unmarshal(relJSON, &doc); err != nil {
 		return err
 	}
-	if comps, ok := doc["components"].([]any); ok {
+	// A release the API keeps gets the digests pinned in the release; one from the command line is
+	// recorded as declared, and its template — that deployment's lock — pins them instead.
+	if comps, ok := doc["components"].([]any); ok && relDoc.Body != nil {
 		for _, c := range comps {
 			if cm, ok := c.(map[string]any); ok {
 				if name, _ := cm["name"].(string); digests[name] != "" {
@@ -173,6 +185,9 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 			return err
 		}
 	}
+	if err := s.dispatch(r, p.TenantID, in.DeploymentID, "rollback"); err != nil {
+		return err
+	}
 	return s.answerJob(w, r, p, in.DeploymentID, http.StatusCreated, res.Record.EvidenceID)
 }
 
@@ -186,4 +201,32 @@ func (s *Server) unblock(w http.ResponseWriter, r *http.Request, p meta.Token) e
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// releaseOfSet is the release of a stored set as a template for a rollback: the signed release of its
+// manifest and its lock, whose every image is already pinned to the digest that deployment ran.
+func releaseOfSet(fsys fs.FS, m *manifest.Manifest) (relJSON []byte, template, templateName string, err error) {
+	lock, err := fs.ReadFile(fsys, script.LockFileName)
+	if err != nil {
+		return nil, "", "", err
+	}
+	rel := m.Subject.Release
+	// The release file's own field names (release.yaml), which the loader reads.
+	comps := make([]map[string]any, len(rel.Components))
+	for i, c := range rel.Components {
+		comps[i] = map[string]any{"name": c.Name, "id": c.ID, "image": c.Image, "tag": c.Tag, "digest": c.Digest, "semver": c.Semver, "role": c.Role}
+	}
+	doc := map[string]any{"id": rel.ID, "name": rel.Name, "createdAt": rel.CreatedAt, "compose": rel.Compose, "components": comps}
+	if rel.CreatedBy != "" {
+		doc["createdBy"] = rel.CreatedBy
+	}
+	if rel.SourceRef != nil {
+		doc["sourceRef"] = rel.SourceRef
+	}
+	relJSON, err = json.Marshal(doc)
+	if err != nil {
+		return nil, "", "", err
+	}
+	tpl, err := lockfile.TemplateOf(lock)
+	return relJSON, string(tpl), rel.Compose, err
 }

@@ -63,6 +63,8 @@ type Server struct {
 	drift    *prometheus.GaugeVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// tasks wakes the long polls of agents when a task is queued on this replica.
+	tasks wakeup
 }
 
 // New builds the handler.

@@ -7,18 +7,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/release"
+	"github.com/stella-ops/stella/internal/script"
 )
 
-// Task types an agent runs (context.md); deploy and rollback come with the container driver.
-var TaskTypes = []string{"read-sticker", "write-sticker", "health-check"}
+// Task types an agent runs (context.md). deploy and rollback carry a job's set to the target (a rollback
+// job's set holds the earlier digests); they are queued when a job is created, for every target of the
+// job that has an agent, and can be queued again by hand.
+var TaskTypes = []string{"deploy", "rollback", "read-sticker", "write-sticker", "health-check"}
+
+// needsJob are the task types that name a deployment job of the target.
+var needsJob = []string{"deploy", "rollback", "write-sticker"}
 
 // AgentTask is an agent task as the API shows it.
 type AgentTask struct {
@@ -79,8 +89,8 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p meta.Token
 	if !slices.Contains(TaskTypes, in.Type) {
 		return badField("/type", "%q is not one of %v", in.Type, TaskTypes)
 	}
-	if in.Type == "write-sticker" && in.DeploymentID == "" {
-		return badField("/deploymentId", "required for write-sticker")
+	if slices.Contains(needsJob, in.Type) && in.DeploymentID == "" {
+		return badField("/deploymentId", "required for %s", in.Type)
 	}
 	if in.ID == "" {
 		b := make([]byte, 8)
@@ -119,6 +129,15 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p meta.Token
 			if _, err := tx.Deployment(r.Context(), k.DeploymentID); err != nil {
 				return err
 			}
+			if slices.Contains(needsJob, k.Type) {
+				ts, err := tx.Tasks(r.Context(), k.DeploymentID)
+				if err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(ts, func(t meta.Task) bool { return t.TargetID == k.TargetID }) {
+					return badField("/deploymentId", "deployment %s does not go to target %s", k.DeploymentID, k.TargetID)
+				}
+			}
 		}
 		return tx.CreateAgentTask(r.Context(), k)
 	})
@@ -128,8 +147,44 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p meta.Token
 		}
 		return err
 	}
+	s.tasks.wake()
 	writeJSON(w, http.StatusCreated, taskOf(k))
 	return nil
+}
+
+// dispatch queues a task of type typ (deploy or rollback) of job id for every target of the job that
+// has an agent, with the id DEPLOY-JOB-TARGET (a repeated dispatch is a no-op).
+func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
+	now := s.now()
+	err := s.cfg.DB.Update(r.Context(), tenant, func(tx meta.Tx) error {
+		ts, err := tx.Tasks(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		as, err := tx.Agents(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if !slices.ContainsFunc(as, func(a meta.Agent) bool { return a.TargetID == t.TargetID && a.RevokedAt.IsZero() }) {
+				continue
+			}
+			tid := typ + "-" + id + "-" + t.TargetID
+			if len(tid) > 128 {
+				tid = typ + "-" + capID(id+"-"+t.TargetID)
+			}
+			k := meta.AgentTask{ID: tid, TargetID: t.TargetID, Type: typ, DeploymentID: id, Payload: json.RawMessage("{}"),
+				Status: meta.TaskQueued, Timeout: 30 * time.Minute, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+			if err := tx.CreateAgentTask(r.Context(), k); err != nil && !errors.Is(err, meta.ErrExists) {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		s.tasks.wake()
+	}
+	return err
 }
 
 func (s *Server) getTask(w http.ResponseWriter, r *http.Request, p meta.Token) error {
@@ -168,6 +223,7 @@ func (s *Server) nextTask(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	}
 	deadline := time.Now().Add(wait)
 	for {
+		woken := s.tasks.wait()
 		var k meta.AgentTask
 		err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
 			var err error
@@ -185,11 +241,39 @@ func (s *Server) nextTask(w http.ResponseWriter, r *http.Request, p meta.Token) 
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		}
+		// A task queued on this replica wakes the waiters at once; one queued on another replica is
+		// seen at the next poll.
 		select {
 		case <-r.Context().Done():
 			return r.Context().Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-woken:
+		case <-time.After(min(time.Until(deadline), 250*time.Millisecond)):
 		}
+	}
+}
+
+// wakeup lets long polls wait for a task queued on this replica instead of polling the database.
+type wakeup struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// wait is a channel closed at the next wake.
+func (w *wakeup) wait() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch == nil {
+		w.ch = make(chan struct{})
+	}
+	return w.ch
+}
+
+func (w *wakeup) wake() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
 	}
 }
 
@@ -223,6 +307,16 @@ func (s *Server) taskResult(w http.ResponseWriter, r *http.Request, p meta.Token
 				return err
 			}
 		}
+		if (k.Type == "deploy" || k.Type == "rollback") && k.Status == meta.TaskLeased {
+			// The job's part on this target follows its agent's result.
+			status := meta.TaskSucceeded
+			if res.Status != meta.TaskSucceeded {
+				status = meta.TaskFailed
+			}
+			if err := tx.SetTaskStatus(r.Context(), k.DeploymentID, k.TargetID, status, oneLine(res.Error), s.now()); err != nil {
+				return err
+			}
+		}
 		b, _ := json.Marshal(res)
 		if err := tx.FinishAgentTask(r.Context(), id, p.AgentID, res.Status, b, s.now()); err != nil {
 			return err
@@ -249,9 +343,11 @@ func (s *Server) driftOf(r *http.Request, tx meta.Tx, p meta.Token, output json.
 	var o struct {
 		Present bool   `json:"present"`
 		Sticker string `json:"sticker"`
+		// Containers, when the agent has a Compose driver, are what runs in its project.
+		Containers *[]drift.Running `json:"containers"`
 	}
 	if err := json.Unmarshal(output, &o); err != nil {
-		return nil, badField("/output", "a read-sticker output is {present, sticker}")
+		return nil, badField("/output", "a read-sticker output is {present, sticker, containers?}")
 	}
 	ss, err := tx.Stickers(r.Context(), p.TargetID)
 	if err != nil || len(ss) == 0 {
@@ -261,6 +357,18 @@ func (s *Server) driftOf(r *http.Request, tx meta.Tx, p meta.Token, output json.
 	d, err := drift.Check(drift.Input{Name: "sticker " + ss[0].ID, Data: ss[0].Doc}, actual, p.TargetID, s.trust)
 	if err != nil {
 		return nil, fmt.Errorf("drift of target %s: %w", p.TargetID, err)
+	}
+	if o.Containers != nil && (!d.DriftDetected || d.DriftType == drift.Mismatch) {
+		// The running containers against the lock of the deployment the target's sticker names.
+		dep, err := tx.Deployment(r.Context(), ss[0].DeploymentID)
+		if err != nil {
+			return nil, err
+		}
+		want, err := s.servicesOf(r, p.TenantID, dep)
+		if err != nil {
+			return nil, fmt.Errorf("drift of target %s: %w", p.TargetID, err)
+		}
+		d.AddRunning(drift.CompareRunning(want, *o.Containers))
 	}
 	return d, nil
 }
@@ -323,3 +431,24 @@ func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID str
 		s.cfg.Log.Warn("drift found", "tenant", p.TenantID, "target", p.TargetID, "state", state, "reason", d.Reason)
 	}
 }
+
+// servicesOf is what the lock of a deployment's stored set says should run.
+func (s *Server) servicesOf(r *http.Request, tenant string, d meta.Deployment) ([]drift.Service, error) {
+	fsys, err := s.openSet(r, tenant, d)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := fs.ReadFile(fsys, script.LockFileName)
+	if err != nil {
+		return nil, err
+	}
+	var env *release.Environment
+	if raw, err := fs.ReadFile(fsys, manifest.FileName); err == nil {
+		if m, err := manifest.Parse(raw); err == nil && m.Subject != nil {
+			env = m.Subject.Environment
+		}
+	}
+	return drift.Services(r.Context(), lock, env)
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }

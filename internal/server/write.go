@@ -781,6 +781,9 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 	if err != nil {
 		return err
 	}
+	if err := s.dispatch(r, p.TenantID, in.DeploymentID, "deploy"); err != nil {
+		return err
+	}
 	return s.answerJob(w, r, p, in.DeploymentID, http.StatusCreated, res.Record.EvidenceID)
 }
 

@@ -17,6 +17,9 @@ const (
 	RegistryUser  = "STELLA_TEST_REGISTRY_USER" // its user
 	RegistryPass  = "STELLA_TEST_REGISTRY_PASS" // its password
 	RequireSwitch = "STELLA_REQUIRE_SERVICES"   // "1": a missing service fails instead of skipping
+	// DockerHost is a Docker API for real containers: podman system service's socket in .ci/run
+	// (unix:///…/podman.sock), which pulls from Registry over plain HTTP.
+	DockerHost = "STELLA_TEST_DOCKER_HOST"
 	// A PKCS#11 token (SoftHSM2 in .ci/run, with SOFTHSM2_CONF pointing at its config).
 	PKCS11Module = "STELLA_TEST_PKCS11_MODULE" // path of the module, e.g. /usr/lib/softhsm/libsofthsm2.so
 	PKCS11Token  = "STELLA_TEST_PKCS11_TOKEN"  // label of an initialised token

@@ -10,6 +10,8 @@
 //   STELLA_NOTIFY_<CHANNEL> webhook URL of a notification channel (STELLA_NOTIFY_SLACK for "slack"); a
 //                           channel that is itself an http(s) URL is posted to directly
 //   STELLA_PREVIOUS_LOCK    the previous deployment's lock file, for rollback
+//   STELLA_PHASE            preDeploy or postDeploy: run only that hook, and not the deploy step (the
+//                           agent deploys with its own Compose driver between the two)
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -77,8 +79,12 @@ namespace StellaOps.Sdk
             return RunHook("postDeploy", hook);
         }
 
+        static string Phase { get { return Environment.GetEnvironmentVariable("STELLA_PHASE") ?? ""; } }
+
         static async Task RunHook(string name, Func<HookContext, Task> hook)
         {
+            if (Phase != "" && Phase != name)
+                return;
             Log("stella: hook " + name);
             var ctx = new HookContext(name);
             try
@@ -99,6 +105,8 @@ namespace StellaOps.Sdk
         /// set's directory; the env file (the environment's variables) when the set has one.</summary>
         public static async Task Deploy()
         {
+            if (Phase != "")
+                return;
             var args = new List<string>();
             for (int i = 1; i < settings.ComposeCommand.Length; i++)
                 args.Add(settings.ComposeCommand[i]);
