@@ -176,22 +176,7 @@ func (a *Agent) WriteSticker(ctx context.Context, job string) (string, error) {
 	if err != nil || st.TenantID != a.State.TenantID || st.Deployment.TargetID != a.State.TargetID || st.Deployment.ID != job {
 		return "", fault.Wrap(fault.Verification, fmt.Errorf("the server's sticker of %s is not this target's (%s/%s); nothing written", job, a.State.TenantID, a.State.TargetID))
 	}
-	if err := os.MkdirAll(a.StickerDir, 0o755); err != nil {
-		return "", err
-	}
-	path := filepath.Join(a.StickerDir, sticker.FileName)
-	for i := 5; i >= 1; i-- {
-		from := path
-		if i > 1 {
-			from = fmt.Sprintf("%s.%d", path, i-1)
-		}
-		if _, err := os.Stat(from); err == nil {
-			if err := os.Rename(from, fmt.Sprintf("%s.%d", path, i)); err != nil {
-				return "", err
-			}
-		}
-	}
-	return path, atomicfile.Write(path, doc, 0o644)
+	return a.putSticker(doc)
 }
 
 // journalEntry is the journal of one task: started, then done with its result, then reported.

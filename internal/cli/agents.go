@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/agent"
+	"github.com/stella-ops/stella/internal/atomicfile"
+	"github.com/stella-ops/stella/internal/client"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/server"
@@ -145,12 +149,51 @@ makes one agent (stella agent register on the target) and expires soon (--expire
 	revoke.Flags().StringVar(&rtenant, "tenant", "", "the tenant")
 	_ = revoke.MarkFlagRequired("tenant")
 	ro.flags(revoke)
-	cmd.AddCommand(tok, ls, revoke)
+	cmd.AddCommand(tok, ls, revoke, newAgentsImportCommand(g))
 	return cmd
 }
 
 // OfflineAfter is how long an agent may be silent (it heartbeats about every 30 s) before it is offline.
 const OfflineAfter = 90 * time.Second
+
+// newAgentsImportCommand hands the server an offline result carried back from an air-gapped target.
+func newAgentsImportCommand(g *Globals) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "import RESULT-FILE --target ID --server URL",
+		Short: "Import the signed result of stella agent apply --offline as the target's deploy task",
+		Long: `Import sends the result file an agent wrote on an air-gapped target to the server, which checks it was
+signed by that target's agent and records it, once, as the target's deploy task of the job.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if g.Server == "" {
+				return fault.Inputf("--server: import runs against a server (stella serve)")
+			}
+			if target == "" {
+				return fault.Inputf("--target: required")
+			}
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return fault.Inputf("RESULT-FILE %s: %v", args[0], errors.Unwrap(err))
+			}
+			c, err := client.New(g.Server, g.Token)
+			if err != nil {
+				return err
+			}
+			k, err := c.ImportResult(cmd.Context(), target, strings.TrimSpace(string(b)))
+			if err != nil {
+				return err
+			}
+			if g.JSON() {
+				return g.PrintJSON(k)
+			}
+			_, err = fmt.Fprintf(g.Stdout, "task %s of deployment %s on target %s: %s\n", k.ID, k.DeploymentID, k.TargetID, k.Status)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&target, "target", "", "the target the result is of")
+	return cmd
+}
 
 func agentStatus(a meta.Agent, now time.Time) string {
 	switch {
@@ -291,6 +334,58 @@ stops it between tasks. With --once it takes at most one task and exits.`,
 	run.Flags().StringVar(&rproject, "project", "", "the Compose project name (default: TENANT-ENVIRONMENT, as the generated scripts use)")
 	run.Flags().BoolVar(&once, "once", false, "take at most one task, then exit")
 	run.Flags().DurationVar(&wait, "wait", 5*time.Second, "with --once: how long to wait for a task")
-	cmd.AddCommand(reg, tok, stk, run)
+	var astate, asticker, aproject, resultFile string
+	var offline bool
+	apply := &cobra.Command{
+		Use:   "apply --offline SET [--state-dir DIR] [--sticker-dir DIR] [--result FILE]",
+		Short: "Deploy a set carried to an air-gapped target by hand, and write a signed result to carry back",
+		Long: `Apply --offline verifies the set in SET (a directory with the files of stella artifacts get, or a copy of
+STORE/TENANT/DEPLOYMENT) against the keys trusted at registration, bound to this agent's tenant and the
+set's deployment, before anything runs; then deploys it as a deploy task would (hooks, pull by digest,
+up by the signed strategy, every container's digest read back) and writes the set's sticker for this
+target. Whatever happened, it writes the result signed with the agent's key to --result (default
+stella-result-DEPLOYMENT-TARGET.jwt); carry it back and hand it to the server with
+stella agents import FILE --target ID --server URL. Exit 0 deployed, 3 the set does not verify, 1 failed.`,
+		Example: `  stella-agent apply --offline /media/usb/acme/deploy-42 --state-dir /var/lib/stella/agent`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !offline {
+				return fault.Inputf("--offline: required (apply deploys a set carried by hand; online, stella agent run takes deploy tasks)")
+			}
+			a, err := agent.Load(astate)
+			if err != nil {
+				return err
+			}
+			a.StickerDir, a.Log, a.Project = asticker, g.Log, aproject
+			if a.Driver, err = g.driver(); err != nil {
+				return err
+			}
+			signed, out, aerr := a.ApplyOffline(cmd.Context(), args[0], g.Stderr)
+			if signed != "" {
+				path := resultFile
+				if path == "" {
+					path = "stella-result-" + out.DeploymentID + "-" + a.State.TargetID + ".jwt"
+				}
+				if err := atomicfile.Write(path, []byte(signed+"\n"), 0o600); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.Stderr, "stella: signed result written to %s\n", path)
+			}
+			if aerr != nil {
+				return aerr
+			}
+			if g.JSON() {
+				return g.PrintJSON(out)
+			}
+			_, err = fmt.Fprintf(g.Stdout, "deployment %s deployed on target %s (project %s, %d containers)\n", out.DeploymentID, a.State.TargetID, out.Project, len(out.Containers))
+			return err
+		},
+	}
+	apply.Flags().BoolVar(&offline, "offline", false, "the set was carried by hand (required)")
+	apply.Flags().StringVar(&astate, "state-dir", DefaultAgentStateDir, "the agent's state directory")
+	apply.Flags().StringVar(&asticker, "sticker-dir", "/var/lib/stella", "where the target's stella.version.json lives")
+	apply.Flags().StringVar(&aproject, "project", "", "the Compose project name (default: TENANT-ENVIRONMENT)")
+	apply.Flags().StringVar(&resultFile, "result", "", "where to write the signed result (default stella-result-DEPLOYMENT-TARGET.jwt)")
+	cmd.AddCommand(reg, tok, stk, run, apply)
 	return cmd
 }

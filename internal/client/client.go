@@ -333,3 +333,11 @@ func (c *Client) TaskLog(ctx context.Context, id string, seq int, text string) e
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/agents/tasks/"+esc(id)+"/logs", map[string]any{"seq": seq, "text": text}, nil, nil)
 	return err
 }
+
+// ImportResult hands the server a signed offline result (stella agent apply --offline) of target.
+func (c *Client) ImportResult(ctx context.Context, target, signed string) (server.AgentTask, error) {
+	var out server.AgentTask
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/targets/"+esc(target)+"/offline-results", map[string]string{"result": signed},
+		map[string]string{"Idempotency-Key": NewIdempotencyKey()}, &out)
+	return out, err
+}

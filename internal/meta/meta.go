@@ -135,6 +135,9 @@ type Tx interface {
 	// AgentTasks lists a target's tasks of a type ("" any), newest first.
 	AgentTasks(ctx context.Context, targetID, typ string, limit int) ([]AgentTask, error)
 	AppendTaskLog(ctx context.Context, id string, seq int, text string) error
+	// ImportAgentTask records a task an agent ran without the server (stella agent apply --offline) as
+	// finished, with k's status, agent, times and result; an existing id is ErrExists.
+	ImportAgentTask(ctx context.Context, k AgentTask) error
 }
 
 // API roles. Admin, deployer and auditor read everything of their tenant; an agent reads deployment jobs

@@ -945,6 +945,19 @@ func (t *sqlTx) AgentTask(ctx context.Context, id string) (AgentTask, error) {
 	return k, t.wrap("read task "+id, err)
 }
 
+func (t *sqlTx) ImportAgentTask(ctx context.Context, k AgentTask) error {
+	if err := t.mustWrite("import task"); err != nil {
+		return err
+	}
+	if len(k.Payload) == 0 {
+		k.Payload = []byte("{}")
+	}
+	return t.insertOnce(ctx, "task", k.ID, `INSERT INTO agent_tasks (tenant_id, id, target_id, type, deployment_id, payload, status, timeout_ms, created_at_us, expires_at_us, leased_at_us, agent_id, finished_at_us, result)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
+		t.tenant, k.ID, k.TargetID, k.Type, k.DeploymentID, string(k.Payload), k.Status, k.Timeout.Milliseconds(), us(k.CreatedAt), us(k.ExpiresAt),
+		us(k.CreatedAt), k.AgentID, us(k.FinishedAt), string(k.Result))
+}
+
 func (t *sqlTx) AppendTaskLog(ctx context.Context, id string, seq int, text string) error {
 	if err := t.mustWrite("task log"); err != nil {
 		return err

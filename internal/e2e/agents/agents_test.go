@@ -457,6 +457,33 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 		runsDigest(tg, d1)
 	}
 
+	// Air-gapped: dep-4 carried to t2 by hand, applied offline, the signed result carried back.
+	// (rel-2 is blocked in env-dev since the rollback: clear the block first.)
+	if code, b := w.api("DELETE", "/api/v1/environments/env-dev/blocked-releases/rel-2", w.admin, nil); code != 204 {
+		t.Fatalf("clear the block: %d %s", code, b)
+	}
+	gen("dep-4", releaseOf("rel-2", "v2"))
+	res := filepath.Join(dir, "dep-4-t2.jwt")
+	cmd := exec.Command(agentBin, "apply", "--offline", filepath.Join(w.store, "acme", "dep-4"), "--state-dir", agents["t2"],
+		"--sticker-dir", filepath.Join(dir, "sticker-t2"), "--project", "e2e-t2", "--result", res)
+	cmd.Env = w.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("apply --offline: %v %s", err, out)
+	}
+	runsDigest("t2", d2)
+	if out, errs, code := w.run("agents", "import", res, "--target", "t2", "--server", w.url, "--token", w.admin); code != 0 || !strings.Contains(out, "succeeded") {
+		t.Fatalf("agents import: %d %s %s", code, out, errs)
+	}
+	if _, errs, code := w.run("agents", "import", res, "--target", "t2", "--server", w.url, "--token", w.admin); code != 1 || !strings.Contains(errs, "imported before") {
+		t.Errorf("second import: %d %s", code, errs)
+	}
+	if _, errs, code := w.run("agents", "import", res, "--target", "t1", "--server", w.url, "--token", w.admin); code != 3 {
+		t.Errorf("import as another target's: %d %s", code, errs)
+	}
+	if code, b := w.api("GET", "/api/v1/deployment-jobs/dep-4", w.admin, nil); code != 200 || !strings.Contains(string(b), `"succeeded"`) {
+		t.Errorf("job dep-4 after the offline import: %d %s", code, b)
+	}
+
 	// An agent may not touch another target's task; a revoked agent is refused at its next request.
 	tok := func(tg string) string {
 		cmd := exec.Command(agentBin, "token", "--state-dir", agents[tg])
@@ -484,7 +511,7 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 	if code, _ := w.api("POST", "/api/v1/agents/heartbeat", tok("t1"), nil); code != 204 && code != 200 {
 		t.Errorf("agent t1 heartbeat: %d", code)
 	}
-	cmd := exec.Command(agentBin, "token", "--state-dir", agents["t2"])
+	cmd = exec.Command(agentBin, "token", "--state-dir", agents["t2"])
 	cmd.Env = w.env
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "revoked") {
 		t.Errorf("revoked agent got a token: %v %s", err, out)
