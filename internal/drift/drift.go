@@ -5,11 +5,15 @@
 package drift
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/fault"
@@ -104,34 +108,102 @@ func CheckFiles(expectedPath, actualPath, targetID string, keys verify.Keys) (*R
 // signature must verify with keys, else the error is bad input (kind fault.Input): a drift check
 // against an untrusted expectation would mean nothing. Everything about the actual sticker is a result.
 func Check(expected, actual Input, targetID string, keys verify.Keys) (*Result, error) {
-	exp, err := sticker.Parse(expected.Data)
-	if err != nil {
-		return nil, fault.Inputf("--expected %s: %v", expected.Name, err)
+	return (&Checker{Keys: keys}).Check(expected, actual, targetID)
+}
+
+// Checker checks drift with one set of trusted keys, remembering (up to Max, default 100,000, for at
+// most MaxAge, default 10 minutes — a key revoked in the keyring is honoured within that time) the
+// sticker bytes whose signature verified, so that a schedule that checks every target again and again
+// verifies each issued sticker about once. Safe for concurrent use.
+type Checker struct {
+	Keys   verify.Keys
+	Max    int
+	MaxAge time.Duration
+
+	mu       sync.Mutex
+	verified map[[32]byte]*sticker.Sticker
+	since    time.Time
+}
+
+// trusted parses a sticker and verifies its signature, or finds it done before for the same bytes.
+// A parse failure is errParse's; a signature failure is returned as is.
+func (c *Checker) trusted(data []byte) (*sticker.Sticker, error) {
+	sum := sha256.Sum256(data)
+	c.mu.Lock()
+	age := c.MaxAge
+	if age == 0 {
+		age = 10 * time.Minute
 	}
-	if _, err := verify.Document(expected.Data, keys); err != nil {
+	if time.Since(c.since) > age {
+		c.verified, c.since = nil, time.Now()
+	}
+	st, ok := c.verified[sum]
+	c.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := sticker.Parse(data)
+	if err != nil {
+		return nil, parseError{err}
+	}
+	if _, err := verify.Document(data, c.Keys); err != nil {
+		return st, err
+	}
+	c.mu.Lock()
+	max := c.Max
+	if max == 0 {
+		max = 100000
+	}
+	if c.verified == nil || len(c.verified) >= max {
+		c.verified = map[[32]byte]*sticker.Sticker{} // bounded: start over rather than grow
+	}
+	c.verified[sum] = st
+	c.mu.Unlock()
+	return st, nil
+}
+
+type parseError struct{ error }
+
+// Check is the package's Check with c's keys and memory of verified stickers.
+func (c *Checker) Check(expected, actual Input, targetID string) (*Result, error) {
+	exp, err := c.trusted(expected.Data)
+	if err != nil {
+		if pe, ok := err.(parseError); ok {
+			err = pe.error
+		}
 		return nil, fault.Inputf("--expected %s: %v", expected.Name, err)
 	}
 	if targetID == "" {
 		targetID = exp.Deployment.TargetID
 	}
-	r := &Result{TargetID: targetID, ExpectedSticker: asJSON(expected.Data), release: exp.Release.ID, components: len(exp.Release.Components)}
-	expSum := "sha256:" + checksum.Sum(expected.Data)
-
+	// (It parsed as a sticker, so it is JSON.)
+	r := &Result{TargetID: targetID, ExpectedSticker: json.RawMessage(expected.Data), release: exp.Release.ID, components: len(exp.Release.Components)}
 	if actual.Missing {
-		r.drift(Missing, "no sticker at "+actual.Name, Difference{Field: "sticker", ExpectedDigest: expSum})
+		r.drift(Missing, "no sticker at "+actual.Name, Difference{Field: "sticker", ExpectedDigest: "sha256:" + checksum.Sum(expected.Data)})
 		return r, nil
 	}
-	actSum := "sha256:" + checksum.Sum(actual.Data)
-	act, err := sticker.Parse(actual.Data)
+	if bytes.Equal(expected.Data, actual.Data) {
+		// The very bytes verified above (the common case, checked for every target on a schedule):
+		// the same signature, tenant, target and release.
+		if targetID == "" || exp.Deployment.TargetID == targetID {
+			r.ActualSticker = r.ExpectedSticker
+			return r, nil
+		}
+	}
+	expSum, actSum := "sha256:"+checksum.Sum(expected.Data), "sha256:"+checksum.Sum(actual.Data)
+	act, err := c.trusted(actual.Data)
+	if pe, ok := err.(parseError); ok {
+		err = pe.error
+	} else if err != nil {
+		r.ActualSticker = asJSON(actual.Data)
+		r.drift(Corrupted, actual.Name+": "+err.Error(), Difference{Field: "signature", ExpectedDigest: expSum, ActualDigest: actSum})
+		return r, nil
+	}
 	if err != nil {
 		r.drift(Corrupted, actual.Name+": "+err.Error(), Difference{Field: "sticker", ExpectedDigest: expSum, ActualDigest: actSum})
 		return r, nil
 	}
-	r.ActualSticker = asJSON(actual.Data)
-	if _, err := verify.Document(actual.Data, keys); err != nil {
-		r.drift(Corrupted, actual.Name+": "+err.Error(), Difference{Field: "signature", ExpectedDigest: expSum, ActualDigest: actSum})
-		return r, nil
-	}
+	r.ActualSticker = json.RawMessage(actual.Data)
 	// A sticker of another tenant or another target says nothing about this target, however well signed.
 	var ds []Difference
 	if exp.TenantID != act.TenantID {

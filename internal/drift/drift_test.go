@@ -29,7 +29,7 @@ type fixture struct {
 	keys    verify.Keys
 }
 
-func newFixture(t *testing.T, alg string) fixture {
+func newFixture(t testing.TB, alg string) fixture {
 	t.Helper()
 	kr := sign.Keyring{Dir: t.TempDir()}
 	s, err := kr.Generate("stella/signing/drift", alg)
@@ -51,7 +51,7 @@ func newFixture(t *testing.T, alg string) fixture {
 
 // resign parses the fixture's sticker, lets edit change it and signs it again with the same key: a
 // sticker that verifies but says something else.
-func (f fixture) resign(t *testing.T, edit func(*sticker.Sticker)) []byte {
+func (f fixture) resign(t testing.TB, edit func(*sticker.Sticker)) []byte {
 	t.Helper()
 	st, err := sticker.Parse(f.sticker)
 	if err != nil {

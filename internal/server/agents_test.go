@@ -104,6 +104,15 @@ func TestAgentIdentity(t *testing.T) {
 	w.do(t, "GET", "/api/v1/deployment-jobs/"+other+"/artifacts", "acme/agent/web-02", nil).expect(t, "another target's artifacts", 404)
 	w.do(t, "GET", "/api/v1/evidence", "acme/agent/web-02", nil).expect(t, "agent reads evidence", 403)
 	w.do(t, "POST", "/api/v1/deployment-jobs", "acme/agent/web-02", map[string]any{"promotionId": "promo-t1"}, "Idempotency-Key", "x").expect(t, "agent writes", 403)
+	// A job created now queues a deploy task for each of its targets with an agent, and the agent's
+	// long poll gets it; a job of another target queues nothing for it.
+	approvedJob(t, w, relID, "promo-t4", "prod-web-01")
+	job := approvedJob(t, w, relID, "promo-t3", "prod-web-02")
+	next := w.do(t, "GET", "/api/v1/agents/tasks/next?wait=2s", "acme/agent/web-02", nil)
+	next.expect(t, "dispatched deploy task", 200, `"type":"deploy"`, `"deploymentId":"`+job+`"`, `"id":"deploy-`+job+`-tgt-web-02"`)
+	w.do(t, "GET", "/api/v1/agents/tasks/next?wait=100ms", "acme/agent/web-02", nil).expect(t, "nothing else queued", 204)
+	w.do(t, "POST", "/api/v1/agents/tasks/deploy-"+job+"-tgt-web-02/result", "acme/agent/web-02", map[string]any{"status": "failed", "error": "pull failed"}).expect(t, "deploy result", 200)
+	w.do(t, "GET", "/api/v1/deployment-jobs/"+job, "acme/deployer/jane", nil).expect(t, "job after a failed deploy", 200, `"failed"`, "pull failed")
 	if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.RevokeAgent(ctx, id.AgentID, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}

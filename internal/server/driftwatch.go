@@ -42,6 +42,7 @@ func (s *Server) driftCheckNow(w http.ResponseWriter, r *http.Request, p meta.To
 	if err != nil {
 		return err
 	}
+	s.tasks.wake(p.TenantID + "/" + k.TargetID)
 	w.Header().Set("Location", "/api/v1/targets/"+k.TargetID+"/tasks/"+k.ID)
 	writeJSON(w, http.StatusAccepted, taskOf(k))
 	return nil
@@ -111,7 +112,9 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration) {
 			continue
 		}
 		for _, tenant := range tenants {
+			var queued []string
 			err := s.cfg.DB.Update(ctx, tenant, func(tx meta.Tx) error {
+				queued = queued[:0]
 				as, err := tx.Agents(ctx)
 				if err != nil {
 					return err
@@ -132,9 +135,13 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration) {
 					if _, err := queueDriftCheck(ctx, tx, a.TargetID, s.now()); err != nil {
 						return err
 					}
+					queued = append(queued, a.TargetID)
 				}
 				return nil
 			})
+			for _, t := range queued {
+				s.tasks.wake(tenant + "/" + t)
+			}
 			if err != nil {
 				s.cfg.Log.Warn("drift watch", "tenant", tenant, "err", err)
 			}

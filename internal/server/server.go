@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/stella-ops/stella/internal/deploy"
+	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/release"
@@ -65,6 +66,8 @@ type Server struct {
 	latency  *prometheus.HistogramVec
 	// tasks wakes the long polls of agents when a task is queued on this replica.
 	tasks wakeup
+	// stickers checks drift, remembering the stickers whose signature it verified.
+	stickers *drift.Checker
 }
 
 // New builds the handler.
@@ -83,6 +86,7 @@ func New(cfg Config) *Server {
 	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
 		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
 	}
+	s.stickers = &drift.Checker{Keys: s.trust}
 	s.deploy = &deploy.Service{
 		DB:     func(context.Context) (meta.DB, error) { return cfg.DB, nil },
 		Store:  cfg.Store,

@@ -147,7 +147,7 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p meta.Token
 		}
 		return err
 	}
-	s.tasks.wake()
+	s.tasks.wake(p.TenantID + "/" + k.TargetID)
 	writeJSON(w, http.StatusCreated, taskOf(k))
 	return nil
 }
@@ -156,6 +156,7 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p meta.Token
 // has an agent, with the id DEPLOY-JOB-TARGET (a repeated dispatch is a no-op).
 func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
 	now := s.now()
+	var queued []string
 	err := s.cfg.DB.Update(r.Context(), tenant, func(tx meta.Tx) error {
 		ts, err := tx.Tasks(r.Context(), id)
 		if err != nil {
@@ -169,6 +170,7 @@ func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
 			if !slices.ContainsFunc(as, func(a meta.Agent) bool { return a.TargetID == t.TargetID && a.RevokedAt.IsZero() }) {
 				continue
 			}
+			queued = append(queued, t.TargetID)
 			tid := typ + "-" + id + "-" + t.TargetID
 			if len(tid) > 128 {
 				tid = typ + "-" + capID(id+"-"+t.TargetID)
@@ -181,8 +183,8 @@ func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
 		}
 		return nil
 	})
-	if err == nil {
-		s.tasks.wake()
+	for _, t := range queued {
+		s.tasks.wake(tenant + "/" + t)
 	}
 	return err
 }
@@ -223,7 +225,7 @@ func (s *Server) nextTask(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		woken := s.tasks.wait()
+		woken := s.tasks.wait(p.TenantID + "/" + p.TargetID)
 		var k meta.AgentTask
 		err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
 			var err error
@@ -252,28 +254,34 @@ func (s *Server) nextTask(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	}
 }
 
-// wakeup lets long polls wait for a task queued on this replica instead of polling the database.
+// wakeup lets the long polls of a target wait for a task queued on this replica instead of polling the
+// database: each target (tenant/target) has a channel closed at its next wake.
 type wakeup struct {
 	mu sync.Mutex
-	ch chan struct{}
+	ch map[string]chan struct{}
 }
 
-// wait is a channel closed at the next wake.
-func (w *wakeup) wait() <-chan struct{} {
+// wait is a channel closed at key's next wake.
+func (w *wakeup) wait(key string) <-chan struct{} {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.ch == nil {
-		w.ch = make(chan struct{})
+		w.ch = map[string]chan struct{}{}
 	}
-	return w.ch
+	c, ok := w.ch[key]
+	if !ok {
+		c = make(chan struct{})
+		w.ch[key] = c
+	}
+	return c
 }
 
-func (w *wakeup) wake() {
+func (w *wakeup) wake(key string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.ch != nil {
-		close(w.ch)
-		w.ch = nil
+	if c, ok := w.ch[key]; ok {
+		close(c)
+		delete(w.ch, key)
 	}
 }
 
@@ -354,7 +362,7 @@ func (s *Server) driftOf(r *http.Request, tx meta.Tx, p meta.Token, output json.
 		return nil, err
 	}
 	actual := drift.Input{Name: "the sticker on target " + p.TargetID, Data: []byte(o.Sticker), Missing: !o.Present}
-	d, err := drift.Check(drift.Input{Name: "sticker " + ss[0].ID, Data: ss[0].Doc}, actual, p.TargetID, s.trust)
+	d, err := s.stickers.Check(drift.Input{Name: "sticker " + ss[0].ID, Data: ss[0].Doc}, actual, p.TargetID)
 	if err != nil {
 		return nil, fmt.Errorf("drift of target %s: %w", p.TargetID, err)
 	}
