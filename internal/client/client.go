@@ -341,3 +341,17 @@ func (c *Client) ImportResult(ctx context.Context, target, signed string) (serve
 		map[string]string{"Idempotency-Key": NewIdempotencyKey()}, &out)
 	return out, err
 }
+
+// EnvironmentDriftCheck queues a read-sticker task for every target of env that has an agent.
+func (c *Client) EnvironmentDriftCheck(ctx context.Context, env string) ([]server.AgentTask, error) {
+	var out []server.AgentTask
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/environments/"+esc(env)+"/drift-check", nil, nil, &out)
+	return out, err
+}
+
+// Task reads one task of a target, with its result once it has one.
+func (c *Client) Task(ctx context.Context, target, id string) (server.AgentTask, error) {
+	var out server.AgentTask
+	_, err := c.do(ctx, http.MethodGet, "/api/v1/targets/"+esc(target)+"/tasks/"+esc(id), nil, nil, &out)
+	return out, err
+}

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/stella-ops/stella/internal/drift"
+	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 )
 
@@ -45,6 +47,49 @@ func (s *Server) driftCheckNow(w http.ResponseWriter, r *http.Request, p meta.To
 	s.tasks.wake(p.TenantID + "/" + k.TargetID)
 	w.Header().Set("Location", "/api/v1/targets/"+k.TargetID+"/tasks/"+k.ID)
 	writeJSON(w, http.StatusAccepted, taskOf(k))
+	return nil
+}
+
+// environmentDriftCheck queues a read-sticker task for every target of the environment that has an
+// agent, and answers the tasks (202); the results come as each agent reports.
+func (s *Server) environmentDriftCheck(w http.ResponseWriter, r *http.Request, p meta.Token) error {
+	env := r.PathValue("id")
+	var out []AgentTask
+	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+		out = out[:0]
+		ts, err := tx.Targets(r.Context(), env)
+		if err != nil {
+			return err
+		}
+		if len(ts) == 0 {
+			return fault.NotFoundf("environment %s: no targets recorded", capID(env))
+		}
+		as, err := tx.Agents(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if !slices.ContainsFunc(as, func(a meta.Agent) bool { return a.TargetID == t.ID && a.RevokedAt.IsZero() }) {
+				continue
+			}
+			k, err := queueDriftCheck(r.Context(), tx, t.ID, s.now())
+			if err != nil {
+				return err
+			}
+			out = append(out, taskOf(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range out {
+		s.tasks.wake(p.TenantID + "/" + k.TargetID)
+	}
+	if out == nil {
+		out = []AgentTask{}
+	}
+	writeJSON(w, http.StatusAccepted, out)
 	return nil
 }
 

@@ -147,6 +147,7 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/agents/tasks/{id}/result", []string{meta.RoleAgent}, s.taskResult)
 	s.handle("POST /api/v1/agents/tasks/{id}/logs", []string{meta.RoleAgent}, s.taskLog)
 	s.handle("POST /api/v1/targets/{id}/offline-results", writers, s.idempotent(s.importResult))
+	s.handle("POST /api/v1/environments/{id}/drift-check", writers, s.environmentDriftCheck)
 	s.handle("POST /api/v1/targets/{id}/drift-check", writers, s.driftCheckNow)
 	s.handle("POST /api/v1/environments/{id}/rollback", writers, s.idempotent(s.rollback))
 	s.handle("DELETE /api/v1/environments/{id}/blocked-releases/{releaseId}", writers, s.unblock)

@@ -362,6 +362,9 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 			t.Errorf("drift on %s after deploy: %v", tg, d)
 		}
 	}
+	if out, errs, code := w.run("drift", "check", "--environment", "env-dev", "--server", w.url, "--token", w.admin); code != 0 || strings.Count(out, "no drift") != 2 {
+		t.Errorf("drift check --environment: %d %s %s", code, out, errs)
+	}
 	code, b := w.api("GET", "/api/v1/deployment-jobs/dep-1", w.admin, nil)
 	if code != 200 || !strings.Contains(string(b), `"succeeded"`) {
 		t.Errorf("job dep-1 after both deploys: %d %s", code, b)
@@ -379,6 +382,9 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 	_ = os.WriteFile(sp, flipped, 0o644)
 	if d := w.driftOf("t1"); d["driftType"] != "corrupted" {
 		t.Errorf("byte flipped: %v", d)
+	}
+	if out, errs, code := w.run("drift", "check", "--environment", "env-dev", "--server", w.url, "--token", w.admin); code != 3 || !strings.Contains(out, "drift (corrupted) on target t1") {
+		t.Errorf("drift check --environment with t1 corrupted: %d %s %s", code, out, errs)
 	}
 
 	// dep-2 (release v2) to t2, then its valid sticker placed on t1: a mismatch naming the field.
