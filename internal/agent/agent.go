@@ -291,12 +291,22 @@ func (a *Agent) RunOnce(ctx context.Context, wait time.Duration) (bool, error) {
 
 // Run runs tasks until ctx ends, heartbeating about every 30 s (each long poll is one heartbeat).
 func (a *Agent) Run(ctx context.Context) error {
-	if err := a.Recover(ctx); err != nil {
-		return err
-	}
 	backoff := time.Second
+	pending := true // what a crash left in the journal is reported first
 	for ctx.Err() == nil {
-		_, err := a.RunOnce(ctx, 25*time.Second)
+		var err error
+		if pending {
+			// A result the server did not take (it went away) is reported again from the journal before
+			// the next task; nothing is run twice.
+			err = a.Recover(ctx)
+		}
+		if err == nil {
+			pending = false
+			_, err = a.RunOnce(ctx, 25*time.Second)
+		}
+		if err != nil {
+			pending = true
+		}
 		if err == nil {
 			backoff = time.Second
 			continue
