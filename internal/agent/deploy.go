@@ -86,9 +86,16 @@ func (a *Agent) Fetch(ctx context.Context, id string) (string, error) {
 			return "", err
 		}
 	}
+	return a.keep(tmp, id)
+}
+
+// keep verifies the set gathered in the private directory tmp and only then moves it to where
+// deployments run from (another copy already kept there wins), and verifies what is there.
+func (a *Agent) keep(tmp, id string) (string, error) {
 	if err := a.verifySet(tmp, id); err != nil {
 		return "", err
 	}
+	dir := a.setDir(id)
 	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, fs.ErrExist) && !isNotEmpty(err) {
 		return "", err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -98,13 +97,7 @@ func (a *Agent) stage(setDir, id string) (string, error) {
 			return "", err
 		}
 	}
-	if err := a.verifySet(tmp, id); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, fs.ErrExist) && !isNotEmpty(err) {
-		return "", err
-	}
-	return dir, nil
+	return a.keep(tmp, id)
 }
 
 // writeSetSticker writes the set's own signed sticker of this target (stella.version.NAME.json, when

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
@@ -139,6 +140,25 @@ type AssertionClaims struct {
 	jwt.RegisteredClaims
 }
 
+// agentKey is the key function of a JWT an agent signed: its iss names the agent, whose record (put in
+// *agent) holds the Ed25519 public key the agent registered.
+func (s *Server) agentKey(ctx context.Context, agent *meta.Agent) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
+		iss, err := t.Claims.GetIssuer()
+		if err != nil || iss == "" {
+			return nil, errors.New("no iss")
+		}
+		if *agent, err = s.cfg.DB.AgentByID(ctx, iss); err != nil {
+			return nil, err
+		}
+		pub, err := base64.StdEncoding.DecodeString(agent.PublicKey)
+		if err != nil || len(pub) != ed25519.PublicKeySize {
+			return nil, errors.New("bad stored key")
+		}
+		return ed25519.PublicKey(pub), nil
+	}
+}
+
 // agentToken exchanges an agent's signed assertion (a JWT, EdDSA only, by the agent's own key; iss and
 // sub its id, aud "stella", at most AssertionMaxAge from iat to exp) for a short-lived access token bound
 // to the agent and its target. A revoked agent gets none.
@@ -166,21 +186,7 @@ func (s *Server) doAgentToken(w http.ResponseWriter, r *http.Request) error {
 	var agent meta.Agent
 	claims := &AssertionClaims{}
 	now := s.cfg.Now()
-	_, err = jwt.ParseWithClaims(in.Assertion, claims, func(t *jwt.Token) (any, error) {
-		iss, err := t.Claims.GetIssuer()
-		if err != nil || iss == "" {
-			return nil, errors.New("no iss")
-		}
-		agent, err = s.cfg.DB.AgentByID(r.Context(), iss)
-		if err != nil {
-			return nil, err
-		}
-		pub, err := base64.StdEncoding.DecodeString(agent.PublicKey)
-		if err != nil || len(pub) != ed25519.PublicKeySize {
-			return nil, errors.New("bad stored key")
-		}
-		return ed25519.PublicKey(pub), nil
-	}, jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithAudience(AssertionAudience), jwt.WithExpirationRequired(),
+	_, err = jwt.ParseWithClaims(in.Assertion, claims, s.agentKey(r.Context(), &agent), jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithAudience(AssertionAudience), jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(), jwt.WithTimeFunc(func() time.Time { return now }), jwt.WithLeeway(30*time.Second))
 	if err != nil {
 		if !errors.Is(err, meta.ErrNotFound) && !errors.Is(err, jwt.ErrTokenInvalidClaims) && !errors.Is(err, jwt.ErrTokenSignatureInvalid) {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/stella-ops/stella/internal/drift"
@@ -64,15 +63,16 @@ func (s *Server) environmentDriftCheck(w http.ResponseWriter, r *http.Request, p
 		if len(ts) == 0 {
 			return fault.NotFoundf("environment %s: no targets recorded", capID(env))
 		}
-		as, err := tx.Agents(r.Context())
+		ids := make([]string, len(ts))
+		for i, t := range ts {
+			ids[i] = t.ID
+		}
+		with, err := withAgents(r.Context(), tx, ids)
 		if err != nil {
 			return err
 		}
-		for _, t := range ts {
-			if !slices.ContainsFunc(as, func(a meta.Agent) bool { return a.TargetID == t.ID && a.RevokedAt.IsZero() }) {
-				continue
-			}
-			k, err := queueDriftCheck(r.Context(), tx, t.ID, s.now())
+		for _, t := range with {
+			k, err := queueDriftCheck(r.Context(), tx, t, s.now())
 			if err != nil {
 				return err
 			}

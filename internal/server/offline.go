@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -49,20 +47,7 @@ func (s *Server) importResult(w http.ResponseWriter, r *http.Request, p meta.Tok
 	bad := fault.Wrap(fault.Verification, errors.New("the offline result is not signed by an agent of this target, or names another target"))
 	var agent meta.Agent
 	claims := &OfflineResult{}
-	_, err = jwt.ParseWithClaims(in.Result, claims, func(t *jwt.Token) (any, error) {
-		iss, err := t.Claims.GetIssuer()
-		if err != nil || iss == "" {
-			return nil, errors.New("no iss")
-		}
-		if agent, err = s.cfg.DB.AgentByID(r.Context(), iss); err != nil {
-			return nil, err
-		}
-		pub, err := base64.StdEncoding.DecodeString(agent.PublicKey)
-		if err != nil || len(pub) != ed25519.PublicKeySize {
-			return nil, errors.New("bad stored key")
-		}
-		return ed25519.PublicKey(pub), nil
-	}, jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithAudience(OfflineAudience), jwt.WithIssuedAt(),
+	_, err = jwt.ParseWithClaims(in.Result, claims, s.agentKey(r.Context(), &agent), jwt.WithValidMethods([]string{"EdDSA"}), jwt.WithAudience(OfflineAudience), jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(s.cfg.Now), jwt.WithLeeway(2*time.Minute))
 	if err != nil || agent.TenantID != p.TenantID || agent.TargetID != target || claims.TargetID != target || claims.TenantID != p.TenantID {
 		return bad

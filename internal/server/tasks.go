@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -162,20 +163,21 @@ func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
 		if err != nil {
 			return err
 		}
-		as, err := tx.Agents(r.Context())
+		ids := make([]string, len(ts))
+		for i, t := range ts {
+			ids[i] = t.TargetID
+		}
+		with, err := withAgents(r.Context(), tx, ids)
 		if err != nil {
 			return err
 		}
-		for _, t := range ts {
-			if !slices.ContainsFunc(as, func(a meta.Agent) bool { return a.TargetID == t.TargetID && a.RevokedAt.IsZero() }) {
-				continue
-			}
-			queued = append(queued, t.TargetID)
-			tid := typ + "-" + id + "-" + t.TargetID
+		for _, t := range with {
+			queued = append(queued, t)
+			tid := typ + "-" + id + "-" + t
 			if len(tid) > 128 {
-				tid = typ + "-" + capID(id+"-"+t.TargetID)
+				tid = typ + "-" + capID(id+"-"+t)
 			}
-			k := meta.AgentTask{ID: tid, TargetID: t.TargetID, Type: typ, DeploymentID: id, Payload: json.RawMessage("{}"),
+			k := meta.AgentTask{ID: tid, TargetID: t, Type: typ, DeploymentID: id, Payload: json.RawMessage("{}"),
 				Status: meta.TaskQueued, Timeout: 30 * time.Minute, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
 			if err := tx.CreateAgentTask(r.Context(), k); err != nil && !errors.Is(err, meta.ErrExists) {
 				return err
@@ -187,6 +189,21 @@ func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
 		s.tasks.wake(tenant + "/" + t)
 	}
 	return err
+}
+
+// withAgents are the targets (of ids, in their order) that have an agent not revoked.
+func withAgents(ctx context.Context, tx meta.Tx, ids []string) ([]string, error) {
+	as, err := tx.Agents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range ids {
+		if slices.ContainsFunc(as, func(a meta.Agent) bool { return a.TargetID == t && a.RevokedAt.IsZero() }) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) getTask(w http.ResponseWriter, r *http.Request, p meta.Token) error {
