@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/stella-ops/stella/internal/atomicfile"
+	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/atomicfile"
 	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
@@ -298,16 +299,20 @@ func keySet(publicKeys []string, keyringDir string) (evidence.KeySet, error) {
 func newEvidenceVerifyCommand(g *Globals) *cobra.Command {
 	var o dbOptions
 	var tenant, keyringDir, trustFile string
-	var publicKeys []string
+	var publicKeys, files []string
 	cmd := &cobra.Command{
-		Use:   "verify",
+		Use:   "verify [--file PACKET.json]...",
 		Short: "Walk every evidence chain and check each packet's hashes and signature",
 		Long: `Walk each tenant's evidence chain (or only --tenant's) and check every packet: its content hash, its
 signature, and that it follows the previous packet (sequence and hash) up to the chain head. Exit 0 when
 every chain holds, 3 with one line per problem, naming the packet. Public keys come from the keyring by
-each packet's signerKeyRef, or from --public-key files.`,
+each packet's signerKeyRef, or from --public-key files.
+
+With --file it checks exported packets (stella evidence export --format json) on their own, without a
+database: each one's content hash and signature, made inside its key's window with --trust FILE.`,
 		Example: `  stella evidence verify --tenant acme
-  stella evidence verify --public-key prod.pub --output json`,
+  stella evidence verify --public-key prod.pub --output json
+  stella evidence verify --file ev-deploy-42.json --trust stella-trust.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var ks evidence.Keys
@@ -317,6 +322,9 @@ each packet's signerKeyRef, or from --public-key files.`,
 			}
 			if err != nil {
 				return err
+			}
+			if len(files) > 0 {
+				return verifyPacketFiles(g, files, ks)
 			}
 			ctx := cmd.Context()
 			db, err := o.openExisting(ctx)
@@ -353,7 +361,38 @@ each packet's signerKeyRef, or from --public-key files.`,
 	o.flags(cmd)
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant's chain (default: every tenant)")
 	cmd.Flags().StringArrayVar(&publicKeys, "public-key", nil, "public key PEM file to verify with (repeatable)")
+	cmd.Flags().StringArrayVar(&files, "file", nil, "an exported packet (JSON) to check on its own, without a database (repeatable)")
 	keyringFlag(cmd, &keyringDir)
 	trustFlag(cmd, &trustFile)
 	return cmd
+}
+
+// verifyPacketFiles checks exported packets on their own: one line per problem, each naming the file.
+func verifyPacketFiles(g *Globals, files []string, ks evidence.Keys) error {
+	var problems []fault.Problem
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return fault.Inputf("--file %s: %v", f, errors.Unwrap(err))
+		}
+		var p *fault.Problems
+		if err := evidence.VerifyPacket(raw, ks); errors.As(err, &p) {
+			for _, x := range p.List {
+				x.File = f + ": " + x.File
+				problems = append(problems, x)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(problems) > 0 {
+		return &fault.Problems{List: problems}
+	}
+	if g.JSON() {
+		return g.PrintJSON(map[string]any{"valid": true, "files": files})
+	}
+	for _, f := range files {
+		fmt.Fprintf(g.Stdout, "%s: valid\n", f)
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -258,6 +259,11 @@ func VerifyPacket(raw []byte, keys Keys) error {
 		return &fault.Problems{List: []fault.Problem{{File: "evidence packet", Message: err.Error()}}}
 	}
 	var probs []fault.Problem
+	// Alone, a packet has no chain to hold its bytes: they must be exactly those Stella writes (the
+	// signature covers the canonical form, which reordered keys or other spacing would keep).
+	if again, err := json.MarshalIndent(p, "", "  "); err != nil || !bytes.Equal(append(again, '\n'), raw) {
+		probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: "the file is not the packet as written (its keys reordered, spacing changed or fields added)"})
+	}
 	// An exported packet has no row: its queryable copies are its own.
 	checkPacket(rowOf(p, raw), p.TenantID, keys,
 		func(msg, want, got string) {
