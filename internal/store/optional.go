@@ -31,3 +31,11 @@ type LeftoverCleaner interface {
 	// RemoveLeftover removes one; it refuses anything that is not a leftover (never a set).
 	RemoveLeftover(ctx context.Context, l Leftover) error
 }
+
+// LockReader is a Store whose sets carry a lock of their own (S3 Object Lock): fsck compares it with
+// the manifest's retainUntil.
+type LockReader interface {
+	// LockedUntil is the earliest retain-until among the set's objects (zero: some object is not
+	// locked at all).
+	LockedUntil(ctx context.Context, ref Ref) (time.Time, error)
+}
