@@ -1,0 +1,168 @@
+package retention_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/versity/versitygw/backend/meta"
+	"github.com/versity/versitygw/backend/posix"
+	"github.com/versity/versitygw/embedgw"
+
+	"github.com/stella-ops/stella/internal/evidence"
+	"github.com/stella-ops/stella/internal/retention"
+	"github.com/stella-ops/stella/internal/store"
+	s3 "github.com/stella-ops/stella/internal/store/s3"
+)
+
+// The S3 sweep runs against versitygw's gateway in this process (as internal/store/s3's tests do), over
+// a posix backend with a versioning dir, so Object Lock is real: a set whose manifest's retention has
+// passed but whose objects are still locked is reported and kept, and removed by the sweep after.
+var (
+	s3Endpoint string
+	s3Admin    *awss3.Client
+)
+
+const (
+	s3Access = "stella-retention-access"
+	s3Secret = "stella-retention-secret-0123456789"
+)
+
+func TestMain(m *testing.M) { os.Exit(runMain(m)) }
+
+func runMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "stella-retention-s3-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	stop, err := startGateway(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start versitygw:", err)
+		return 1
+	}
+	defer stop()
+	s3Admin = awss3.New(awss3.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(s3Endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(s3Access, s3Secret, ""),
+	})
+	return m.Run()
+}
+
+func startGateway(dir string) (func(), error) {
+	data, versions := filepath.Join(dir, "data"), filepath.Join(dir, "versions")
+	for _, d := range []string{data, versions} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	be, err := posix.New(data, meta.XattrMeta{}, posix.PosixOpts{VersioningDir: versions, Concurrency: 64})
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	c, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- embedgw.RunVersityGW(c, be, &embedgw.Config{
+			RootUserAccess: s3Access, RootUserSecret: s3Secret, Region: "us-east-1",
+			Ports: []string{addr}, MaxConnections: 256, MaxRequests: 256, MultipartMaxParts: 10000, Quiet: true,
+		})
+	}()
+	stop := func() { cancel(); <-done }
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if conn, err := net.Dial("tcp", addr); err == nil {
+			conn.Close()
+			s3Endpoint = "http://" + addr
+			return stop, nil
+		}
+		select {
+		case err := <-done:
+			return nil, errors.Join(errors.New("gateway stopped"), err)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("gateway not listening on %s", addr)
+		}
+	}
+}
+
+func TestSweepS3ObjectLock(t *testing.T) {
+	bucket := "stella-retention-sweep"
+	if _, err := s3Admin.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &bucket, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	st := s3.New(s3Admin, bucket, "stella")
+	e := newEnv(t, nil, st)
+	// Development sets generated 40 days ago (their manifests' retention has passed), stored with a
+	// lock shortened to a few seconds from now.
+	created := time.Now().UTC().AddDate(0, 0, -40).Truncate(time.Second)
+	lockUntil := time.Now().Add(3 * time.Second).UTC().Truncate(time.Second).Add(time.Second)
+	create := func(ref store.Ref, files []store.File) error {
+		return store.CreateRetained(ctx, st, ref, files, lockUntil)
+	}
+	e.deploy(t, "acme", "old", "development", created, create)
+	e.deploy(t, "acme", "prev", "development", created.Add(time.Hour), create)
+	e.deploy(t, "acme", "cur", "development", created.Add(2*time.Hour), create)
+	before := e.evidenceTypes(t, "acme")
+
+	real := func(dry bool) *retention.Report {
+		o := e.opts(time.Time{}, dry)
+		o.Now = nil // the real clock: the gateway enforces the lock by it
+		rep, err := retention.Sweep(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	for _, dry := range []bool{true, false} {
+		rep := real(dry)
+		it := outcome(rep, "old")
+		if it.Outcome != retention.Kept || it.LockedUntil == nil || !it.LockedUntil.Equal(lockUntil) || rep.Locked != 1 || rep.Removed != 0 {
+			t.Fatalf("sweep (dry %v) while locked: old %+v, report %+v", dry, it, rep)
+		}
+		if !strings.Contains(it.Reason, "locks it until") {
+			t.Errorf("reason %q", it.Reason)
+		}
+	}
+	if got := e.evidenceTypes(t, "acme"); !slices.Equal(got, before) {
+		t.Fatalf("a refused removal recorded evidence: %v", got)
+	}
+	time.Sleep(time.Until(lockUntil) + 300*time.Millisecond)
+	rep := real(false)
+	if it := outcome(rep, "old"); it.Outcome != retention.Removed {
+		t.Fatalf("sweep after the lock expired: %+v", it)
+	}
+	if got := e.listed(t, "acme"); !slices.Equal(got, []string{"cur", "prev"}) {
+		t.Fatalf("store holds %v", got)
+	}
+	out, err := s3Admin.ListObjectVersions(ctx, &awss3.ListObjectVersionsInput{Bucket: &bucket, Prefix: aws.String("stella/acme/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range out.Versions {
+		if k := aws.ToString(v.Key); strings.HasSuffix(k, "/old") || strings.Contains(k, "/old/") {
+			t.Errorf("left in the bucket: %s", k)
+		}
+	}
+	if got := e.evidenceTypes(t, "acme"); !slices.Equal(got, append(before, evidence.TypeSetRemoved)) {
+		t.Fatalf("evidence %v", got)
+	}
+}
