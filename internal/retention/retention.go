@@ -38,8 +38,11 @@ import (
 type Options struct {
 	DB    meta.DB
 	Store store.Store
-	// Signer signs the evidence packets.
+	// Signer signs the evidence packets. Without one, KeyFor opens, for each tenant, the key that signed
+	// the tenant's newest packet (by its signerKeyRef), so a sweep signs with the key the tenant's
+	// evidence is already signed with.
 	Signer *sign.Signer
+	KeyFor func(ref string) (*sign.Signer, error)
 	// Now is the clock that decides whether a retention has passed (nil: time.Now).
 	Now func() time.Time
 	// Tenants limits the sweep to these tenants (none: every tenant of the store and the database).
@@ -137,8 +140,8 @@ func Sweep(ctx context.Context, o Options) (*Report, error) {
 	if o.DB == nil || o.Store == nil {
 		return nil, errors.New("retention sweep: a database and a store are required")
 	}
-	if !o.DryRun && o.Signer == nil {
-		return nil, errors.New("retention sweep: a signing key is required to record removals")
+	if !o.DryRun && o.Signer == nil && o.KeyFor == nil {
+		return nil, fault.Inputf("--key: a signing key is required to record removals")
 	}
 	now := o.now()
 	rep := &Report{At: now.Truncate(time.Second), DryRun: o.DryRun, Tenants: []string{}, Items: []Item{}}
@@ -359,12 +362,52 @@ func (o *Options) sweepTenant(ctx context.Context, tenant string, now time.Time)
 		}
 		cands = append(cands, candidate{ref: ref, man: m, item: it})
 	}
+	if len(cands) > 0 && o.Signer == nil {
+		signer, err := o.tenantSigner(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		defer signer.Close()
+		to := *o
+		to.Signer = signer
+		o = &to
+	}
 	for _, cd := range cands {
 		if err := o.remove(ctx, cd, now); err != nil {
 			return nil, err
 		}
 	}
 	return items, nil
+}
+
+// tenantSigner opens the key that signed the tenant's newest evidence packet.
+func (o *Options) tenantSigner(ctx context.Context, tenant string) (*sign.Signer, error) {
+	var ref string
+	c, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
+	err := o.DB.View(c, tenant, func(tx meta.Tx) error {
+		es, err := tx.ListEvidence(c, 1)
+		if err != nil || len(es) == 0 {
+			return err
+		}
+		p, err := evidence.Parse(es[0].Packet)
+		if err != nil {
+			return err
+		}
+		ref = p.SignerKeyRef
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("retention sweep of %s: find its signing key: %w", tenant, err)
+	}
+	if ref == "" {
+		return nil, fault.Inputf("--key: tenant %s has no evidence naming a signing key; give --key", tenant)
+	}
+	s, err := o.KeyFor(ref)
+	if err != nil {
+		return nil, fault.Inputf("--key: tenant %s's evidence is signed with %s, which cannot be opened here (%v); give --key", tenant, ref, err)
+	}
+	return s, nil
 }
 
 // readManifest reads and parses the set's manifest and checks it is the recorded one (by SHA-256) and

@@ -422,3 +422,65 @@ func TestSweepNeedsKey(t *testing.T) {
 		t.Fatalf("ParseRef: %v %v", r, err)
 	}
 }
+
+// The scheduled sweep runs on the replica that holds the lease; another replica skips its tick, and
+// takes over once the holder's lease has expired.
+func TestScheduledSweepOneReplica(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	created := day("2026-01-10T14:30:00Z")
+	for _, d := range []string{"a", "b", "c"} {
+		e.deploy(t, "acme", d, "development", created, nil)
+	}
+	o := e.opts(created.AddDate(0, 2, 0), false)
+	every := 500 * time.Millisecond // the lease runs on the real clock; a sweep under -race takes ~100ms
+	if !retention.ScheduledSweep(ctx, o, every, "replica-1", nil) {
+		t.Fatal("replica-1 did not sweep")
+	}
+	if got := e.listed(t, "acme"); !slices.Equal(got, []string{"b", "c"}) {
+		t.Fatalf("after replica-1's sweep: %v", got)
+	}
+	if retention.ScheduledSweep(ctx, o, every, "replica-2", nil) {
+		t.Fatal("replica-2 swept while replica-1 holds the lease")
+	}
+	if !retention.ScheduledSweep(ctx, o, every, "replica-1", nil) {
+		t.Fatal("replica-1 could not renew its lease")
+	}
+	time.Sleep(2*every + 50*time.Millisecond)
+	if !retention.ScheduledSweep(ctx, o, every, "replica-2", nil) {
+		t.Fatal("replica-2 did not take over the expired lease")
+	}
+	// Schedule stops with its context.
+	c, cancel := context.WithTimeout(ctx, 3*every)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { retention.Schedule(c, o, every, "replica-2", nil); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Schedule did not stop with its context")
+	}
+}
+
+// Without a key the sweep signs with the key that signed the tenant's newest packet.
+func TestSweepKeyOfTheTenant(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	created := day("2026-01-10T14:30:00Z")
+	for _, d := range []string{"a", "b", "c"} {
+		e.deploy(t, "acme", d, "development", created, nil)
+	}
+	o := e.opts(created.AddDate(0, 2, 0), false)
+	o.Signer = nil
+	var asked []string
+	o.KeyFor = func(ref string) (*sign.Signer, error) {
+		asked = append(asked, ref)
+		return e.kr.Signer(ref)
+	}
+	rep, err := retention.Sweep(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Removed != 1 || !slices.Equal(asked, []string{"stella/signing/retention"}) {
+		t.Fatalf("removed %d, keys asked %v", rep.Removed, asked)
+	}
+	e.evidenceTypes(t, "acme") // verifies
+}
