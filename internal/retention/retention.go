@@ -45,6 +45,9 @@ type Options struct {
 	KeyFor func(ref string) (*sign.Signer, error)
 	// Now is the clock that decides whether a retention has passed (nil: time.Now).
 	Now func() time.Time
+	// EvidenceClock is the packets' time (nil: time.Now, taken under the chain's lock): always the real
+	// time of recording, whatever Now says, so that the chain stays in time order; tests set both.
+	EvidenceClock func() time.Time
 	// Tenants limits the sweep to these tenants (none: every tenant of the store and the database).
 	Tenants []string
 	// DryRun lists what would be removed and removes nothing, records nothing.
@@ -380,6 +383,14 @@ func (o *Options) sweepTenant(ctx context.Context, tenant string, now time.Time)
 	return items, nil
 }
 
+// KeyForTenant opens, with KeyFor, the key that signed the tenant's newest evidence packet.
+func (o *Options) KeyForTenant(ctx context.Context, tenant string) (*sign.Signer, error) {
+	if o.KeyFor == nil {
+		return nil, fault.Inputf("--key: required")
+	}
+	return o.tenantSigner(ctx, tenant)
+}
+
 // tenantSigner opens the key that signed the tenant's newest evidence packet.
 func (o *Options) tenantSigner(ctx context.Context, tenant string) (*sign.Signer, error) {
 	var ref string
@@ -469,13 +480,13 @@ func (o *Options) remove(ctx context.Context, cd candidate, now time.Time) error
 	it, ref, m := cd.item, cd.ref, cd.man
 	draft := evidence.Draft{
 		Type: evidence.TypeSetRemoved, TenantID: ref.Tenant, PromotionID: m.PromotionID,
-		Clock: o.now,
+		Clock: o.EvidenceClock,
 		Content: evidence.Content{
 			Release:     evidence.Release{ID: m.Release.ID, Name: m.Release.Name},
 			Environment: evidence.Environment{ID: m.Environment.ID, Name: m.Environment.Name, Tier: m.Environment.Tier},
 			Actors:      evidence.Actors{Requester: evidence.Person{ID: o.actor(), Name: o.actor()}},
 			Decision: evidence.Decision{Result: "allow", Reasons: []string{
-				"retainUntil " + m.RetainUntil + " (signed manifest) has passed at " + now.Format(time.RFC3339),
+				"retainUntil " + m.RetainUntil + " (signed manifest) has passed: the sweep ran at " + now.Format(time.RFC3339),
 				"not the current or previous deployment of any target or environment",
 				"no legal hold",
 			}},
@@ -593,7 +604,7 @@ func holdOrRelease(ctx context.Context, o Options, ref store.Ref, reason string,
 		if err != nil {
 			return err
 		}
-		draft := evidence.Draft{TenantID: ref.Tenant, PromotionID: d.PromotionID, Clock: o.now,
+		draft := evidence.Draft{TenantID: ref.Tenant, PromotionID: d.PromotionID, Clock: o.EvidenceClock,
 			Content: evidence.Content{
 				Actors:    evidence.Actors{Requester: evidence.Person{ID: o.actor(), Name: o.actor()}},
 				Decision:  evidence.Decision{Result: "allow", Reasons: []string{reason}},

@@ -121,7 +121,8 @@ func (e *env) deploy(t testing.TB, tenant, dep, tier string, at time.Time, creat
 }
 
 func (e *env) opts(now time.Time, dry bool) retention.Options {
-	return retention.Options{DB: e.db, Store: e.store, Signer: e.signer, Now: func() time.Time { return now }, DryRun: dry, Actor: "test"}
+	clock := func() time.Time { return now }
+	return retention.Options{DB: e.db, Store: e.store, Signer: e.signer, Now: clock, EvidenceClock: clock, DryRun: dry, Actor: "test"}
 }
 
 func (e *env) sweep(t *testing.T, now time.Time, dry bool) *retention.Report {
@@ -197,7 +198,9 @@ var boundaries = []struct {
 	{"production", "2024-02-29T12:00:00Z", "2031-03-01T12:00:00Z"},
 }
 
-func TestSweepBoundariesSQLite(t *testing.T) { testBoundaries(t, func(t *testing.T) meta.DB { return openSQLite(t) }) }
+func TestSweepBoundariesSQLite(t *testing.T) {
+	testBoundaries(t, func(t *testing.T) meta.DB { return openSQLite(t) })
+}
 
 func TestSweepBoundariesPostgres(t *testing.T) {
 	testBoundaries(t, func(t *testing.T) meta.DB { return openPostgres(t) })
@@ -334,6 +337,7 @@ func TestHold(t *testing.T) {
 	}
 
 	o.Now = func() time.Time { return later.Add(time.Hour) }
+	o.EvidenceClock = o.Now
 	r, err := retention.Release(ctx, o, ref, "case closed")
 	if err != nil {
 		t.Fatal(err)

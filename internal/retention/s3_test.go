@@ -125,7 +125,7 @@ func TestSweepS3ObjectLock(t *testing.T) {
 
 	real := func(dry bool) *retention.Report {
 		o := e.opts(time.Time{}, dry)
-		o.Now = nil // the real clock: the gateway enforces the lock by it
+		o.Now, o.EvidenceClock = nil, nil // the real clock: the gateway enforces the lock by it
 		rep, err := retention.Sweep(ctx, o)
 		if err != nil {
 			t.Fatal(err)
