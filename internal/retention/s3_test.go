@@ -20,9 +20,12 @@ import (
 	"github.com/versity/versitygw/embedgw"
 
 	"github.com/stella-ops/stella/internal/evidence"
+	"github.com/stella-ops/stella/internal/fsck"
+	"github.com/stella-ops/stella/internal/release"
 	"github.com/stella-ops/stella/internal/retention"
 	"github.com/stella-ops/stella/internal/store"
 	s3 "github.com/stella-ops/stella/internal/store/s3"
+	"github.com/stella-ops/stella/internal/verify"
 )
 
 // The S3 sweep runs against versitygw's gateway in this process (as internal/store/s3's tests do), over
@@ -164,5 +167,45 @@ func TestSweepS3ObjectLock(t *testing.T) {
 	}
 	if got := e.evidenceTypes(t, "acme"); !slices.Equal(got, append(before, evidence.TypeSetRemoved)) {
 		t.Fatalf("evidence %v", got)
+	}
+}
+
+// fsck on S3: a set locked until its manifest's retainUntil (or later) is clean; one stored without a
+// lock, or with a lock that ends first, is a problem naming both times.
+func TestFsckS3LockShorterThanManifest(t *testing.T) {
+	bucket := "stella-retention-fsck"
+	if _, err := s3Admin.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &bucket, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	st := s3.New(s3Admin, bucket, "")
+	e := newEnv(t, nil, st)
+	created := time.Now().UTC().Truncate(time.Second)
+	retainUntil := release.RetainUntil("development", created)
+	e.deploy(t, "acme", "good", "development", created, func(r store.Ref, fs []store.File) error {
+		return store.CreateRetained(ctx, st, r, fs, retainUntil)
+	})
+	e.deploy(t, "acme", "short", "development", created, func(r store.Ref, fs []store.File) error {
+		return store.CreateRetained(ctx, st, r, fs, retainUntil.AddDate(0, 0, -29))
+	})
+	e.deploy(t, "acme", "unlocked", "development", created, func(r store.Ref, fs []store.File) error { return st.Create(ctx, r, fs) })
+	r, err := fsck.Run(ctx, fsck.Options{Store: st, DB: e.db, DBName: "test",
+		SetKeys: verify.Keys{Keyring: &e.kr}, EvidenceKeys: evidence.KeySet{Keyring: &e.kr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range r.Problems {
+		got = append(got, p.String())
+	}
+	all := strings.Join(got, "\n")
+	if len(got) != 2 || !strings.Contains(all, "acme/short: the store's lock (Object Lock) ends before the manifest's retainUntil") ||
+		!strings.Contains(all, "locked until "+retainUntil.AddDate(0, 0, -29).Format(time.RFC3339)) ||
+		!strings.Contains(all, "acme/unlocked: the store's lock") || !strings.Contains(all, "found not locked") {
+		t.Fatalf("fsck problems:\n%s", all)
+	}
+	for _, s := range r.Sets {
+		if s.Deployment == "good" && s.LockedUntil != retainUntil.Format(time.RFC3339) {
+			t.Errorf("good: %+v", s)
+		}
 	}
 }
