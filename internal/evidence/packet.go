@@ -412,3 +412,19 @@ func Parse(raw []byte) (*Packet, error) {
 	}
 	return &p, nil
 }
+
+// AppendKeyRotation records a key rotation in a tenant's chain: a key_rotation packet, signed with the
+// new key s, naming the reference, the closed key and its successor, and who rotated it.
+func AppendKeyRotation(ctx context.Context, db meta.DB, tenant string, s *sign.Signer, k KeyEvent, by Person) (meta.Evidence, error) {
+	var ev meta.Evidence
+	err := db.Update(ctx, tenant, func(tx meta.Tx) error {
+		var err error
+		ev, err = Append(ctx, tx, s, Draft{Type: TypeKeyRotation, TenantID: tenant, Content: Content{
+			Actors:   Actors{Requester: by},
+			Decision: Decision{Result: "allow", Reasons: []string{fmt.Sprintf("key %s of %s closed at %s; key %s in use", k.OldKeyID, k.Ref, k.At.UTC().Format(time.RFC3339), k.NewKeyID)}},
+			Key:      &k,
+		}})
+		return err
+	})
+	return ev, err
+}
