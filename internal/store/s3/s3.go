@@ -617,10 +617,45 @@ func (s *Store) Delete(ctx context.Context, ref store.Ref) (err error) {
 	if err := s.deleteVersion(ctx, objectVersion{key: s.MarkerKey(ref), id: first}); err != nil {
 		return err
 	}
+	// The files: keys in parallel, the versions of one key one after the other (a gateway that
+	// promotes the previous version when the newest goes must not race with that version's delete),
+	// then listed again until nothing of the set is left.
+	for round := 0; ; round++ {
+		if err := s.deleteFiles(ctx, files); err != nil {
+			return err
+		}
+		_, files, err = s.setVersions(ctx, ref)
+		if err != nil || len(files) == 0 {
+			return err
+		}
+		if round == 2 {
+			return fmt.Errorf("%d object versions are left under s3://%s/%s%s/%s/ after three rounds (first: %s version %s)",
+				len(files), s.bucket, s.prefix, ref.Tenant, ref.Deployment, files[0].key, files[0].id)
+		}
+	}
+}
+
+// deleteFiles deletes the versions, eight keys at a time, each key's versions in the order listed.
+func (s *Store) deleteFiles(ctx context.Context, vs []objectVersion) error {
+	byKey := map[string][]objectVersion{}
+	var keys []string
+	for _, v := range vs {
+		if _, ok := byKey[v.key]; !ok {
+			keys = append(keys, v.key)
+		}
+		byKey[v.key] = append(byKey[v.key], v)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(uploads)
-	for _, v := range files {
-		g.Go(func() error { return s.deleteVersion(gctx, v) })
+	for _, k := range keys {
+		g.Go(func() error {
+			for _, v := range byKey[k] {
+				if err := s.deleteVersion(gctx, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	return g.Wait()
 }
