@@ -10,7 +10,7 @@
 //   - the store lets it go (S3: every object's Object Lock has expired).
 //
 // Each removal is a set_removed evidence packet, appended in the same transaction that checks the hold
-// and the deployments again under the chain head's lock, and committed only once the store has removed
+// again under the chain head's lock, and committed only once the store has removed
 // the set; a hold and its release are evidence too. Evidence is never removed. A set the database does
 // not record is kept (and reported): nothing says whether it is in use.
 package retention
@@ -472,8 +472,8 @@ func (t lockedTx) AppendEvidence(ctx context.Context, build func(meta.ChainHead)
 	})
 }
 
-// remove removes one set in one write transaction: with the chain head locked, the hold and the
-// deployments are read again, the store removes the set, and only then is the set_removed packet
+// remove removes one set in one write transaction: with the chain head locked, the hold is read
+// again, the store removes the set, and only then is the set_removed packet
 // stored and the transaction committed. A lock the store still holds keeps the set (and records
 // nothing).
 func (o *Options) remove(ctx context.Context, cd candidate, now time.Time) error {
@@ -503,12 +503,15 @@ func (o *Options) remove(ctx context.Context, cd candidate, now time.Time) error
 	var ev meta.Evidence
 	err := o.DB.Update(c, ref.Tenant, func(tx meta.Tx) error {
 		ltx := lockedTx{Tx: tx, check: func() error {
-			st, err := standingOf(c, tx)
-			if err != nil {
-				return err
+			// Only a hold can newly keep a set: deployments recorded since the sweep read them are
+			// newer (their rows carry the real time), so they only push this one further from being
+			// current or previous.
+			h, err := tx.Hold(c, ref.Deployment)
+			if err == nil {
+				return errKept{"retention ended " + m.RetainUntil + ", kept: " + (&standing{held: map[string]meta.Hold{ref.Deployment: h}}).why(ref.Deployment)}
 			}
-			if why := st.why(ref.Deployment); why != "" {
-				return errKept{"retention ended " + m.RetainUntil + ", kept: " + why}
+			if !errors.Is(err, meta.ErrNotFound) {
+				return err
 			}
 			return o.Store.Delete(c, ref)
 		}}

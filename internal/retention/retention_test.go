@@ -3,6 +3,7 @@ package retention_test
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -487,4 +488,51 @@ func TestSweepKeyOfTheTenant(t *testing.T) {
 		t.Fatalf("removed %d, keys asked %v", rep.Removed, asked)
 	}
 	e.evidenceTypes(t, "acme") // verifies
+}
+
+// holdingStore puts a legal hold on a set the first time the sweep opens it: after the sweep has read
+// the holds, before it removes the set.
+type holdingStore struct {
+	store.Store
+	hold func(store.Ref)
+	done bool
+}
+
+func (h *holdingStore) Open(c context.Context, ref store.Ref) (fs.FS, error) {
+	if !h.done {
+		h.done = true
+		h.hold(ref)
+	}
+	return h.Store.Open(c, ref)
+}
+
+// A hold put while a sweep runs (after it read the holds) keeps the set: the removal reads the hold
+// again under the chain head's lock.
+func TestHoldDuringSweep(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	created := day("2026-01-10T14:30:00Z")
+	for _, d := range []string{"a", "b", "c"} {
+		e.deploy(t, "acme", d, "development", created, nil)
+	}
+	now := created.AddDate(0, 2, 0)
+	hs := &holdingStore{Store: e.store, hold: func(ref store.Ref) {
+		if _, err := retention.Hold(ctx, e.opts(now, false), ref, "late hold"); err != nil {
+			t.Fatal(err)
+		}
+	}}
+	o := e.opts(now, false)
+	o.Store = hs
+	rep, err := retention.Sweep(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := outcome(rep, "a"); it.Outcome != retention.Kept || !strings.Contains(it.Reason, "late hold") || rep.Removed != 0 {
+		t.Fatalf("set held during the sweep: %+v (removed %d)", it, rep.Removed)
+	}
+	if got := e.listed(t, "acme"); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Fatalf("store holds %v", got)
+	}
+	if types := e.evidenceTypes(t, "acme"); types[len(types)-1] != evidence.TypeRetentionHold {
+		t.Fatalf("evidence %v", types)
+	}
 }
