@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/retention"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store"
@@ -123,6 +124,11 @@ schedule, on one replica at a time.`,
 			}
 			defer closeAll()
 			o.Tenants, o.DryRun = tenants, dry
+			if f.now != "" && !dry {
+				if at, _ := parseNow(f.now); at.After(time.Now()) {
+					return fault.Inputf("--now: %s is in the future: only a --dry-run may judge by a later time (a sweep never removes a set before its time)", f.now)
+				}
+			}
 			rep, err := retention.Sweep(cmd.Context(), o)
 			if err != nil {
 				return err
