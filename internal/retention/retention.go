@@ -501,7 +501,9 @@ func (o *Options) remove(ctx context.Context, cd candidate, now time.Time) error
 	c, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
 	var ev meta.Evidence
+	var partial error
 	err := o.DB.Update(c, ref.Tenant, func(tx meta.Tx) error {
+		partial = nil
 		ltx := lockedTx{Tx: tx, check: func() error {
 			// Only a hold can newly keep a set: deployments recorded since the sweep read them are
 			// newer (their rows carry the real time), so they only push this one further from being
@@ -513,7 +515,17 @@ func (o *Options) remove(ctx context.Context, cd candidate, now time.Time) error
 			if !errors.Is(err, meta.ErrNotFound) {
 				return err
 			}
-			return o.Store.Delete(c, ref)
+			err = o.Store.Delete(c, ref)
+			var le *store.LockedError
+			if err != nil && !errors.As(err, &le) && !errors.Is(err, store.ErrNotExist) {
+				// Once a set is no longer visible it is removed, even if some of its bytes are left
+				// (a local temp dir fsck --repair removes; S3 objects no marker names): record it.
+				if _, oerr := o.Store.Open(c, ref); errors.Is(oerr, store.ErrNotExist) {
+					partial = err
+					return nil
+				}
+			}
+			return err
 		}}
 		var err error
 		ev, err = evidence.Append(c, ltx, o.Signer, draft)
@@ -524,6 +536,9 @@ func (o *Options) remove(ctx context.Context, cd candidate, now time.Time) error
 	switch {
 	case err == nil:
 		it.Outcome, it.EvidenceID = Removed, ev.ID
+		if partial != nil {
+			it.Reason += "; the set is gone but not all of its bytes were removed: " + partial.Error()
+		}
 		return nil
 	case errors.As(err, &kept):
 		it.Reason = kept.why

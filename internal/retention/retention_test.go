@@ -2,6 +2,7 @@ package retention_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -534,5 +535,52 @@ func TestHoldDuringSweep(t *testing.T) {
 	}
 	if types := e.evidenceTypes(t, "acme"); types[len(types)-1] != evidence.TypeRetentionHold {
 		t.Fatalf("evidence %v", types)
+	}
+}
+
+// failingDelete removes the set and then fails, as a store whose clean-up after the visible removal
+// fails (a temp dir that cannot be removed, S3 objects left): the removal is still evidence.
+type failingDelete struct{ store.Store }
+
+func (f failingDelete) Delete(c context.Context, ref store.Ref) error {
+	if err := f.Store.Delete(c, ref); err != nil {
+		return err
+	}
+	return errors.New("clean-up failed")
+}
+
+// refusingDelete fails without removing anything: nothing is recorded and the sweep says why.
+type refusingDelete struct{ store.Store }
+
+func (f refusingDelete) Delete(context.Context, store.Ref) error { return errors.New("disk on fire") }
+
+func TestRemovalFailures(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	created := day("2026-01-10T14:30:00Z")
+	for _, d := range []string{"a", "b", "c", "d"} {
+		e.deploy(t, "acme", d, "development", created, nil)
+	}
+	before := e.evidenceTypes(t, "acme")
+	o := e.opts(created.AddDate(0, 2, 0), false)
+	o.Store = refusingDelete{e.store}
+	if _, err := retention.Sweep(ctx, o); err == nil || !strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("sweep with a failing store: %v", err)
+	}
+	if got := e.evidenceTypes(t, "acme"); !slices.Equal(got, before) {
+		t.Fatalf("a failed removal was recorded: %v", got)
+	}
+	if got := e.listed(t, "acme"); len(got) != 4 {
+		t.Fatalf("store holds %v", got)
+	}
+	o.Store = failingDelete{e.store}
+	rep, err := retention.Sweep(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := outcome(rep, "a"); it.Outcome != retention.Removed || !strings.Contains(it.Reason, "clean-up failed") || rep.Removed != 2 {
+		t.Fatalf("a: %+v (removed %d)", it, rep.Removed)
+	}
+	if got := e.evidenceTypes(t, "acme"); len(got) != len(before)+2 {
+		t.Fatalf("evidence %v", got)
 	}
 }
