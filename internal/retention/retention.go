@@ -354,7 +354,7 @@ func (o *Options) sweepTenant(ctx context.Context, tenant string, now time.Time)
 			it.Outcome = WouldRemove
 			if lr, ok := o.Store.(store.LockReader); ok {
 				c, cancel := context.WithTimeout(ctx, o.timeout())
-				lu, err := lr.LockedUntil(c, ref)
+				lu, err := lr.RemovableAt(c, ref)
 				cancel()
 				if err == nil && lu.After(now) {
 					it.Outcome, it.LockedUntil = Kept, &lu

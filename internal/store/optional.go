@@ -38,4 +38,7 @@ type LockReader interface {
 	// LockedUntil is the earliest retain-until among the set's objects (zero: some object is not
 	// locked at all).
 	LockedUntil(ctx context.Context, ref Ref) (time.Time, error)
+	// RemovableAt is when Delete stops refusing the set: the latest retain-until among every object
+	// it would remove (zero: nothing is locked).
+	RemovableAt(ctx context.Context, ref Ref) (time.Time, error)
 }

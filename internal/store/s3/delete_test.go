@@ -31,7 +31,7 @@ func TestDeleteAfterLockExpires(t *testing.T) {
 	}
 	// A lost attempt under the same id (its marker never landed), and tampering by the root user.
 	lost := strings.Repeat("ab", 16)
-	u := until
+	u := until.Add(2 * time.Second) // locked longer than the set itself
 	if _, err := s.Upload(ctx, ref, storetest.Set("lost"), &u, lost); err != nil {
 		t.Fatal(err)
 	}
@@ -50,15 +50,24 @@ func TestDeleteAfterLockExpires(t *testing.T) {
 	if err != nil || !got.Equal(until) {
 		t.Fatalf("LockedUntil = %v, %v; want %v", got, err, until)
 	}
+	if got, err := s.RemovableAt(ctx, ref); err != nil || !got.Equal(u) {
+		t.Fatalf("RemovableAt = %v, %v; want %v (the lost attempt's lock)", got, err, u)
+	}
 
 	err = s.Delete(ctx, ref)
 	var le *store.LockedError
-	if !errors.As(err, &le) || !le.Until.Equal(until) {
-		t.Fatalf("Delete while locked: %v, want locked until %v", err, until)
+	if !errors.As(err, &le) || !le.Until.Equal(u) {
+		t.Fatalf("Delete while locked: %v, want locked until %v", err, u)
+	}
+	storetest.Check(t, s, ref, storetest.Set("short"))
+	// Past the set's own lock but not the lost attempt's: still refused, nothing removed.
+	time.Sleep(time.Until(until) + 200*time.Millisecond)
+	if err := s.Delete(ctx, ref); !errors.Is(err, store.ErrLocked) {
+		t.Fatalf("Delete before the lost attempt's lock ends: %v", err)
 	}
 	storetest.Check(t, s, ref, storetest.Set("short"))
 
-	time.Sleep(time.Until(until) + 200*time.Millisecond)
+	time.Sleep(time.Until(u) + 200*time.Millisecond)
 	if err := s.Delete(ctx, ref); err != nil {
 		t.Fatalf("Delete after the lock expired: %v", err)
 	}
@@ -70,6 +79,9 @@ func TestDeleteAfterLockExpires(t *testing.T) {
 	}
 	if _, err := s.Open(ctx, ref); !errors.Is(err, store.ErrNotExist) {
 		t.Errorf("Open after Delete: %v", err)
+	}
+	if _, err := s.RemovableAt(ctx, ref); !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("RemovableAt after Delete: %v", err)
 	}
 	storetest.Check(t, s, keep, storetest.Set("keep"))
 	if err := s.Delete(ctx, keep); !errors.Is(err, store.ErrLocked) {

@@ -566,6 +566,26 @@ func (s *Store) LockedUntil(ctx context.Context, ref store.Ref) (time.Time, erro
 	return earliest, nil
 }
 
+// RemovableAt is the latest retain-until of every version Delete would remove (the marker's and every
+// attempt's): Delete refuses the set until then.
+func (s *Store) RemovableAt(ctx context.Context, ref store.Ref) (time.Time, error) {
+	if err := ref.Check(); err != nil {
+		return time.Time{}, fmt.Errorf("read lock: %w", err)
+	}
+	markers, files, err := s.setVersions(ctx, ref)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read lock of %s: %w", ref, err)
+	}
+	if !slices.ContainsFunc(markers, func(v objectVersion) bool { return !v.deleteMarker }) {
+		return time.Time{}, store.NotExistError(ref)
+	}
+	_, latest, err := s.locks(ctx, append(markers, files...))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read lock of %s: %w", ref, err)
+	}
+	return latest, nil
+}
+
 // Delete removes every version of every object of the set — its marker and every attempt's files —
 // once all their locks have expired; while any is still locked (by s.Now) it removes nothing and
 // returns a *store.LockedError. The marker goes first, its first version (which is the set) last, so
