@@ -592,7 +592,8 @@ func ParseRef(s string) (store.Ref, error) {
 	return ref, nil
 }
 
-// Hold puts a legal hold on a recorded deployment's set, with a retention_hold packet. A deployment that
+// Hold puts a legal hold on a recorded deployment's set, with a retention_hold packet (and the store's
+// own legal hold, where it has one: S3 Object Lock). A deployment that
 // is not recorded (or another tenant's) is NotFound, one already held Exists.
 func Hold(ctx context.Context, o Options, ref store.Ref, reason string) (*HoldResult, error) {
 	return holdOrRelease(ctx, o, ref, reason, true)
@@ -651,6 +652,14 @@ func holdOrRelease(ctx context.Context, o Options, ref store.Ref, reason string,
 			}
 			if h2.EvidenceID != h.EvidenceID {
 				return fault.Wrap(fault.Conflict, fmt.Errorf("the hold of %s changed meanwhile; try again", ref))
+			}
+			// Where the store has a legal hold of its own (S3 Object Lock), it follows Stella's, so
+			// that not even someone with delete rights can remove a held set; before the commit, so a
+			// refusal leaves no hold recorded.
+			if lh, ok := o.Store.(store.LegalHolder); ok {
+				if err := lh.SetLegalHold(c, ref, hold); err != nil && !errors.Is(err, store.ErrNotExist) {
+					return err
+				}
 			}
 			return nil
 		}}

@@ -209,3 +209,51 @@ func TestFsckS3LockShorterThanManifest(t *testing.T) {
 		}
 	}
 }
+
+// On S3 a hold also puts the Object Lock legal hold on every object of the set, and the release takes
+// it off.
+func TestHoldS3LegalHold(t *testing.T) {
+	bucket := "stella-retention-hold"
+	if _, err := s3Admin.CreateBucket(ctx, &awss3.CreateBucketInput{Bucket: &bucket, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	st := s3.New(s3Admin, bucket, "")
+	e := newEnv(t, nil, st)
+	created := time.Now().UTC().Truncate(time.Second)
+	e.deploy(t, "acme", "d1", "development", created, func(r store.Ref, fs []store.File) error {
+		return store.CreateRetained(ctx, st, r, fs, release.RetainUntil("development", created))
+	})
+	legal := func() []string {
+		out, err := s3Admin.ListObjectVersions(ctx, &awss3.ListObjectVersionsInput{Bucket: &bucket, Prefix: aws.String("acme/")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st []string
+		for _, v := range out.Versions {
+			r, err := s3Admin.GetObjectLegalHold(ctx, &awss3.GetObjectLegalHoldInput{Bucket: &bucket, Key: v.Key, VersionId: v.VersionId})
+			if err != nil {
+				st = append(st, "none")
+				continue
+			}
+			st = append(st, string(r.LegalHold.Status))
+		}
+		slices.Sort(st)
+		return slices.Compact(st)
+	}
+	o := e.opts(time.Now(), false)
+	o.Now, o.EvidenceClock = nil, nil
+	ref := store.Ref{Tenant: "acme", Deployment: "d1"}
+	if _, err := retention.Hold(ctx, o, ref, "audit 2027"); err != nil {
+		t.Fatal(err)
+	}
+	if got := legal(); !slices.Equal(got, []string{"ON"}) {
+		t.Fatalf("legal holds after the hold: %v", got)
+	}
+	if _, err := retention.Release(ctx, o, ref, "audit done"); err != nil {
+		t.Fatal(err)
+	}
+	if got := legal(); !slices.Equal(got, []string{"OFF"}) {
+		t.Fatalf("legal holds after the release: %v", got)
+	}
+	e.evidenceTypes(t, "acme")
+}

@@ -42,3 +42,10 @@ type LockReader interface {
 	// it would remove (zero: nothing is locked).
 	RemovableAt(ctx context.Context, ref Ref) (time.Time, error)
 }
+
+// LegalHolder is a Store that can put its own legal hold on a set (S3 Object Lock legal hold): while it
+// is on, the store refuses to delete the set whatever its retention. Stella's legal holds
+// (internal/retention) set it where the store has it.
+type LegalHolder interface {
+	SetLegalHold(ctx context.Context, ref Ref, on bool) error
+}

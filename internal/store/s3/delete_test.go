@@ -88,3 +88,47 @@ func TestDeleteAfterLockExpires(t *testing.T) {
 		t.Errorf("Delete of the set locked for an hour: %v, want ErrLocked", err)
 	}
 }
+
+// SetLegalHold puts the Object Lock legal hold on every version of the set and takes it off again.
+func TestLegalHold(t *testing.T) {
+	bucket := newBucket(t, true)
+	s := openStore(t, bucket, "p")
+	ref := store.Ref{Tenant: "acme", Deployment: "held"}
+	if err := store.CreateRetained(ctx, s, ref, storetest.Set("h"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	status := func() map[string]string {
+		out := map[string]string{}
+		objs, _ := versions(t, bucket, "p/acme/")
+		for _, o := range objs {
+			r, err := admin.GetObjectLegalHold(ctx, &awss3.GetObjectLegalHoldInput{Bucket: &bucket, Key: &o.key, VersionId: &o.id})
+			if err != nil {
+				out[o.key] = "error: " + err.Error()
+				continue
+			}
+			out[o.key] = string(r.LegalHold.Status)
+		}
+		return out
+	}
+	for _, on := range []bool{true, false} {
+		if err := s.SetLegalHold(ctx, ref, on); err != nil {
+			t.Fatal(err)
+		}
+		want := "OFF"
+		if on {
+			want = "ON"
+		}
+		got := status()
+		if len(got) != len(storetest.Set("h"))+1 {
+			t.Fatalf("%d objects: %v", len(got), got)
+		}
+		for k, v := range got {
+			if v != want {
+				t.Errorf("legal hold of %s: %s, want %s", k, v, want)
+			}
+		}
+	}
+	if err := s.SetLegalHold(ctx, store.Ref{Tenant: "acme", Deployment: "absent"}, true); !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("legal hold of an absent set: %v", err)
+	}
+}

@@ -59,6 +59,7 @@ var (
 	_ store.Retaining    = (*Store)(nil)
 	_ store.TenantLister = (*Store)(nil)
 	_ store.LockReader   = (*Store)(nil)
+	_ store.LegalHolder  = (*Store)(nil)
 )
 
 // uploads is how many objects of one set are written at once.
@@ -564,6 +565,44 @@ func (s *Store) LockedUntil(ctx context.Context, ref store.Ref) (time.Time, erro
 		return time.Time{}, fmt.Errorf("read lock of %s: %w", ref, err)
 	}
 	return earliest, nil
+}
+
+// SetLegalHold turns the Object Lock legal hold of every version of every object of the set (its
+// marker's and every attempt's) on or off, eight at a time.
+func (s *Store) SetLegalHold(ctx context.Context, ref store.Ref, on bool) error {
+	if err := ref.Check(); err != nil {
+		return fmt.Errorf("legal hold: %w", err)
+	}
+	markers, files, err := s.setVersions(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("legal hold of %s: %w", ref, err)
+	}
+	if !slices.ContainsFunc(markers, func(v objectVersion) bool { return !v.deleteMarker }) {
+		return store.NotExistError(ref)
+	}
+	status := types.ObjectLockLegalHoldStatusOff
+	if on {
+		status = types.ObjectLockLegalHoldStatusOn
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploads)
+	for _, v := range append(markers, files...) {
+		if v.deleteMarker {
+			continue
+		}
+		g.Go(func() error {
+			_, err := s.client.PutObjectLegalHold(gctx, &awss3.PutObjectLegalHoldInput{Bucket: &s.bucket, Key: &v.key, VersionId: &v.id,
+				LegalHold: &types.ObjectLockLegalHold{Status: status}})
+			if err != nil {
+				return s.opErr("put legal hold on version "+v.id+" of", v.key, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("legal hold of %s: %w", ref, err)
+	}
+	return nil
 }
 
 // RemovableAt is the latest retain-until of every version Delete would remove (the marker's and every
