@@ -157,11 +157,13 @@ func newRetentionHoldCommand(g *Globals, hold bool) *cobra.Command {
 	var reason string
 	use, short, long := "hold TENANT/DEPLOYMENT --reason R", "Put a legal hold on a deployment's set: the sweep never removes it",
 		`Hold keeps the set of a recorded deployment however old it is, until the hold is released; the hold is a
-retention_hold evidence packet naming who asked and why. A set already held is refused (exit 1).`
+retention_hold evidence packet naming who asked and why. On S3 the Object Lock legal hold of every
+object of the set is turned on too, so the bucket refuses to delete it. A set already held is refused
+(exit 1).`
 	if !hold {
 		use, short, long = "release TENANT/DEPLOYMENT --reason R", "Lift a legal hold; the next sweep may remove the set if its retention has ended",
-			`Release lifts the hold with a retention_release evidence packet that names the hold's packet. A
-deployment without a hold is refused (exit 1).`
+			`Release lifts the hold with a retention_release evidence packet that names the hold's packet (and,
+on S3, turns the objects' legal hold off). A deployment without a hold is refused (exit 1).`
 	}
 	cmd := &cobra.Command{
 		Use:     use,
