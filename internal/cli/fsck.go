@@ -37,7 +37,10 @@ quick_check, which reads every page).
 
 Exit 0: clean. Exit 3: one line per problem on stderr, starting with TENANT/DEPLOYMENT (or TENANT for an
 evidence chain). Temp directories left by an interrupted generate are warnings; --repair removes those
-older than 15 minutes. Fsck never changes a set or a record.`,
+older than 15 minutes. Sets past their retention (retainUntil) are warnings too (stella retention sweep
+removes them); a set whose S3 Object Lock ends before its manifest's retainUntil is a problem; a recorded
+deployment whose set the retention sweep removed (with its set_removed packet) is not. Fsck never
+changes a set or a record.`,
 		Example: `  stella fsck --store artifacts --data stella-data
   stella fsck --database postgres://stella@db.internal/stella --public-key prod.pem --output json
   stella fsck --repair`,

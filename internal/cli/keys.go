@@ -3,12 +3,16 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/trust"
 )
@@ -242,10 +246,14 @@ type keyChange struct {
 	At        time.Time `json:"at"`
 	Reason    string    `json:"reason,omitempty"`
 	Algorithm string    `json:"algorithm,omitempty"`
+	// Evidence lists the key_rotation packets recorded, TENANT/ID each.
+	Evidence []string `json:"evidence,omitempty"`
 }
 
 func newKeysRotateCommand(g *Globals) *cobra.Command {
 	var dir, alg, now string
+	var o dbOptions
+	var tenants []string
 	cmd := &cobra.Command{
 		Use:   "rotate REF",
 		Short: "Replace the key behind REF: a new key pair, the old key's window closed, both recorded",
@@ -271,6 +279,15 @@ first: rotate then records the key it now holds as the successor of the recorded
 			pubRef, err := sign.PublicRef(ref)
 			if err != nil {
 				return keyErr("REF", err)
+			}
+			// The database the rotation is recorded in is opened first: a rotation is not made when it
+			// could not be recorded.
+			db, err := rotationDB(cmd, g, &o, tenants)
+			if err != nil {
+				return err
+			}
+			if db != nil {
+				defer db.Close()
 			}
 			st, stPath, unlock, err := lockedTrustStore(dir)
 			if err != nil {
@@ -299,6 +316,9 @@ first: rotate then records the key it now holds as the successor of the recorded
 			}
 			defer next.Close()
 			res := keyChange{Ref: pubRef, Action: "rotate", KeyID: oldID, NewKeyID: next.Verifier().KeyID(), At: at.UTC().Truncate(time.Second), Algorithm: next.Alg}
+			if res.Evidence, err = recordRotation(cmd, db, tenants, next, res); err != nil {
+				return fmt.Errorf("%s was rotated (key %s closed, key %s in use) but the key_rotation evidence could not be recorded: %w", pubRef, res.KeyID, res.NewKeyID, err)
+			}
 			if g.JSON() {
 				return g.PrintJSON(res)
 			}
@@ -308,8 +328,56 @@ first: rotate then records the key it now holds as the successor of the recorded
 	}
 	cmd.Flags().StringVar(&alg, "alg", "", "algorithm of the new key (default: the old key's)")
 	cmd.Flags().StringVar(&now, "now", "", "the rotation time (RFC 3339; default now)")
+	cmd.Flags().StringArrayVar(&tenants, "tenant", nil, "record the key_rotation evidence in this tenant's chain (repeatable; default: every tenant of the database)")
 	keyringFlag(cmd, &dir)
+	o.flags(cmd)
 	return cmd
+}
+
+// rotationDB opens the metadata database a rotation is recorded in; nil (and a note) when the embedded
+// database does not exist and no flag asked for one: rotate never creates a database.
+func rotationDB(cmd *cobra.Command, g *Globals, o *dbOptions, tenants []string) (meta.DB, error) {
+	url := o.URL()
+	if path, ok := strings.CutPrefix(url, "sqlite://"); ok {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if len(tenants) > 0 || o.Data != "" || o.Database != "" {
+				return nil, fault.Inputf("--data/--database: no metadata database at %s to record the rotation in", path)
+			}
+			fmt.Fprintf(g.Stderr, "stella: note: no metadata database at %s: the rotation is recorded in the trust store only\n", path)
+			return nil, nil
+		}
+	}
+	return o.openExisting(cmd.Context())
+}
+
+// recordRotation appends a key_rotation packet, signed with the new key, to the chain of each tenant
+// (every tenant of the database unless --tenant names them).
+func recordRotation(cmd *cobra.Command, db meta.DB, tenants []string, next *sign.Signer, res keyChange) ([]string, error) {
+	if db == nil {
+		return nil, nil
+	}
+	ctx := cmd.Context()
+	var err error
+	if len(tenants) == 0 {
+		if tenants, err = db.Tenants(ctx); err != nil {
+			return nil, err
+		}
+	}
+	pub, err := next.Verifier().PublicPEM()
+	if err != nil {
+		return nil, err
+	}
+	k := evidence.KeyEvent{Action: "rotate", Ref: res.Ref, OldKeyID: res.KeyID, NewKeyID: res.NewKeyID, Algorithm: res.Algorithm, At: res.At, NewPublicKey: string(pub)}
+	who := actor()
+	var ids []string
+	for _, t := range tenants {
+		ev, err := evidence.AppendKeyRotation(ctx, db, t, next, k, evidence.Person{ID: who, Name: who})
+		if err != nil {
+			return ids, fmt.Errorf("tenant %s: %w", t, err)
+		}
+		ids = append(ids, t+"/"+ev.ID)
+	}
+	return ids, nil
 }
 
 // rotateInPlace records, for a backend that cannot make keys (env:), the key ref holds now as the

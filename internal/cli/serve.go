@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"crypto/rand"
 	"crypto/tls"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,15 +14,26 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/resolve"
+	"github.com/stella-ops/stella/internal/retention"
 	"github.com/stella-ops/stella/internal/server"
+	"github.com/stella-ops/stella/internal/sign"
 )
+
+// leaseHolder names this process for the leases of scheduled jobs: host, pid and a random part (a
+// restarted process is a new holder).
+func leaseHolder() string {
+	h, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", h, os.Getpid(), hex.EncodeToString(b))
+}
 
 var _ = register(newServeCommand)
 
 func newServeCommand(g *Globals) *cobra.Command {
 	var o dbOptions
 	var addr, addrFile, storeURL, keyringDir, keyRef, tlsCert, tlsKey string
-	var driftEvery time.Duration
+	var driftEvery, retentionEvery time.Duration
 	var pubs []string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -44,6 +57,10 @@ tenant and the role; another tenant's ids answer 404. Deployments generated with
 Writes need a deployer or admin token; POSTs an Idempotency-Key header. With --key the server signs what
 it writes (artifact sets, decision evidence) with that key; without one those endpoints answer 503.
 
+With --retention-interval the server runs stella retention sweep on that schedule; of several replicas
+on one database, only the one holding the retention-sweep lease sweeps. Removals are signed with --key,
+else with the key of each tenant's newest evidence packet.
+
 Signatures are checked with the --public-key keys, else the keyring key each document names. SIGINT or
 SIGTERM stops accepting connections and lets requests in flight finish.`,
 		Example: `  stella serve --addr 127.0.0.1:8080 --store ./artifacts --public-key prod.pem
@@ -57,7 +74,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 			if err != nil {
 				return err
 			}
-			st, _, err := openStore(storeLocation(storeURL))
+			st, loc, err := openStore(storeLocation(storeURL))
 			if err != nil {
 				return err
 			}
@@ -107,6 +124,13 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 			if driftEvery > 0 {
 				go h.WatchDrift(ctx, driftEvery)
 			}
+			if retentionEvery > 0 {
+				ro := retention.Options{DB: db, Store: st, Signer: cfg.Signer, Actor: "stella serve", Locate: loc.SetLocation}
+				if ro.Signer == nil {
+					ro.KeyFor = func(ref string) (*sign.Signer, error) { return openSigner(ref, keyringDir) }
+				}
+				go retention.Schedule(ctx, ro, retentionEvery, leaseHolder(), log)
+			}
 			return server.Serve(ctx, ln, h, addrFile, log)
 		},
 	}
@@ -118,6 +142,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate chain (PEM); with --tls-key")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
 	cmd.Flags().DurationVar(&driftEvery, "drift-interval", 10*time.Minute, "ask every registered agent to read its sticker this often (0: never); results are drift checks")
+	cmd.Flags().DurationVar(&retentionEvery, "retention-interval", 0, "run the retention sweep this often (e.g. 24h; 0: never), on one replica at a time (a lease in the database)")
 	cmd.Flags().StringVar(&keyRef, "key", "", "signing key reference for what the API writes (artifact sets, decision evidence)")
 	_ = cmd.RegisterFlagCompletionFunc("key", completeKeys(&keyringDir))
 	o.flags(cmd)

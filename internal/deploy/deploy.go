@@ -216,7 +216,11 @@ func (s *Service) retention(m *manifest.Manifest) (time.Time, error) {
 	}
 	// Without --now the two are the same moment give or take the generation's own time: the lock then
 	// matches the manifest to the second.
-	if real := release.RetainUntil(m.Environment.Tier, s.now()); real.Sub(until) > time.Minute {
+	env := &release.Environment{Tier: m.Environment.Tier}
+	if m.Subject != nil && m.Subject.Environment != nil {
+		env = m.Subject.Environment // its retention override, if any
+	}
+	if real := env.RetainUntil(s.now()); real.Sub(until) > time.Minute {
 		until = real
 	}
 	return until, nil

@@ -423,3 +423,38 @@ func expectProblems(t *testing.T, rep evidence.ChainReport, want []string) {
 		}
 	}
 }
+
+// A retention packet and a key rotation packet render their own sections.
+func TestPDFRetentionAndKey(t *testing.T) {
+	pdftotext := testenv.Command(t, "pdftotext")
+	at := time.Date(2031, 3, 2, 12, 0, 0, 0, time.UTC)
+	for _, p := range []*evidence.Packet{
+		{ID: "ev-r", Type: evidence.TypeSetRemoved, TenantID: "acme", GeneratedAt: at, Content: evidence.Content{
+			Retention: &evidence.Retention{Action: "remove", Set: "acme/d1", Location: "s3://b/p/acme/d1", RetainUntil: "2031-03-01T12:00:00Z", Reason: "retention sweep: retention ended"}}},
+		{ID: "ev-k", Type: evidence.TypeKeyRotation, TenantID: "acme", GeneratedAt: at, Content: evidence.Content{
+			Key: &evidence.KeyEvent{Action: "rotate", Ref: "stella/signing/prod", OldKeyID: "0cbdbc2b5e30e130", NewKeyID: "ad1f0ce65cb2d366", Algorithm: "ES256", At: at}}},
+	} {
+		out := filepath.Join(t.TempDir(), p.ID+".pdf")
+		f, err := os.Create(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := evidence.PDF(f, p, "sha256:x"); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		txt, err := exec.Command(pdftotext, "-layout", out, "-").CombinedOutput()
+		if err != nil {
+			t.Fatalf("pdftotext: %v\n%s", err, txt)
+		}
+		want := []string{"Retention", "acme/d1", "s3://b/p/acme/d1", "2031-03-01T12:00:00Z", "retention ended"}
+		if p.Content.Key != nil {
+			want = []string{"Signing key", "stella/signing/prod", "0cbdbc2b5e30e130", "ad1f0ce65cb2d366", "ES256"}
+		}
+		for _, w := range want {
+			if !strings.Contains(string(txt), w) {
+				t.Errorf("%s: PDF text lacks %q:\n%s", p.Type, w, txt)
+			}
+		}
+	}
+}

@@ -1,6 +1,6 @@
 // Package evidence makes, stores, verifies and exports evidence packets: signed records of who approved
-// what and what exactly was deployed. Packets are of three types (release_decision, deployment,
-// rollback), carry the context schema's content with its canonical hash, are signed like every other
+// what and what exactly was deployed. Packets are of the types in Types (release_decision, deployment,
+// rollback; retention_hold, retention_release, set_removed; key_rotation), carry the context schema's content with its canonical hash, are signed like every other
 // Stella document (RFC 8785 canonical JSON without "signature") and form one hash chain per tenant in
 // the metadata database, which refuses to update or delete them. See docs/evidence.md.
 package evidence
@@ -27,10 +27,17 @@ const (
 	TypeReleaseDecision = "release_decision"
 	TypeDeployment      = "deployment"
 	TypeRollback        = "rollback"
+	// Retention (schema version 8): a legal hold put on a deployment's set, its release, and a set
+	// removed by the retention sweep.
+	TypeRetentionHold    = "retention_hold"
+	TypeRetentionRelease = "retention_release"
+	TypeSetRemoved       = "set_removed"
+	// TypeKeyRotation: a signing key replaced by a new one (stella keys rotate).
+	TypeKeyRotation = "key_rotation"
 )
 
 // Types lists the packet types.
-var Types = []string{TypeReleaseDecision, TypeDeployment, TypeRollback}
+var Types = []string{TypeReleaseDecision, TypeDeployment, TypeRollback, TypeRetentionHold, TypeRetentionRelease, TypeSetRemoved, TypeKeyRotation}
 
 // Version is the packet format version.
 const Version = "1.0"
@@ -63,6 +70,37 @@ type Content struct {
 	Decision    Decision    `json:"decision"`
 	Execution   *Execution  `json:"execution,omitempty"`
 	Previous    *Previous   `json:"previous,omitempty"`
+	// Retention is what a retention_hold, retention_release or set_removed packet is about.
+	Retention *Retention `json:"retention,omitempty"`
+	// Key is what a key_rotation packet is about.
+	Key *KeyEvent `json:"key,omitempty"`
+}
+
+// Retention is a retention event on one deployment's artifact set: what (the set, where it was), why
+// (the reason given, or the rule that let the sweep remove it) and the set's retainUntil.
+type Retention struct {
+	// Action is hold, release or remove.
+	Action string `json:"action"`
+	// Set is TENANT/DEPLOYMENT; Location where the store kept it.
+	Set      string `json:"set"`
+	Location string `json:"location,omitempty"`
+	// RetainUntil is the set's retainUntil as its signed manifest says ("" when it could not be read).
+	RetainUntil string `json:"retainUntil,omitempty"`
+	Reason      string `json:"reason"`
+	// HoldEvidenceID is, for a release, the packet that recorded the hold released.
+	HoldEvidenceID string `json:"holdEvidenceId,omitempty"`
+}
+
+// KeyEvent is a change of a signing key: the reference, the key closed and the key that replaces it.
+type KeyEvent struct {
+	Action    string    `json:"action"`
+	Ref       string    `json:"ref"`
+	OldKeyID  string    `json:"oldKeyId"`
+	NewKeyID  string    `json:"newKeyId"`
+	Algorithm string    `json:"algorithm,omitempty"`
+	At        time.Time `json:"at"`
+	// NewPublicKey is the new key's public key, PEM, so the packet carries what verifies it.
+	NewPublicKey string `json:"newPublicKey,omitempty"`
 }
 
 // Release is the released set of components.
@@ -231,6 +269,9 @@ func DefaultID(d Draft) string {
 	if d.Content.Execution != nil {
 		subject = d.Content.Execution.DeploymentJobID
 	}
+	if d.Content.Key != nil {
+		subject = d.Content.Key.Ref + "\x00" + d.Content.Key.NewKeyID
+	}
 	h := sha256.Sum256([]byte(d.TenantID + "\x00" + d.Type + "\x00" + subject + "\x00" + d.GeneratedAt.UTC().Format(time.RFC3339Nano)))
 	return "ev-" + hex.EncodeToString(h[:12])
 }
@@ -239,7 +280,7 @@ func DefaultID(d Draft) string {
 func (d Draft) Check() error {
 	switch {
 	case !slices.Contains(Types, d.Type):
-		return fault.Inputf("evidence: type %q is not release_decision, deployment or rollback", d.Type)
+		return fault.Inputf("evidence: type %q is not one of %v", d.Type, Types)
 	case d.TenantID == "":
 		return fault.Inputf("evidence: no tenant")
 	case d.GeneratedAt.IsZero():
@@ -248,7 +289,11 @@ func (d Draft) Check() error {
 		return fault.Inputf("evidence: decision.result %q is not allow or deny", d.Content.Decision.Result)
 	case d.Type == TypeReleaseDecision && d.PromotionID == "":
 		return fault.Inputf("evidence: a release_decision needs a promotion id")
-	case d.Type != TypeReleaseDecision && (d.Content.Execution == nil || d.Content.Execution.DeploymentJobID == ""):
+	case d.Type == TypeKeyRotation && (d.Content.Key == nil || d.Content.Key.OldKeyID == "" || d.Content.Key.NewKeyID == ""):
+		return fault.Inputf("evidence: a key_rotation packet needs key (old and new key ids)")
+	case (d.Type == TypeRetentionHold || d.Type == TypeRetentionRelease || d.Type == TypeSetRemoved) && (d.Content.Retention == nil || d.Content.Retention.Reason == ""):
+		return fault.Inputf("evidence: a %s packet needs retention with a reason", d.Type)
+	case d.Type != TypeReleaseDecision && d.Type != TypeKeyRotation && (d.Content.Execution == nil || d.Content.Execution.DeploymentJobID == ""):
 		return fault.Inputf("evidence: a %s packet needs execution.deploymentJobId", d.Type)
 	case d.Type == TypeRollback && d.Content.Previous == nil:
 		return fault.Inputf("evidence: a rollback packet needs previous (the release it returns to)")
@@ -325,6 +370,9 @@ func Append(ctx context.Context, tx meta.Tx, s *sign.Signer, d Draft) (meta.Evid
 // normalize makes empty lists [] rather than null and times UTC, so equal content hashes equally.
 func normalize(c *Content) {
 	c.Release.CreatedAt = c.Release.CreatedAt.UTC()
+	if c.Key != nil {
+		c.Key.At = c.Key.At.UTC()
+	}
 	if c.Release.Components == nil {
 		c.Release.Components = []Component{}
 	}
@@ -363,4 +411,20 @@ func Parse(raw []byte) (*Packet, error) {
 		return nil, fmt.Errorf("not an evidence packet: %w", err)
 	}
 	return &p, nil
+}
+
+// AppendKeyRotation records a key rotation in a tenant's chain: a key_rotation packet, signed with the
+// new key s, naming the reference, the closed key and its successor, and who rotated it.
+func AppendKeyRotation(ctx context.Context, db meta.DB, tenant string, s *sign.Signer, k KeyEvent, by Person) (meta.Evidence, error) {
+	var ev meta.Evidence
+	err := db.Update(ctx, tenant, func(tx meta.Tx) error {
+		var err error
+		ev, err = Append(ctx, tx, s, Draft{Type: TypeKeyRotation, TenantID: tenant, Content: Content{
+			Actors:   Actors{Requester: by},
+			Decision: Decision{Result: "allow", Reasons: []string{fmt.Sprintf("key %s of %s closed at %s; key %s in use", k.OldKeyID, k.Ref, k.At.UTC().Format(time.RFC3339), k.NewKeyID)}},
+			Key:      &k,
+		}})
+		return err
+	})
+	return ev, err
 }

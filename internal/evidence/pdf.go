@@ -181,6 +181,30 @@ func PDFWith(w io.Writer, p *Packet, packetHash string, o PDFOptions) error {
 		}
 	}
 
+	if rt := c.Retention; rt != nil {
+		heading("Retention")
+		field("Action", rt.Action)
+		field("Set", rt.Set)
+		if rt.Location != "" && rt.Location != rt.Set {
+			field("Location", rt.Location)
+		}
+		field("Retain until", rt.RetainUntil)
+		field("Reason", rt.Reason)
+		if rt.HoldEvidenceID != "" {
+			field("Hold released", rt.HoldEvidenceID)
+		}
+	}
+	if k := c.Key; k != nil {
+		heading("Signing key")
+		field("Action", k.Action)
+		field("Reference", k.Ref)
+		field("Key closed", k.OldKeyID+" at "+stamp(k.At))
+		field("Key in use", k.NewKeyID+" ("+orDash(k.Algorithm)+")")
+		if k.NewPublicKey != "" {
+			mono(4, k.NewPublicKey)
+		}
+	}
+
 	heading("Signature and chain")
 	field("Algorithm", p.SignatureAlgorithm)
 	field("Key reference", p.SignerKeyRef)

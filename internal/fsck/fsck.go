@@ -3,13 +3,16 @@
 // metadata database agree (a set stored but not recorded, a recorded deployment whose set is gone, a
 // recorded file whose digest differs from the stored one), and the database file itself (SQLite's
 // PRAGMA quick_check, which ordinary opens skip for speed). It reports leftovers of interrupted creates
-// as warnings and, when asked, removes them; it never changes a set or a record.
+// as warnings and, when asked, removes them; it never changes a set or a record. Sets past their
+// retention are warnings; a store lock (S3 Object Lock) shorter than the manifest's retainUntil is a
+// problem; a recorded deployment whose set the retention sweep removed (its set_removed packet) is not.
 package fsck
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/verify"
@@ -63,6 +67,11 @@ type SetReport struct {
 	// Recorded is whether the metadata database records the deployment (false without a database).
 	Recorded bool `json:"recorded"`
 	Files    int  `json:"files"`
+	// RetainUntil is the manifest's; PastRetention says it has passed (stella retention sweep may
+	// remove the set); LockedUntil is the store's own lock where it has one (S3 Object Lock).
+	RetainUntil   string `json:"retainUntil,omitempty"`
+	PastRetention bool   `json:"pastRetention,omitempty"`
+	LockedUntil   string `json:"lockedUntil,omitempty"`
 }
 
 // DatabaseReport is the metadata database's part.
@@ -70,6 +79,9 @@ type DatabaseReport struct {
 	Name        string `json:"name"`
 	Engine      string `json:"engine"`
 	Deployments int    `json:"deployments"`
+	// Removed is how many recorded deployments' sets the retention sweep removed (each with its
+	// set_removed packet): their absence from the store is not a problem.
+	Removed int `json:"removed"`
 	// IntegrityCheck is "ok", "damaged", or "unsupported" (an engine without a file check).
 	IntegrityCheck string `json:"integrityCheck"`
 }
@@ -231,6 +243,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	for _, s := range sets {
 		r.Sets = append(r.Sets, s.report)
 		r.Problems = append(r.Problems, s.problems...)
+		r.Warnings = append(r.Warnings, s.warnings...)
 	}
 	if err := leftovers(ctx, o, r); err != nil {
 		return nil, err
@@ -245,6 +258,7 @@ type setResult struct {
 	ref      store.Ref
 	report   SetReport
 	problems []Problem
+	warnings []Problem
 	files    map[string]verify.FileResult
 }
 
@@ -289,6 +303,7 @@ func verifySet(ctx context.Context, o Options, rf store.Ref) *setResult {
 	for _, p := range res.Problems {
 		add(p.File, p.Message, p.Expected, p.Found)
 	}
+	checkRetention(ctx, o, s, fsys, add)
 	o.Log.Debug("set verified", "set", rf.String(), "valid", res.Valid, "files", len(res.Files))
 	return s
 }
@@ -320,6 +335,15 @@ func checkDatabase(ctx context.Context, o Options, r *Report, tenants []string, 
 	recorded := map[string]bool{}
 	for _, t := range tenants {
 		err := o.DB.View(ctx, t, func(tx meta.Tx) error {
+			removed := map[string]string{} // deployment → its set_removed packet
+			if err := tx.Chain(ctx, func(e meta.Evidence) error {
+				if e.Type == evidence.TypeSetRemoved && e.DeploymentID != "" {
+					removed[e.DeploymentID] = e.ID
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
 			deps, err := tx.Deployments(ctx, 0)
 			if err != nil {
 				return err
@@ -336,8 +360,15 @@ func checkDatabase(ctx context.Context, o Options, r *Report, tenants []string, 
 				}
 				s, ok := stored[key]
 				if !ok {
+					if _, gone := removed[dep.ID]; gone {
+						d.Removed++
+						continue
+					}
 					add("", "recorded in the metadata database, but its set "+key+" is missing from the store", "", "")
 					continue
+				}
+				if ev, gone := removed[dep.ID]; gone {
+					add("", "the retention sweep recorded its removal (evidence "+ev+"), but the set is still stored", "", "")
 				}
 				s.report.Recorded = true
 				arts, err := tx.Artifacts(ctx, dep.ID)
@@ -421,4 +452,49 @@ func leftovers(ctx context.Context, o Options, r *Report) error {
 		r.Warnings = append(r.Warnings, w)
 	}
 	return nil
+}
+
+// checkRetention reads the set's retainUntil from its manifest: past it is a warning (the retention
+// sweep may remove the set); a store lock (S3 Object Lock) that ends before it is a problem, since the
+// set could then be deleted before its retention ends.
+func checkRetention(ctx context.Context, o Options, s *setResult, fsys fs.FS, add func(object, msg, want, got string)) {
+	raw, err := fs.ReadFile(fsys, manifest.FileName)
+	if err != nil {
+		return // already a problem of the set
+	}
+	m, err := manifest.Parse(raw)
+	if err != nil {
+		return
+	}
+	until, err := time.Parse(time.RFC3339, m.RetainUntil)
+	if err != nil {
+		return // verify names a bad manifest
+	}
+	s.report.RetainUntil = until.UTC().Format(time.RFC3339)
+	if o.Now().After(until) {
+		s.report.PastRetention = true
+		s.warnings = append(s.warnings, Problem{Subject: s.ref.String(), Tenant: s.ref.Tenant, Deployment: s.ref.Deployment,
+			Message: "past its retention (retainUntil " + s.report.RetainUntil + "): stella retention sweep removes it unless it is held or in use"})
+	}
+	lr, ok := o.Store.(store.LockReader)
+	if !ok {
+		return
+	}
+	locked, err := lr.LockedUntil(ctx, s.ref)
+	if err != nil {
+		add("", "cannot read the store's lock: "+err.Error(), "", "")
+		return
+	}
+	if !locked.IsZero() {
+		s.report.LockedUntil = locked.UTC().Format(time.RFC3339)
+	}
+	// The lock is whole seconds; the manifest's time too.
+	if locked.Before(until.Truncate(time.Second)) {
+		found := "not locked"
+		if !locked.IsZero() {
+			found = "locked until " + s.report.LockedUntil
+		}
+		add("", "the store's lock (Object Lock) ends before the manifest's retainUntil: the set could be deleted before its retention ends",
+			"locked until "+s.report.RetainUntil+" or later", found)
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/stella-ops/stella/internal/meta/sqlite"
 	"github.com/stella-ops/stella/internal/quickstart"
 	"github.com/stella-ops/stella/internal/record"
+	"github.com/stella-ops/stella/internal/retention"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/store/local"
@@ -336,4 +337,46 @@ func TestPostgres(t *testing.T) {
 	if !strings.Contains(got, tenant+"/d2: stored but not recorded") || strings.Contains(got, tenant+"/d1") {
 		t.Errorf("problems:\n%s", got)
 	}
+}
+
+// Sets past their retention are warnings (the report stays clean); a recorded deployment whose set the
+// retention sweep removed, with its set_removed packet, is not a problem; one removed without it is.
+func TestRetention(t *testing.T) {
+	e := newEnv(t)
+	for i, d := range []string{"d1", "d2", "d3", "d4"} {
+		e.deploy(t, e.db, "acme", d, t0.Add(time.Duration(i)*time.Hour), true)
+	}
+	later := t0.AddDate(7, 1, 0) // production: seven years
+	run := func() *fsck.Report {
+		r, err := fsck.Run(ctx, fsck.Options{Store: e.store, DB: e.db, DBName: "sqlite://test",
+			SetKeys: verify.Keys{Keyring: &e.kr}, EvidenceKeys: evidence.KeySet{Keyring: &e.kr}, Now: func() time.Time { return later }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r := run()
+	if !r.Clean || len(r.Warnings) != 4 || !strings.Contains(r.Warnings[0].String(), "acme/d1: past its retention (retainUntil 2033-01-10T14:30:00Z)") {
+		t.Fatalf("past retention: clean %v, warnings %v", r.Clean, r.Warnings)
+	}
+	if !r.Sets[0].PastRetention || r.Sets[0].RetainUntil != "2033-01-10T14:30:00Z" {
+		t.Errorf("set report %+v", r.Sets[0])
+	}
+	clock := func() time.Time { return later }
+	rep, err := retention.Sweep(ctx, retention.Options{DB: e.db, Store: e.store, Signer: e.signer, Now: clock, EvidenceClock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Removed != 2 {
+		t.Fatalf("sweep: %+v", rep)
+	}
+	r = run()
+	if !r.Clean || r.Database.Removed != 2 || len(r.Sets) != 2 {
+		t.Fatalf("after the sweep: %s, database %+v", lines(r), r.Database)
+	}
+	// A set removed behind Stella's back is still a problem.
+	if err := e.store.Delete(ctx, store.Ref{Tenant: "acme", Deployment: "d3"}); err != nil {
+		t.Fatal(err)
+	}
+	wantProblems(t, run(), "acme/d3: recorded in the metadata database, but its set acme/d3 is missing from the store")
 }

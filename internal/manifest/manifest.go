@@ -127,7 +127,7 @@ func New(tenant, deployment string, rel *release.Release, env *release.Environme
 		Generator:    generator,
 		Release:      ReleaseRef{ID: rel.ID, Name: rel.Name},
 		Environment:  EnvironmentRef{ID: env.ID, Name: env.Name, Tier: env.Tier},
-		RetainUntil:  release.RetainUntil(env.Tier, now).Format(time.RFC3339),
+		RetainUntil:  env.RetainUntil(now).Format(time.RFC3339),
 		Artifacts:    []Artifact{},
 	}
 }

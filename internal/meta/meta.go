@@ -32,6 +32,12 @@ type DB interface {
 	// id; like TokenBySHA256 they are not scoped to a tenant: the credential names the tenant.
 	RegistrationBySHA256(ctx context.Context, sum string) (Registration, error)
 	AgentByID(ctx context.Context, id string) (Agent, error)
+	// TryLease takes or renews the lease name for holder until now+ttl: true when holder holds it now
+	// (it was free, expired, or already holder's), false when another holder's lease is still running.
+	// One replica at a time runs a scheduled job (the retention sweep, the drift watch) this way; see
+	// docs/decisions.md. ReleaseLease gives it up early (a no-op unless holder holds it).
+	TryLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
 	// Engine names the engine ("sqlite" or "postgres").
 	Engine() string
 	Close() error
@@ -132,6 +138,13 @@ type Tx interface {
 	BlockRelease(ctx context.Context, b Block) error
 	ReleaseBlock(ctx context.Context, environmentID, releaseID string) (Block, error)
 	UnblockRelease(ctx context.Context, environmentID, releaseID string) error
+	// PutHold records a legal hold on a deployment's set (an existing hold is ErrExists); Hold reads one
+	// (ErrNotFound: not held); RemoveHold deletes it (ErrNotFound: none); Holds lists the tenant's holds
+	// by deployment id. A held set is never removed by the retention sweep.
+	PutHold(ctx context.Context, h Hold) error
+	Hold(ctx context.Context, deploymentID string) (Hold, error)
+	RemoveHold(ctx context.Context, deploymentID string) error
+	Holds(ctx context.Context) ([]Hold, error)
 	// AgentTasks lists a target's tasks of a type ("" any), newest first.
 	AgentTasks(ctx context.Context, targetID, typ string, limit int) ([]AgentTask, error)
 	AppendTaskLog(ctx context.Context, id string, seq int, text string) error
@@ -186,6 +199,15 @@ type Block struct {
 	BlockedAt     time.Time
 	BlockedBy     string
 	Reason        string
+}
+
+// Hold is a legal hold on a deployment's artifact set, and the evidence packet that records it.
+type Hold struct {
+	DeploymentID string
+	HeldAt       time.Time
+	HeldBy       string
+	Reason       string
+	EvidenceID   string
 }
 
 // Agent task states.

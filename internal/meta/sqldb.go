@@ -1021,3 +1021,85 @@ func (t *sqlTx) UnblockRelease(ctx context.Context, environmentID, releaseID str
 	}
 	return nil
 }
+
+func (t *sqlTx) PutHold(ctx context.Context, h Hold) error {
+	if err := t.mustWrite("hold deployment"); err != nil {
+		return err
+	}
+	return t.insertOnce(ctx, "hold of deployment", h.DeploymentID, `INSERT INTO retention_holds (tenant_id, deployment_id, held_at_us, held_by, reason, evidence_id) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant_id, deployment_id) DO NOTHING`, t.tenant, h.DeploymentID, us(h.HeldAt), h.HeldBy, h.Reason, h.EvidenceID)
+}
+
+func (t *sqlTx) Hold(ctx context.Context, deploymentID string) (Hold, error) {
+	h := Hold{DeploymentID: deploymentID}
+	var at int64
+	err := t.tx.QueryRowContext(ctx, `SELECT held_at_us, held_by, reason, evidence_id FROM retention_holds WHERE tenant_id = $1 AND deployment_id = $2`,
+		t.tenant, deploymentID).Scan(&at, &h.HeldBy, &h.Reason, &h.EvidenceID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, notFound("hold of deployment", t.tenant, deploymentID)
+	}
+	h.HeldAt = fromUS(at)
+	return h, t.wrap("read hold of "+deploymentID, err)
+}
+
+func (t *sqlTx) RemoveHold(ctx context.Context, deploymentID string) error {
+	if err := t.mustWrite("release hold"); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `DELETE FROM retention_holds WHERE tenant_id = $1 AND deployment_id = $2`, t.tenant, deploymentID)
+	if err != nil {
+		return t.wrap("release hold of "+deploymentID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("hold of deployment", t.tenant, deploymentID)
+	}
+	return nil
+}
+
+func (t *sqlTx) Holds(ctx context.Context) ([]Hold, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT deployment_id, held_at_us, held_by, reason, evidence_id FROM retention_holds WHERE tenant_id = $1 ORDER BY deployment_id`, t.tenant)
+	if err != nil {
+		return nil, t.wrap("list holds", err)
+	}
+	defer rows.Close()
+	var out []Hold
+	for rows.Next() {
+		var h Hold
+		var at int64
+		if err := rows.Scan(&h.DeploymentID, &at, &h.HeldBy, &h.Reason, &h.EvidenceID); err != nil {
+			return nil, err
+		}
+		h.HeldAt = fromUS(at)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// TryLease takes, renews or is refused the lease in one statement: the row is inserted, or updated only
+// where it is holder's own or has expired. The time is this process's clock: replicas must agree on the
+// time to well within ttl (NTP does).
+func (s *SQL) TryLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	if name == "" || holder == "" || ttl <= 0 {
+		return false, fmt.Errorf("lease %q: a name, a holder and a positive ttl are required", name)
+	}
+	now := time.Now()
+	res, err := s.W.ExecContext(ctx, `INSERT INTO leases (name, holder, expires_at_us) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at_us = excluded.expires_at_us
+		WHERE leases.holder = excluded.holder OR leases.expires_at_us <= $4`, name, holder, us(now.Add(ttl)), us(now))
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", name, err)
+	}
+	return n > 0, nil
+}
+
+// ReleaseLease ends holder's lease of name (nothing if another holds it).
+func (s *SQL) ReleaseLease(ctx context.Context, name, holder string) error {
+	if _, err := s.W.ExecContext(ctx, `DELETE FROM leases WHERE name = $1 AND holder = $2`, name, holder); err != nil {
+		return fmt.Errorf("release lease %s: %w", name, err)
+	}
+	return nil
+}

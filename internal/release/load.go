@@ -161,6 +161,15 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 	if _, ok := Retentions[env.Tier]; !ok {
 		return nil, e("tier", "%q is not development, staging or production", env.Tier)
 	}
+	if env.Retention != "" {
+		r, err := ParseRetention(env.Retention)
+		if err != nil {
+			return nil, e("retention", "%v", err)
+		}
+		if min := Retentions[env.Tier]; !r.AtLeast(min) {
+			return nil, e("retention", "%s is shorter than the %s tier's %s: an environment may lengthen its tier's retention, never shorten it", env.Retention, env.Tier, min)
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(env.Variables)) {
 		if !envName.MatchString(k) {
 			return nil, e("variables."+k, "%q is not a valid variable name", k)

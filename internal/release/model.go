@@ -4,6 +4,9 @@ package release
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -64,6 +67,10 @@ type Environment struct {
 	// RequirePromotion says whether a deployment needs an approved promotion; nil means the tier's
 	// default (PromotionRequired).
 	RequirePromotion *bool `yaml:"requirePromotion,omitempty" json:"requirePromotion,omitempty"`
+	// Retention lengthens the tier's artifact retention for this environment: calendar years, months
+	// and days ("10y", "18m", "1y6m", "120d"). It never shortens it: one that could end before the
+	// tier's is refused when the environment is loaded, and RetainUntil takes the later end anyway.
+	Retention string `yaml:"retention,omitempty" json:"retention,omitempty"`
 
 	File  string `yaml:"-" json:"-"`
 	lines map[string]int
@@ -113,6 +120,91 @@ var Retentions = map[string]Retention{
 func RetainUntil(tier string, from time.Time) time.Time {
 	r := Retentions[tier]
 	return from.UTC().Truncate(time.Second).AddDate(r.Years, r.Months, r.Days)
+}
+
+// String is the retention as environment.yaml writes it ("7y", "30d", "1y6m").
+func (r Retention) String() string {
+	out := ""
+	for _, u := range []struct {
+		n    int
+		unit string
+	}{{r.Years, "y"}, {r.Months, "m"}, {r.Days, "d"}} {
+		if u.n != 0 {
+			out += strconv.Itoa(u.n) + u.unit
+		}
+	}
+	if out == "" {
+		return "0d"
+	}
+	return out
+}
+
+// end is the end of the retention r of a set made at from.
+func (r Retention) end(from time.Time) time.Time {
+	return from.UTC().Truncate(time.Second).AddDate(r.Years, r.Months, r.Days)
+}
+
+// ParseRetention reads a retention of calendar units: one or more NUMBER UNIT with unit y, m or d, each
+// unit at most once, in that order ("10y", "1y6m", "120d").
+func ParseRetention(s string) (Retention, error) {
+	var r Retention
+	rest := s
+	last := -1
+	if rest == "" {
+		return r, fmt.Errorf("empty")
+	}
+	for rest != "" {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(rest) || i > 5 {
+			return Retention{}, fmt.Errorf("%q is not a retention like 10y, 18m, 1y6m or 120d", s)
+		}
+		n, _ := strconv.Atoi(rest[:i])
+		idx := strings.IndexByte("ymd", rest[i])
+		if idx < 0 || idx <= last {
+			return Retention{}, fmt.Errorf("%q is not a retention like 10y, 18m, 1y6m or 120d (units y, m, d, each once, in that order)", s)
+		}
+		last = idx
+		switch idx {
+		case 0:
+			r.Years = n
+		case 1:
+			r.Months = n
+		case 2:
+			r.Days = n
+		}
+		rest = rest[i+1:]
+	}
+	return r, nil
+}
+
+// AtLeast reports whether r ends no earlier than min for a set made on any day. It is checked for every
+// start day of 2024–2032: two leap cycles, so every month length and every count of leap days a span of
+// calendar years can hold (a century's skipped leap day only ever removes one) is met.
+func (r Retention) AtLeast(min Retention) bool {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for d := start; d.Year() < 2033; d = d.AddDate(0, 0, 1) {
+		if r.end(d).Before(min.end(d)) {
+			return false
+		}
+	}
+	return true
+}
+
+// RetainUntil is the end of the environment's retention for a set made at from: the tier's, or the
+// environment's own retention where that ends later. An override never makes it earlier.
+func (e *Environment) RetainUntil(from time.Time) time.Time {
+	until := RetainUntil(e.Tier, from)
+	if e.Retention != "" {
+		if r, err := ParseRetention(e.Retention); err == nil {
+			if o := r.end(from); o.After(until) {
+				until = o
+			}
+		}
+	}
+	return until
 }
 
 // Resolution records how one image reference was resolved to a digest.

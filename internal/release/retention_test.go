@@ -1,6 +1,7 @@
 package release_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,5 +43,56 @@ func TestFieldErrPointer(t *testing.T) {
 		if got := (&release.FieldErr{Field: field}).Pointer(); got != want {
 			t.Errorf("%q → %q, want %q", field, got, want)
 		}
+	}
+}
+
+// An environment may lengthen its tier's retention, never shorten it: a retention that could end before
+// the tier's on any start day is refused at load (naming the field); a longer one sets RetainUntil.
+func TestEnvironmentRetentionOverride(t *testing.T) {
+	env := func(tier, retention string) string {
+		return "id: env-1\nname: e\ntier: " + tier + "\nretention: " + retention + "\n"
+	}
+	for _, c := range []struct{ tier, retention, err string }{
+		{"production", "6y", "shorter than the production tier's 7y"},
+		{"production", "83m", "shorter"},          // 6 years 11 months
+		{"production", "2556d", "shorter"},        // 7*365+1: short when the span holds two leap days
+		{"development", "1m", "shorter"},          // February has 28 days
+		{"staging", "3m", "shorter"},              // Feb+Mar+Apr = 89 days
+		{"staging", "89d", "shorter"},             //
+		{"production", "7x", "not a retention"},   //
+		{"production", "d7", "not a retention"},   //
+		{"production", "1d1y", "not a retention"}, // units in order
+		{"production", "7y", ""},
+		{"production", "10y", ""},
+		{"production", "2557d", ""}, // 7 years hold at most two leap days
+		{"development", "31d", ""},
+		{"development", "2m", ""}, // at least 59 days
+		{"staging", "90d", ""},
+		{"staging", "1y", ""},
+	} {
+		_, err := release.ParseEnvironment("environment.yaml", []byte(env(c.tier, c.retention)))
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s %s: %v", c.tier, c.retention, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err) || !strings.Contains(err.Error(), "environment.yaml:4") || !strings.Contains(err.Error(), "retention")):
+			t.Errorf("%s %s: error %v, want one naming environment.yaml:4 retention and %q", c.tier, c.retention, err, c.err)
+		}
+	}
+	from := time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC)
+	e, err := release.ParseEnvironment("environment.yaml", []byte(env("production", "10y")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.RetainUntil(from), time.Date(2034, 3, 1, 12, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("10y from %s: %s, want %s", from, got, want)
+	}
+	// An override that got past the load (a stored document) still never ends before the tier.
+	short := &release.Environment{Tier: "production", Retention: "1d"}
+	if got := short.RetainUntil(from); !got.Equal(release.RetainUntil("production", from)) {
+		t.Errorf("1d override of production: %s", got)
+	}
+	none := &release.Environment{Tier: "staging"}
+	if got := none.RetainUntil(from); !got.Equal(release.RetainUntil("staging", from)) {
+		t.Errorf("no override: %s", got)
 	}
 }

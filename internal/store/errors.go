@@ -1,7 +1,9 @@
 package store
 
 import (
+	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/stella-ops/stella/internal/fault"
 )
@@ -17,7 +19,24 @@ var (
 	ErrBadName error = &fault.Error{Kind: fault.Input, Err: sentinel{"invalid name", nil}}
 	// ErrBadSet: the files given to Create do not form a set: none, or a name twice (Input).
 	ErrBadSet error = &fault.Error{Kind: fault.Input, Err: sentinel{"invalid set", nil}}
+	// ErrLocked: Delete found the set still under the backend's retention (S3 Object Lock) (Conflict).
+	ErrLocked error = &fault.Error{Kind: fault.Conflict, Err: sentinel{"still locked", nil}}
 )
+
+// LockedError is Delete's refusal of a set whose objects are locked: Until is the latest retain-until
+// of its objects. It matches ErrLocked.
+type LockedError struct {
+	Ref   Ref
+	Until time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("deployment %s is locked until %s (Object Lock): nothing removed", e.Ref, e.Until.UTC().Format(time.RFC3339))
+}
+
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+func (e *LockedError) Unwrap() error { return ErrLocked }
 
 // sentinel is an error that also matches a standard library sentinel under errors.Is.
 type sentinel struct {

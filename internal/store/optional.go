@@ -31,3 +31,21 @@ type LeftoverCleaner interface {
 	// RemoveLeftover removes one; it refuses anything that is not a leftover (never a set).
 	RemoveLeftover(ctx context.Context, l Leftover) error
 }
+
+// LockReader is a Store whose sets carry a lock of their own (S3 Object Lock): fsck compares it with
+// the manifest's retainUntil.
+type LockReader interface {
+	// LockedUntil is the earliest retain-until among the set's objects (zero: some object is not
+	// locked at all).
+	LockedUntil(ctx context.Context, ref Ref) (time.Time, error)
+	// RemovableAt is when Delete stops refusing the set: the latest retain-until among every object
+	// it would remove (zero: nothing is locked).
+	RemovableAt(ctx context.Context, ref Ref) (time.Time, error)
+}
+
+// LegalHolder is a Store that can put its own legal hold on a set (S3 Object Lock legal hold): while it
+// is on, the store refuses to delete the set whatever its retention. Stella's legal holds
+// (internal/retention) set it where the store has it.
+type LegalHolder interface {
+	SetLegalHold(ctx context.Context, ref Ref, on bool) error
+}

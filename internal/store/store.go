@@ -44,6 +44,13 @@ type Store interface {
 	Open(ctx context.Context, ref Ref) (fs.FS, error)
 	// List returns the tenant's sets sorted by deployment id; none is an empty list, not an error.
 	List(ctx context.Context, tenant string) ([]Ref, error)
+	// Delete removes a whole set: ErrNotExist if it is absent (or another tenant's); ErrLocked (a
+	// *LockedError saying until when) if the backend still enforces its retention, and then nothing is
+	// removed. Once Delete starts removing, the set is no longer visible to Open and List (never a half
+	// set); an interrupted Delete leaves at most what LeftoverCleaner or the next Delete removes.
+	// Whether a set may go (its retention, holds, current deployments) is the caller's decision
+	// (internal/retention): a store only refuses what its own locks forbid.
+	Delete(ctx context.Context, ref Ref) error
 }
 
 // MaxName is the longest safe name.

@@ -50,6 +50,9 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"Documents", testDocuments},
 		{"PromotionUsedOnce", testPromotionOnce},
+		{"Holds", testHolds},
+		{"Leases", testLeases},
+		{"RetentionEvidenceTypes", testRetentionEvidenceTypes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -611,4 +614,143 @@ func testPromotionOnce(t *testing.T, h Harness) {
 		}
 		return nil
 	}))
+}
+
+func testHolds(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "t1", "d1", T0)
+	Seed(t, h.DB, "t2", "d1", T0)
+	must(t, h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
+		if err := tx.PutHold(ctx, meta.Hold{DeploymentID: "d1", HeldAt: T0, HeldBy: "legal", Reason: "case 42", EvidenceID: "ev-h"}); err != nil {
+			return err
+		}
+		if err := tx.PutHold(ctx, meta.Hold{DeploymentID: "d1", HeldAt: T0, HeldBy: "x", Reason: "again"}); !errors.Is(err, meta.ErrExists) {
+			return fmt.Errorf("second hold: %v, want ErrExists", err)
+		}
+		return nil
+	}))
+	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		got, err := tx.Hold(ctx, "d1")
+		if err != nil || got.Reason != "case 42" || got.HeldBy != "legal" || got.EvidenceID != "ev-h" || !got.HeldAt.Equal(T0) {
+			return fmt.Errorf("hold read back %+v %v", got, err)
+		}
+		hs, err := tx.Holds(ctx)
+		if err != nil || len(hs) != 1 || hs[0].DeploymentID != "d1" {
+			return fmt.Errorf("holds %+v %v", hs, err)
+		}
+		return nil
+	}))
+	// Another tenant's hold is absent.
+	must(t, h.DB.View(ctx, "t2", func(tx meta.Tx) error {
+		if _, err := tx.Hold(ctx, "d1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("t2 sees t1's hold: %v", err)
+		}
+		if hs, err := tx.Holds(ctx); err != nil || len(hs) != 0 {
+			return fmt.Errorf("t2 holds %+v %v", hs, err)
+		}
+		return nil
+	}))
+	must(t, h.DB.Update(ctx, "t2", func(tx meta.Tx) error {
+		if err := tx.RemoveHold(ctx, "d1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("t2 removed t1's hold: %v", err)
+		}
+		return nil
+	}))
+	must(t, h.DB.Update(ctx, "t1", func(tx meta.Tx) error { return tx.RemoveHold(ctx, "d1") }))
+	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		if _, err := tx.Hold(ctx, "d1"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("hold after release: %v", err)
+		}
+		return nil
+	}))
+}
+
+func testLeases(t *testing.T, h Harness) {
+	ctx := context.Background()
+	ok, err := h.DB.TryLease(ctx, "sweep", "a", time.Hour)
+	if err != nil || !ok {
+		t.Fatalf("first lease: %v %v", ok, err)
+	}
+	if ok, err := h.DB.TryLease(ctx, "sweep", "b", time.Hour); err != nil || ok {
+		t.Fatalf("b took a's running lease: %v %v", ok, err)
+	}
+	if ok, err := h.DB.TryLease(ctx, "sweep", "a", time.Hour); err != nil || !ok {
+		t.Fatalf("a could not renew: %v %v", ok, err)
+	}
+	if ok, err := h.DB.TryLease(ctx, "drift", "b", time.Hour); err != nil || !ok {
+		t.Fatalf("another name is another lease: %v %v", ok, err)
+	}
+	// b releasing a's lease does nothing; a releasing it frees it.
+	must(t, h.DB.ReleaseLease(ctx, "sweep", "b"))
+	if ok, _ := h.DB.TryLease(ctx, "sweep", "b", time.Hour); ok {
+		t.Fatal("b's release freed a's lease")
+	}
+	must(t, h.DB.ReleaseLease(ctx, "sweep", "a"))
+	if ok, err := h.DB.TryLease(ctx, "sweep", "b", 50*time.Millisecond); err != nil || !ok {
+		t.Fatalf("b after a released: %v %v", ok, err)
+	}
+	// An expired lease goes to whoever asks.
+	time.Sleep(80 * time.Millisecond)
+	if ok, err := h.DB.TryLease(ctx, "sweep", "a", time.Hour); err != nil || !ok {
+		t.Fatalf("a after b's lease expired: %v %v", ok, err)
+	}
+	if _, err := h.DB.TryLease(ctx, "", "a", time.Hour); err == nil {
+		t.Fatal("empty name accepted")
+	}
+	// Many contenders at once: exactly one wins.
+	var wins sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for i := range 8 {
+		wins.Add(1)
+		go func() {
+			defer wins.Done()
+			ok, err := h.DB.TryLease(ctx, "race", fmt.Sprintf("r%d", i), time.Hour)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			}
+		}()
+	}
+	wins.Wait()
+	if won != 1 {
+		t.Fatalf("%d contenders won the lease, want 1", won)
+	}
+}
+
+// The evidence types of retention and key rotation are accepted by the database (schema version 8),
+// an unknown type still is not; a key rotation packet has no deployment.
+func testRetentionEvidenceTypes(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "t1", "d1", T0)
+	for i, typ := range []string{"retention_hold", "retention_release", "set_removed", "key_rotation"} {
+		dep := "d1"
+		if typ == "key_rotation" {
+			dep = ""
+		}
+		must(t, h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
+			_, err := tx.AppendEvidence(ctx, func(hd meta.ChainHead) (meta.Evidence, error) {
+				e, _ := packet(fmt.Sprintf("ev-%d", i), dep)(hd)
+				e.Type = typ
+				return e, nil
+			})
+			return err
+		}))
+	}
+	checkLinear(t, h.DB, "t1", 4)
+	err := h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
+		_, err := tx.AppendEvidence(ctx, func(hd meta.ChainHead) (meta.Evidence, error) {
+			e, _ := packet("ev-bad", "d1")(hd)
+			e.Type = "shredded"
+			return e, nil
+		})
+		return err
+	})
+	if err == nil {
+		t.Fatal("an unknown evidence type was stored")
+	}
 }

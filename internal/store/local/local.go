@@ -221,3 +221,53 @@ func (s *Store) List(ctx context.Context, tenant string) ([]store.Ref, error) {
 	})
 	return refs, nil
 }
+
+// Delete removes the set: it is first renamed, in one step, to a temp dir (STORE/T/.tmp-D-…, the name
+// an interrupted Create leaves, which List never shows and fsck's leftover cleaning removes), the tenant
+// dir is fsynced, and only then is the temp dir made writable and removed. Open and List see the whole
+// set or nothing.
+func (s *Store) Delete(ctx context.Context, ref store.Ref) (err error) {
+	if err := ref.Check(); err != nil {
+		return fmt.Errorf("delete deployment: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("delete deployment %s: %w", ref, err)
+	}
+	tenantDir := filepath.Join(s.dir, ref.Tenant)
+	final := filepath.Join(tenantDir, ref.Deployment)
+	fi, err := os.Lstat(final)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return store.NotExistError(ref)
+		}
+		return fmt.Errorf("delete deployment %s: %w", ref, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("delete deployment %s: %s is not a directory", ref, final)
+	}
+	tomb, err := os.MkdirTemp(tenantDir, tempPrefix+ref.Deployment+"-")
+	if err != nil {
+		return fmt.Errorf("delete deployment %s: %w", ref, err)
+	}
+	// The placeholder only reserved a fresh random name; the set moves there in one step, never over
+	// anything.
+	if err := os.Remove(tomb); err != nil {
+		return fmt.Errorf("delete deployment %s: %w", ref, err)
+	}
+	if err := renameNoReplace(final, tomb); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return store.NotExistError(ref) // deleted meanwhile
+		}
+		return fmt.Errorf("delete deployment %s: %w", ref, err)
+	}
+	if err := syncDir(tenantDir); err != nil {
+		return fmt.Errorf("delete deployment %s: %w", ref, err)
+	}
+	if err := os.Chmod(tomb, 0o700); err != nil {
+		return fmt.Errorf("delete deployment %s: the set is gone but %s is left (stella fsck --repair removes it): %w", ref, tomb, err)
+	}
+	if err := os.RemoveAll(tomb); err != nil {
+		return fmt.Errorf("delete deployment %s: the set is gone but %s is left (stella fsck --repair removes it): %w", ref, tomb, err)
+	}
+	return syncDir(tenantDir)
+}

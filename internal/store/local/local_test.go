@@ -195,6 +195,9 @@ func TestMain(m *testing.M) {
 	if v := os.Getenv(createEnv); v != "" {
 		os.Exit(createChild(v))
 	}
+	if v := os.Getenv(deleteEnv); v != "" {
+		os.Exit(deleteChild(v))
+	}
 	os.Exit(m.Run())
 }
 

@@ -106,3 +106,62 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// deleteEnv makes the test binary a child that creates acme/dep-1 in the store it names, deletes it and
+// prints "0" or the error.
+const deleteEnv = "STELLA_STORE_LOCAL_DELETE"
+
+func deleteChild(dir string) int {
+	s := local.New(dir)
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	err := s.Create(ctx, ref, storetest.Set("x"))
+	if err == nil {
+		err = s.Delete(ctx, ref)
+	}
+	if err != nil {
+		os.Stdout.WriteString(err.Error() + "\n")
+		return 0
+	}
+	os.Stdout.WriteString("0\n")
+	return 0
+}
+
+// The owner of a store (not root: permissions bind) deletes a set whose directory is 0555 and files
+// 0444, and nothing of it is left.
+func TestDeleteUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch to an unprivileged user")
+	}
+	base, err := os.MkdirTemp("", "stella-store-del-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(base, "local.test")
+	copyFile(t, os.Args[0], bin)
+	st := filepath.Join(base, "store")
+	if err := os.Mkdir(st, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(st, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), deleteEnv+"="+st)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	if got := strings.TrimSpace(string(out)); got != "0" {
+		t.Fatalf("create and delete as the store's owner: %s", got)
+	}
+	entries, err := os.ReadDir(filepath.Join(st, "acme"))
+	if err != nil || len(entries) != 0 {
+		t.Fatalf("left in the tenant dir: %v %v", entries, err)
+	}
+}

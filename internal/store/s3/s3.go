@@ -58,6 +58,8 @@ var (
 	_ store.Store        = (*Store)(nil)
 	_ store.Retaining    = (*Store)(nil)
 	_ store.TenantLister = (*Store)(nil)
+	_ store.LockReader   = (*Store)(nil)
+	_ store.LegalHolder  = (*Store)(nil)
 )
 
 // uploads is how many objects of one set are written at once.
@@ -448,4 +450,279 @@ func isNotFound(err error) bool {
 func isPrecondition(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed"
+}
+
+// objectVersion is one stored version of a key (delete markers included) under a set.
+type objectVersion struct {
+	key, id      string
+	deleteMarker bool
+	at           time.Time
+}
+
+// setVersions lists every version and delete marker of the set's marker key and of everything under
+// T/D/ (every attempt, the set's and lost ones).
+func (s *Store) setVersions(ctx context.Context, ref store.Ref) (marker, files []objectVersion, err error) {
+	mk := s.MarkerKey(ref)
+	dir := s.prefix + ref.Tenant + "/" + ref.Deployment + "/"
+	for _, prefix := range []string{mk, dir} {
+		p := awss3.NewListObjectVersionsPaginator(s.client, &awss3.ListObjectVersionsInput{Bucket: &s.bucket, Prefix: aws.String(prefix)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, nil, s.opErr("list versions of", prefix, err)
+			}
+			add := func(key, id string, dm bool, at time.Time) {
+				v := objectVersion{key: key, id: id, deleteMarker: dm, at: at}
+				switch {
+				case prefix == mk && key == mk:
+					marker = append(marker, v)
+				case prefix == dir:
+					files = append(files, v)
+				}
+			}
+			for _, v := range page.Versions {
+				add(aws.ToString(v.Key), aws.ToString(v.VersionId), false, aws.ToTime(v.LastModified))
+			}
+			for _, v := range page.DeleteMarkers {
+				add(aws.ToString(v.Key), aws.ToString(v.VersionId), true, aws.ToTime(v.LastModified))
+			}
+		}
+	}
+	return marker, files, nil
+}
+
+// retainedUntil is the COMPLIANCE/GOVERNANCE retain-until of one object version (zero: none).
+func (s *Store) retainedUntil(ctx context.Context, v objectVersion) (time.Time, error) {
+	out, err := s.client.GetObjectRetention(ctx, &awss3.GetObjectRetentionInput{Bucket: &s.bucket, Key: &v.key, VersionId: &v.id})
+	if err != nil {
+		var ae smithy.APIError
+		if errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchObjectLockConfiguration" || ae.ErrorCode() == "ObjectLockConfigurationNotFoundError") || isNotFound(err) {
+			return time.Time{}, nil // not locked, or deleted meanwhile
+		}
+		return time.Time{}, s.opErr("get retention of", v.key, err)
+	}
+	if out.Retention == nil || out.Retention.RetainUntilDate == nil {
+		return time.Time{}, nil
+	}
+	return aws.ToTime(out.Retention.RetainUntilDate), nil
+}
+
+// locks reads the retain-until of every object version of vs (delete markers have none), eight at a
+// time, and returns the earliest and the latest (zero earliest: some version is not locked).
+func (s *Store) locks(ctx context.Context, vs []objectVersion) (earliest, latest time.Time, err error) {
+	untils := make([]time.Time, len(vs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploads)
+	for i, v := range vs {
+		if v.deleteMarker {
+			continue
+		}
+		g.Go(func() error {
+			u, err := s.retainedUntil(gctx, v)
+			untils[i] = u
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	first := true
+	for i, u := range untils {
+		if vs[i].deleteMarker {
+			continue
+		}
+		if first || u.Before(earliest) {
+			earliest = u
+		}
+		if u.After(latest) {
+			latest = u
+		}
+		first = false
+	}
+	return earliest, latest, nil
+}
+
+// LockedUntil is the earliest retain-until among the objects of the set (its marker's first version
+// and the files it names); zero when one of them is not locked.
+func (s *Store) LockedUntil(ctx context.Context, ref store.Ref) (time.Time, error) {
+	if err := ref.Check(); err != nil {
+		return time.Time{}, fmt.Errorf("read lock: %w", err)
+	}
+	m, err := s.readMarker(ctx, ref)
+	if err != nil {
+		return time.Time{}, err
+	}
+	first, err := s.firstMarkerVersion(ctx, s.MarkerKey(ref))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read lock of %s: %w", ref, err)
+	}
+	vs := []objectVersion{{key: s.MarkerKey(ref), id: first}}
+	for _, f := range m.Files {
+		vs = append(vs, objectVersion{key: s.fileKey(ref, m.Attempt, f.Name), id: f.VersionID})
+	}
+	earliest, _, err := s.locks(ctx, vs)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read lock of %s: %w", ref, err)
+	}
+	return earliest, nil
+}
+
+// SetLegalHold turns the Object Lock legal hold of every version of every object of the set (its
+// marker's and every attempt's) on or off, eight at a time.
+func (s *Store) SetLegalHold(ctx context.Context, ref store.Ref, on bool) error {
+	if err := ref.Check(); err != nil {
+		return fmt.Errorf("legal hold: %w", err)
+	}
+	markers, files, err := s.setVersions(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("legal hold of %s: %w", ref, err)
+	}
+	if !slices.ContainsFunc(markers, func(v objectVersion) bool { return !v.deleteMarker }) {
+		return store.NotExistError(ref)
+	}
+	status := types.ObjectLockLegalHoldStatusOff
+	if on {
+		status = types.ObjectLockLegalHoldStatusOn
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploads)
+	for _, v := range append(markers, files...) {
+		if v.deleteMarker {
+			continue
+		}
+		g.Go(func() error {
+			_, err := s.client.PutObjectLegalHold(gctx, &awss3.PutObjectLegalHoldInput{Bucket: &s.bucket, Key: &v.key, VersionId: &v.id,
+				LegalHold: &types.ObjectLockLegalHold{Status: status}})
+			if err != nil {
+				return s.opErr("put legal hold on version "+v.id+" of", v.key, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("legal hold of %s: %w", ref, err)
+	}
+	return nil
+}
+
+// RemovableAt is the latest retain-until of every version Delete would remove (the marker's and every
+// attempt's): Delete refuses the set until then.
+func (s *Store) RemovableAt(ctx context.Context, ref store.Ref) (time.Time, error) {
+	if err := ref.Check(); err != nil {
+		return time.Time{}, fmt.Errorf("read lock: %w", err)
+	}
+	markers, files, err := s.setVersions(ctx, ref)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read lock of %s: %w", ref, err)
+	}
+	if !slices.ContainsFunc(markers, func(v objectVersion) bool { return !v.deleteMarker }) {
+		return time.Time{}, store.NotExistError(ref)
+	}
+	_, latest, err := s.locks(ctx, append(markers, files...))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read lock of %s: %w", ref, err)
+	}
+	return latest, nil
+}
+
+// Delete removes every version of every object of the set — its marker and every attempt's files —
+// once all their locks have expired; while any is still locked (by s.Now) it removes nothing and
+// returns a *store.LockedError. The marker goes first, its first version (which is the set) last, so
+// Open and List see the whole set until the set is gone; files go after. An interrupted Delete leaves
+// the set whole, or objects no marker names (invisible; the next Delete of the id removes them).
+func (s *Store) Delete(ctx context.Context, ref store.Ref) (err error) {
+	if err := ref.Check(); err != nil {
+		return fmt.Errorf("delete deployment: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("delete deployment %s: %w", ref, err)
+	}
+	defer func() {
+		if err != nil && !errors.Is(err, store.ErrNotExist) && !errors.Is(err, store.ErrLocked) {
+			err = fmt.Errorf("delete deployment %s: %w", ref, err)
+		}
+	}()
+	markers, files, err := s.setVersions(ctx, ref)
+	if err != nil {
+		return err
+	}
+	hasMarker := slices.ContainsFunc(markers, func(v objectVersion) bool { return !v.deleteMarker })
+	if !hasMarker {
+		return store.NotExistError(ref)
+	}
+	all := append(slices.Clone(markers), files...)
+	_, latest, err := s.locks(ctx, all)
+	if err != nil {
+		return err
+	}
+	if latest.After(s.Now()) {
+		return &store.LockedError{Ref: ref, Until: latest}
+	}
+	first, err := s.firstMarkerVersion(ctx, s.MarkerKey(ref))
+	if errors.Is(err, fs.ErrNotExist) {
+		return store.NotExistError(ref) // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	// Every marker version but the first (and every delete marker on it), then the first.
+	for _, v := range markers {
+		if v.id != first {
+			if err := s.deleteVersion(ctx, v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.deleteVersion(ctx, objectVersion{key: s.MarkerKey(ref), id: first}); err != nil {
+		return err
+	}
+	// The files: keys in parallel, the versions of one key one after the other (a gateway that
+	// promotes the previous version when the newest goes must not race with that version's delete),
+	// then listed again until nothing of the set is left.
+	for round := 0; ; round++ {
+		if err := s.deleteFiles(ctx, files); err != nil {
+			return err
+		}
+		_, files, err = s.setVersions(ctx, ref)
+		if err != nil || len(files) == 0 {
+			return err
+		}
+		if round == 2 {
+			return fmt.Errorf("%d object versions are left under s3://%s/%s%s/%s/ after three rounds (first: %s version %s)",
+				len(files), s.bucket, s.prefix, ref.Tenant, ref.Deployment, files[0].key, files[0].id)
+		}
+	}
+}
+
+// deleteFiles deletes the versions, eight keys at a time, each key's versions in the order listed.
+func (s *Store) deleteFiles(ctx context.Context, vs []objectVersion) error {
+	byKey := map[string][]objectVersion{}
+	var keys []string
+	for _, v := range vs {
+		if _, ok := byKey[v.key]; !ok {
+			keys = append(keys, v.key)
+		}
+		byKey[v.key] = append(byKey[v.key], v)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploads)
+	for _, k := range keys {
+		g.Go(func() error {
+			for _, v := range byKey[k] {
+				if err := s.deleteVersion(gctx, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// deleteVersion deletes one version of a key for good (not a delete marker on top of it).
+func (s *Store) deleteVersion(ctx context.Context, v objectVersion) error {
+	if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: &v.key, VersionId: &v.id}); err != nil && !isNotFound(err) {
+		return s.opErr("delete version "+v.id+" of", v.key, err)
+	}
+	return nil
 }

@@ -37,6 +37,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CanceledContext", testCanceledContext},
 		{"CreateRetained", testCreateRetained},
 		{"Tenants", testTenants},
+		{"Delete", testDelete},
+		{"DeleteRetained", testDeleteRetained},
+		{"ConcurrentDelete", testConcurrentDelete},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -463,5 +466,119 @@ func testTenants(t *testing.T, s store.Store) {
 	}
 	if want := []string{"_b-1.x", "acme", "zeta"}; !slices.Equal(got, want) {
 		t.Errorf("Tenants = %q, want %q", got, want)
+	}
+}
+
+// testDelete: a deleted set is gone from Open and List, whole; deleting it again, an absent set or
+// another tenant's is ErrNotExist; bad names are ErrBadName; the id may be created again afterwards and
+// its neighbours are untouched.
+func testDelete(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	keep := store.Ref{Tenant: "acme", Deployment: "dep-2"}
+	other := store.Ref{Tenant: "beta", Deployment: "dep-1"}
+	for _, r := range []store.Ref{ref, keep, other} {
+		if err := s.Create(ctx(), r, Set(r.String())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Delete(ctx(), ref); err != nil {
+		t.Fatalf("Delete(%s): %v", ref, err)
+	}
+	_, err := s.Open(ctx(), ref)
+	checkNotExist(t, err, ref)
+	if refs, err := s.List(ctx(), "acme"); err != nil || !slices.Equal(refs, []store.Ref{keep}) {
+		t.Errorf("List after Delete = %v, %v; want [%v]", refs, err, keep)
+	}
+	Check(t, s, keep, Set(keep.String()))
+	Check(t, s, other, Set(other.String()))
+	checkNotExist(t, s.Delete(ctx(), ref), ref)
+	absent := store.Ref{Tenant: "acme", Deployment: "never"}
+	checkNotExist(t, s.Delete(ctx(), absent), absent)
+	// The same id in another tenant is not this tenant's to delete.
+	if err := s.Delete(ctx(), store.Ref{Tenant: "gamma", Deployment: "dep-2"}); !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("Delete of gamma/dep-2 (acme has dep-2): %v, want ErrNotExist", err)
+	}
+	Check(t, s, keep, Set(keep.String()))
+	for _, bad := range []store.Ref{{Tenant: "../acme", Deployment: "dep-2"}, {Tenant: "acme", Deployment: ".."}, {Tenant: "acme", Deployment: ""}} {
+		if err := s.Delete(ctx(), bad); !errors.Is(err, store.ErrBadName) {
+			t.Errorf("Delete(%q): %v, want ErrBadName", bad.String(), err)
+		}
+	}
+	Check(t, s, keep, Set(keep.String()))
+	c, cancel := context.WithCancel(ctx())
+	cancel()
+	if err := s.Delete(c, keep); err == nil {
+		t.Error("Delete with a canceled context succeeded")
+	}
+	Check(t, s, keep, Set(keep.String()))
+	// Created again after it was deleted: a new set, nothing of the old one.
+	if err := s.Create(ctx(), ref, Set("new")); err != nil {
+		t.Fatalf("Create(%s) after Delete: %v", ref, err)
+	}
+	Check(t, s, ref, Set("new"))
+	if lc, ok := s.(store.LeftoverCleaner); ok {
+		if ls, err := lc.Leftovers(ctx()); err != nil || len(ls) != 0 {
+			t.Errorf("Leftovers after Delete = %v, %v; want none", ls, err)
+		}
+	}
+}
+
+// testDeleteRetained: a set created with a retention its backend enforces (store.Retaining) is refused
+// with ErrLocked and left whole; a backend without retention deletes it (the caller decides).
+func testDeleteRetained(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "held"}
+	until := time.Now().Add(time.Hour)
+	if err := store.CreateRetained(ctx(), s, ref, Set("h"), until); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Delete(ctx(), ref)
+	if _, retaining := s.(store.Retaining); !retaining {
+		if err != nil {
+			t.Fatalf("Delete(%s) on a store without retention: %v", ref, err)
+		}
+		return
+	}
+	var le *store.LockedError
+	if !errors.Is(err, store.ErrLocked) || !errors.As(err, &le) || le.Until.Before(until.Add(-time.Second)) || fault.KindOf(err) != fault.Conflict {
+		t.Fatalf("Delete(%s) of a locked set: %v, want a *store.LockedError until %v", ref, err, until)
+	}
+	Check(t, s, ref, Set("h"))
+}
+
+// testConcurrentDelete: several Deletes of one set at once remove it once; the others see ErrNotExist
+// (or, where the backend's listing raced, a nil error); nothing is left.
+func testConcurrentDelete(t *testing.T, s store.Store) {
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	if err := s.Create(ctx(), ref, Set("x")); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.Delete(ctx(), ref)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, store.ErrNotExist):
+			t.Errorf("concurrent Delete: %v", err)
+		}
+	}
+	if ok == 0 {
+		t.Error("no concurrent Delete succeeded")
+	}
+	_, err := s.Open(ctx(), ref)
+	checkNotExist(t, err, ref)
+	if lc, ok := s.(store.LeftoverCleaner); ok {
+		if ls, err := lc.Leftovers(ctx()); err != nil || len(ls) != 0 {
+			t.Errorf("Leftovers after concurrent Deletes = %v, %v; want none", ls, err)
+		}
 	}
 }
