@@ -121,15 +121,16 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 				}
 			}
 			h := server.New(cfg)
+			holder := leaseHolder()
 			if driftEvery > 0 {
-				go h.WatchDrift(ctx, driftEvery)
+				go h.WatchDrift(ctx, driftEvery, holder)
 			}
 			if retentionEvery > 0 {
 				ro := retention.Options{DB: db, Store: st, Signer: cfg.Signer, Actor: "stella serve", Locate: loc.SetLocation}
 				if ro.Signer == nil {
 					ro.KeyFor = func(ref string) (*sign.Signer, error) { return openSigner(ref, keyringDir) }
 				}
-				go retention.Schedule(ctx, ro, retentionEvery, leaseHolder(), log)
+				go retention.Schedule(ctx, ro, retentionEvery, holder, log)
 			}
 			return server.Serve(ctx, ln, h, addrFile, log)
 		},

@@ -139,10 +139,15 @@ func (s *Server) targetDrift(w http.ResponseWriter, r *http.Request, p meta.Toke
 	return nil
 }
 
+// DriftLease is the lease the drift schedule holds (meta.DB.TryLease): with several replicas, one
+// schedules.
+const DriftLease = "drift-watch"
+
 // WatchDrift queues a read-sticker task for every registered agent's target every interval (skipping a
-// target whose last drift task is still pending), until ctx ends. Several replicas each queue one: a
-// duplicate costs the agent one more read.
-func (s *Server) WatchDrift(ctx context.Context, every time.Duration) {
+// target whose last drift task is still pending), until ctx ends — on the replica that holds the
+// DriftLease lease as holder (taken or renewed each tick for two intervals, so another replica takes
+// over within two intervals of the holder's end).
+func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder string) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -150,6 +155,12 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if ok, err := s.cfg.DB.TryLease(ctx, DriftLease, holder, 2*every); err != nil || !ok {
+			if err != nil {
+				s.cfg.Log.Warn("drift watch", "err", err)
+			}
+			continue
 		}
 		tenants, err := s.cfg.DB.Tenants(ctx)
 		if err != nil {
