@@ -242,6 +242,25 @@ func (t *sqlTx) Environment(ctx context.Context, id string) (Environment, error)
 	return e, nil
 }
 
+func (t *sqlTx) Environments(ctx context.Context) ([]Environment, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, name, tier, doc FROM environments WHERE tenant_id = $1 ORDER BY id`, t.tenant)
+	if err != nil {
+		return nil, t.wrap("list environments", err)
+	}
+	defer rows.Close()
+	var out []Environment
+	for rows.Next() {
+		var e Environment
+		var doc string
+		if err := rows.Scan(&e.ID, &e.Name, &e.Tier, &doc); err != nil {
+			return nil, err
+		}
+		e.Doc = []byte(doc)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 func (t *sqlTx) PutTarget(ctx context.Context, x Target) error {
 	if err := t.mustWrite("record target"); err != nil {
 		return err
@@ -460,6 +479,38 @@ func (t *sqlTx) Deployments(ctx context.Context, limit int) ([]Deployment, error
 	return out, rows.Err()
 }
 
+func (t *sqlTx) DeploymentsPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	where, args := `tenant_id = $1`, []any{t.tenant}
+	if q.EnvironmentID != "" {
+		args = append(args, q.EnvironmentID)
+		where += fmt.Sprintf(` AND environment_id = $%d`, len(args))
+	}
+	if !q.BeforeAt.IsZero() || q.BeforeID != "" {
+		args = append(args, us(q.BeforeAt), q.BeforeID)
+		n := len(args)
+		where += fmt.Sprintf(` AND (created_at_us < $%d OR created_at_us = $%d AND id < $%d)`, n-1, n-1, n)
+	}
+	args = append(args, limit)
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE `+where+fmt.Sprintf(` ORDER BY created_at_us DESC, id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, t.wrap("list deployments", err)
+	}
+	defer rows.Close()
+	var out []Deployment
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 func (t *sqlTx) SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error {
 	if err := t.mustWrite("set deployment status"); err != nil {
 		return err
@@ -651,6 +702,56 @@ func (t *sqlTx) ListEvidence(ctx context.Context, limit int) ([]Evidence, error)
 		out = append(out, e)
 		return nil
 	}, t.tenant, limit)
+	return out, err
+}
+
+func (t *sqlTx) DeploymentEvidence(ctx context.Context, deploymentID string) ([]Evidence, error) {
+	var out []Evidence
+	err := t.scanEvidenceRows(ctx, `SELECT `+evidenceCols+` FROM evidence WHERE tenant_id = $1 AND deployment_id = $2 ORDER BY seq`, func(e Evidence) error {
+		out = append(out, e)
+		return nil
+	}, t.tenant, deploymentID)
+	return out, err
+}
+
+func (t *sqlTx) EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	where, args := `e.tenant_id = $1`, []any{t.tenant}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where += " AND " + strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args)))
+	}
+	if q.BeforeSeq > 0 {
+		add(`e.seq < ?`, q.BeforeSeq)
+	}
+	if !q.From.IsZero() {
+		add(`e.generated_at_us >= ?`, us(q.From))
+	}
+	if !q.To.IsZero() {
+		add(`e.generated_at_us < ?`, us(q.To))
+	}
+	// A packet's deployment: its own, or the one that carried out its promotion (a release decision).
+	from := `evidence e`
+	if q.ReleaseID != "" || q.EnvironmentID != "" {
+		from = `evidence e LEFT JOIN deployments d ON d.tenant_id = e.tenant_id AND d.id = e.deployment_id
+			LEFT JOIN deployments p ON e.deployment_id IS NULL AND e.promotion_id <> '' AND p.tenant_id = e.tenant_id AND p.promotion_id = e.promotion_id`
+	}
+	if q.ReleaseID != "" {
+		add(`COALESCE(d.release_id, p.release_id) = ?`, q.ReleaseID)
+	}
+	if q.EnvironmentID != "" {
+		add(`COALESCE(d.environment_id, p.environment_id) = ?`, q.EnvironmentID)
+	}
+	args = append(args, limit)
+	cols := strings.ReplaceAll("e."+evidenceCols, ", ", ", e.")
+	var out []Evidence
+	err := t.scanEvidenceRows(ctx, `SELECT `+cols+` FROM `+from+` WHERE `+where+fmt.Sprintf(` ORDER BY e.seq DESC LIMIT $%d`, len(args)), func(e Evidence) error {
+		out = append(out, e)
+		return nil
+	}, args...)
 	return out, err
 }
 

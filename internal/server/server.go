@@ -288,17 +288,7 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if !ok {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
 	}
-	k, err := s.cfg.DB.TokenBySHA256(r.Context(), HashToken(tok))
-	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(s.cfg.Now()) {
-		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
-	}
-	if err != nil {
-		return meta.Token{}, fmt.Errorf("authenticate: %w", err)
-	}
-	if err := s.agentAlive(r, k); err != nil {
-		return meta.Token{}, err
-	}
-	return k, nil
+	return s.Authenticate(r.Context(), tok)
 }
 
 // envelope is the one error shape of the API.

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tokens", testTokens},
 		{"Documents", testDocuments},
 		{"PromotionUsedOnce", testPromotionOnce},
+		{"Pages", testPages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
