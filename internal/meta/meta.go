@@ -79,6 +79,8 @@ type Tx interface {
 	// PutSticker records an issued version sticker; an existing id is ErrExists.
 	PutSticker(ctx context.Context, s Sticker) error
 	Stickers(ctx context.Context, targetID string) ([]Sticker, error)
+	// LatestSticker is the sticker last issued to a target (ErrNotFound: none).
+	LatestSticker(ctx context.Context, targetID string) (Sticker, error)
 
 	// AppendEvidence appends one packet to the tenant's evidence chain. It locks the chain head (so
 	// concurrent writers of one tenant keep one linear chain), calls build with it, and stores the

@@ -627,6 +627,22 @@ func (t *sqlTx) Stickers(ctx context.Context, targetID string) ([]Sticker, error
 	return out, rows.Err()
 }
 
+func (t *sqlTx) LatestSticker(ctx context.Context, targetID string) (Sticker, error) {
+	s := Sticker{TargetID: targetID}
+	var at int64
+	var doc string
+	err := t.tx.QueryRowContext(ctx, `SELECT id, deployment_id, issued_at_us, sha256, doc FROM stickers WHERE tenant_id = $1 AND target_id = $2 ORDER BY issued_at_us DESC, id DESC LIMIT 1`, t.tenant, targetID).
+		Scan(&s.ID, &s.DeploymentID, &at, &s.SHA256, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, notFound("sticker of target", t.tenant, targetID)
+	}
+	if err != nil {
+		return s, t.wrap("read sticker of target "+targetID, err)
+	}
+	s.IssuedAt, s.Doc = fromUS(at), []byte(doc)
+	return s, nil
+}
+
 func (t *sqlTx) AppendEvidence(ctx context.Context, build func(ChainHead) (Evidence, error)) (Evidence, error) {
 	if err := t.mustWrite("append evidence"); err != nil {
 		return Evidence{}, err

@@ -54,7 +54,13 @@ func bearer(h string) (string, bool) {
 // revoked tokens, and those of a revoked agent, are all fault.Unauthenticated with one message. The API
 // and the web interface's sign-in check a token the same way.
 func (s *Server) Authenticate(ctx context.Context, token string) (meta.Token, error) {
-	k, err := s.cfg.DB.TokenBySHA256(ctx, HashToken(token))
+	return s.AuthenticateHash(ctx, HashToken(token))
+}
+
+// AuthenticateHash is Authenticate by the token's SHA-256 (HashToken): how a web session, which keeps
+// the hash and never the token, checks on every request that its token is still usable.
+func (s *Server) AuthenticateHash(ctx context.Context, sum string) (meta.Token, error) {
+	k, err := s.cfg.DB.TokenBySHA256(ctx, sum)
 	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(s.cfg.Now()) {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
 	}

@@ -2,6 +2,7 @@ package metatest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -49,9 +50,17 @@ func testPages(t *testing.T, h Harness) {
 				return err
 			}
 		}
+		for i, id := range []string{"stk-1", "stk-3", "stk-2"} {
+			if err := tx.PutSticker(ctx, meta.Sticker{ID: id, DeploymentID: "d001", TargetID: "host-a", IssuedAt: T0.Add(time.Duration([]int{1, 3, 2}[i]) * time.Minute), SHA256: hex64(id), Doc: []byte(`{}`)}); err != nil {
+				return err
+			}
+		}
 		return nil
 	}))
 	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		if s, err := tx.LatestSticker(ctx, "host-a"); err != nil || s.ID != "stk-3" {
+			return fmt.Errorf("latest sticker of host-a: %+v, %v", s, err)
+		}
 		es, err := tx.Environments(ctx)
 		if err != nil || len(es) != 2 || es[0].ID != "env-dev" || es[1].ID != "env-prod" || es[1].Tier != "production" {
 			return fmt.Errorf("environments %+v, %v", es, err)
@@ -87,6 +96,9 @@ func testPages(t *testing.T, h Harness) {
 		all, err := tx.DeploymentsPage(ctx, meta.DeploymentQuery{Limit: 1000})
 		if err != nil || len(all) != 60 || all[0].ID != "d059" {
 			return fmt.Errorf("all deployments: %d, %v", len(all), err)
+		}
+		if _, err := tx.LatestSticker(ctx, "host-b"); !errors.Is(err, meta.ErrNotFound) {
+			return fmt.Errorf("latest sticker of a target without one: %v", err)
 		}
 		dev, err := tx.DeploymentEvidence(ctx, "d003")
 		if err != nil || len(dev) != 1 || dev[0].ID != "ev-dep-3" {
