@@ -145,6 +145,9 @@ type Tx interface {
 	UnblockRelease(ctx context.Context, environmentID, releaseID string) error
 	// AgentTasks lists a target's tasks of a type ("" any), newest first.
 	AgentTasks(ctx context.Context, targetID, typ string, limit int) ([]AgentTask, error)
+	// AgentTasksByStatus lists a target's tasks of a type in one status, newest first (by the queue's
+	// index: the latest few without reading the target's whole history).
+	AgentTasksByStatus(ctx context.Context, targetID, typ, status string, limit int) ([]AgentTask, error)
 	AppendTaskLog(ctx context.Context, id string, seq int, text string) error
 	// ImportAgentTask records a task an agent ran without the server (stella agent apply --offline) as
 	// finished, with k's status, agent, times and result; an existing id is ErrExists.

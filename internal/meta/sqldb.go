@@ -2,6 +2,7 @@ package meta
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -722,11 +723,14 @@ func (t *sqlTx) ListEvidence(ctx context.Context, limit int) ([]Evidence, error)
 }
 
 func (t *sqlTx) DeploymentEvidence(ctx context.Context, deploymentID string) ([]Evidence, error) {
+	// Sorted here, not by ORDER BY seq: that lets SQLite walk the whole chain by its (tenant, seq) index
+	// instead of looking the few packets up by evidence_deployment.
 	var out []Evidence
-	err := t.scanEvidenceRows(ctx, `SELECT `+evidenceCols+` FROM evidence WHERE tenant_id = $1 AND deployment_id = $2 ORDER BY seq`, func(e Evidence) error {
+	err := t.scanEvidenceRows(ctx, `SELECT `+evidenceCols+` FROM evidence WHERE tenant_id = $1 AND deployment_id = $2`, func(e Evidence) error {
 		out = append(out, e)
 		return nil
 	}, t.tenant, deploymentID)
+	slices.SortFunc(out, func(a, b Evidence) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, err
 }
 
@@ -750,21 +754,24 @@ func (t *sqlTx) EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, 
 		add(`e.generated_at_us < ?`, us(q.To))
 	}
 	// A packet's deployment: its own, or the one that carried out its promotion (a release decision).
-	from := `evidence e`
+	// The deployments that match are selected once (IN subqueries), not joined per packet.
 	if q.ReleaseID != "" || q.EnvironmentID != "" {
-		from = `evidence e LEFT JOIN deployments d ON d.tenant_id = e.tenant_id AND d.id = e.deployment_id
-			LEFT JOIN deployments p ON e.deployment_id IS NULL AND e.promotion_id <> '' AND p.tenant_id = e.tenant_id AND p.promotion_id = e.promotion_id`
-	}
-	if q.ReleaseID != "" {
-		add(`COALESCE(d.release_id, p.release_id) = ?`, q.ReleaseID)
-	}
-	if q.EnvironmentID != "" {
-		add(`COALESCE(d.environment_id, p.environment_id) = ?`, q.EnvironmentID)
+		dwhere := `tenant_id = $1`
+		if q.ReleaseID != "" {
+			args = append(args, q.ReleaseID)
+			dwhere += fmt.Sprintf(` AND release_id = $%d`, len(args))
+		}
+		if q.EnvironmentID != "" {
+			args = append(args, q.EnvironmentID)
+			dwhere += fmt.Sprintf(` AND environment_id = $%d`, len(args))
+		}
+		where += ` AND (e.deployment_id IN (SELECT id FROM deployments WHERE ` + dwhere + `)
+			OR e.deployment_id IS NULL AND e.promotion_id <> '' AND e.promotion_id IN (SELECT promotion_id FROM deployments WHERE ` + dwhere + ` AND promotion_id <> ''))`
 	}
 	args = append(args, limit)
 	cols := strings.ReplaceAll("e."+evidenceCols, ", ", ", e.")
 	var out []Evidence
-	err := t.scanEvidenceRows(ctx, `SELECT `+cols+` FROM `+from+` WHERE `+where+fmt.Sprintf(` ORDER BY e.seq DESC LIMIT $%d`, len(args)), func(e Evidence) error {
+	err := t.scanEvidenceRows(ctx, `SELECT `+cols+` FROM evidence e WHERE `+where+fmt.Sprintf(` ORDER BY e.seq DESC LIMIT $%d`, len(args)), func(e Evidence) error {
 		out = append(out, e)
 		return nil
 	}, args...)
@@ -1089,6 +1096,27 @@ func (t *sqlTx) AgentTasks(ctx context.Context, targetID, typ string, limit int)
 	}
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+agentTaskCols+` FROM agent_tasks WHERE tenant_id = $1 AND target_id = $2 AND ($3 = '' OR type = $3)
 		ORDER BY created_at_us DESC, id DESC LIMIT $4`, t.tenant, targetID, typ, limit)
+	if err != nil {
+		return nil, t.wrap("list tasks", err)
+	}
+	defer rows.Close()
+	out := []AgentTask{}
+	for rows.Next() {
+		k, err := scanAgentTask(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) AgentTasksByStatus(ctx context.Context, targetID, typ, status string, limit int) ([]AgentTask, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+agentTaskCols+` FROM agent_tasks WHERE tenant_id = $1 AND target_id = $2 AND status = $5 AND type = $3
+		ORDER BY created_at_us DESC, id DESC LIMIT $4`, t.tenant, targetID, typ, limit, status)
 	if err != nil {
 		return nil, t.wrap("list tasks", err)
 	}

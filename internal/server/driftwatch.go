@@ -132,7 +132,7 @@ func (s *Server) targetDrift(w http.ResponseWriter, r *http.Request, p meta.Toke
 // when never checked).
 func ReadDrift(ctx context.Context, tx meta.Tx, target string) (DriftState, error) {
 	st := DriftState{TargetID: target, State: "unknown"}
-	ks, err := tx.AgentTasks(ctx, target, "read-sticker", 500)
+	ks, err := tx.AgentTasksByStatus(ctx, target, "read-sticker", meta.TaskSucceeded, 500)
 	if err != nil {
 		return st, err
 	}
@@ -140,15 +140,25 @@ func ReadDrift(ctx context.Context, tx meta.Tx, target string) (DriftState, erro
 		if k.Status != meta.TaskSucceeded {
 			continue
 		}
-		var res TaskResult
+		if st.Check == nil {
+			var res TaskResult
+			if json.Unmarshal(k.Result, &res) != nil || res.Drift == nil {
+				continue
+			}
+			st.State, st.Check, st.CheckedAt, st.TaskID, st.Since = stateOf(res.Drift), res.Drift, k.FinishedAt, k.ID, k.FinishedAt
+			continue
+		}
+		// Older results only for their state: not their stickers.
+		var res struct {
+			Drift *struct {
+				DriftDetected bool   `json:"driftDetected"`
+				DriftType     string `json:"driftType"`
+			} `json:"drift"`
+		}
 		if json.Unmarshal(k.Result, &res) != nil || res.Drift == nil {
 			continue
 		}
-		state := stateOf(res.Drift)
-		if st.Check == nil {
-			st.State, st.Check, st.CheckedAt, st.TaskID, st.Since = state, res.Drift, k.FinishedAt, k.ID, k.FinishedAt
-			continue
-		}
+		state := stateOf(&drift.Result{DriftDetected: res.Drift.DriftDetected, DriftType: res.Drift.DriftType})
 		if state != st.State {
 			break
 		}

@@ -55,9 +55,39 @@ func testPages(t *testing.T, h Harness) {
 				return err
 			}
 		}
+		for i := 1; i <= 4; i++ {
+			at := T0.Add(time.Duration(i) * time.Minute)
+			k := meta.AgentTask{ID: fmt.Sprintf("rs-%d", i), TargetID: "host-a", Type: "read-sticker", Timeout: time.Minute, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}
+			if err := tx.CreateAgentTask(ctx, k); err != nil {
+				return err
+			}
+			if i == 4 {
+				break // stays pending
+			}
+			if _, err := tx.LeaseAgentTask(ctx, "host-a", "agent-a", at); err != nil {
+				return err
+			}
+			status := meta.TaskSucceeded
+			if i == 2 {
+				status = meta.TaskFailed
+			}
+			if err := tx.FinishAgentTask(ctx, k.ID, "agent-a", status, []byte(`{}`), at); err != nil {
+				return err
+			}
+		}
 		return nil
 	}))
 	must(t, h.DB.View(ctx, "t1", func(tx meta.Tx) error {
+		ok, err := tx.AgentTasksByStatus(ctx, "host-a", "read-sticker", meta.TaskSucceeded, 10)
+		if err != nil || len(ok) != 2 || ok[0].ID != "rs-3" || ok[1].ID != "rs-1" {
+			return fmt.Errorf("succeeded read-sticker tasks of host-a: %+v, %v", ok, err)
+		}
+		if one, err := tx.AgentTasksByStatus(ctx, "host-a", "read-sticker", meta.TaskSucceeded, 1); err != nil || len(one) != 1 || one[0].ID != "rs-3" {
+			return fmt.Errorf("newest succeeded: %+v, %v", one, err)
+		}
+		if none, err := tx.AgentTasksByStatus(ctx, "host-a", "health-check", meta.TaskSucceeded, 10); err != nil || len(none) != 0 {
+			return fmt.Errorf("other type: %+v, %v", none, err)
+		}
 		if s, err := tx.LatestSticker(ctx, "host-a"); err != nil || s.ID != "stk-3" {
 			return fmt.Errorf("latest sticker of host-a: %+v, %v", s, err)
 		}
