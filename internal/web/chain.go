@@ -52,14 +52,16 @@ func (u *UI) chainState(ctx context.Context, tenant string, head meta.ChainHead)
 		u.chains.m[tenant] = st
 	}
 	current := st.report != nil && st.head.Seq == head.Seq && st.head.Hash == head.Hash && u.api.Now().Sub(st.checkedAt) < ChainRecheck
-	done := st.running
-	if !current && done == nil {
+	var done chan struct{}
+	if !current && st.running == nil {
 		done = make(chan struct{})
 		st.running = done
 		go u.checkChain(tenant, head, st, done)
 	}
 	u.chains.mu.Unlock()
-	if !current {
+	// Only the request that started a check waits for it, briefly (a short chain is done by then);
+	// the others show the last report, or "being checked".
+	if done != nil {
 		select {
 		case <-done:
 		case <-time.After(chainWait):

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stella-ops/stella/internal/evidence"
@@ -90,7 +91,52 @@ type targetRow struct {
 	Drift   server.DriftState
 }
 
-func targetsOf(ctx context.Context, tx meta.Tx, env string) ([]targetRow, error) {
+// driftCache keeps each target's drift state (server.ReadDrift reads up to 500 results) by the newest
+// successful read-sticker task it was read at: a new result changes the key. Entries are re-read after
+// driftTTL, for a result finished out of order.
+type driftCache struct {
+	mu sync.Mutex
+	m  map[string]driftEntry
+}
+
+type driftEntry struct {
+	newest string
+	at     time.Time
+	state  server.DriftState
+}
+
+const driftTTL = time.Minute
+
+func (u *UI) drift(ctx context.Context, tx meta.Tx, target string) (server.DriftState, error) {
+	ks, err := tx.AgentTasksByStatus(ctx, target, "read-sticker", meta.TaskSucceeded, 1)
+	if err != nil {
+		return server.DriftState{}, err
+	}
+	newest := ""
+	if len(ks) == 1 {
+		newest = ks[0].ID
+	}
+	key, now := tx.Tenant()+"\x00"+target, u.api.Now()
+	u.drifts.mu.Lock()
+	e, ok := u.drifts.m[key]
+	u.drifts.mu.Unlock()
+	if ok && e.newest == newest && now.Sub(e.at) < driftTTL {
+		return e.state, nil
+	}
+	st, err := server.ReadDrift(ctx, tx, target)
+	if err != nil {
+		return st, err
+	}
+	u.drifts.mu.Lock()
+	if len(u.drifts.m) > 100000 {
+		clear(u.drifts.m)
+	}
+	u.drifts.m[key] = driftEntry{newest: newest, at: now, state: st}
+	u.drifts.mu.Unlock()
+	return st, nil
+}
+
+func (u *UI) targetsOf(ctx context.Context, tx meta.Tx, env string) ([]targetRow, error) {
 	ts, err := tx.Targets(ctx, env)
 	if err != nil {
 		return nil, err
@@ -108,7 +154,7 @@ func targetsOf(ctx context.Context, tx meta.Tx, env string) ([]targetRow, error)
 		case !errors.Is(err, meta.ErrNotFound):
 			return nil, err
 		}
-		if row.Drift, err = server.ReadDrift(ctx, tx, t.ID); err != nil {
+		if row.Drift, err = u.drift(ctx, tx, t.ID); err != nil {
 			return nil, err
 		}
 		out = append(out, row)
@@ -172,7 +218,7 @@ func (u *UI) environment(w http.ResponseWriter, r *http.Request, c caller) error
 		if p.Env, err = tx.Environment(ctx, r.PathValue("id")); err != nil {
 			return err
 		}
-		if p.Targets, err = targetsOf(ctx, tx, p.Env.ID); err != nil {
+		if p.Targets, err = u.targetsOf(ctx, tx, p.Env.ID); err != nil {
 			return err
 		}
 		p.Jobs, p.Next, err = u.timeline(ctx, tx, p.Env.ID, r.URL.Query().Get("before"))

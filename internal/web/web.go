@@ -70,6 +70,7 @@ type UI struct {
 	mux      *http.ServeMux
 	sessions sessions
 	chains   chains
+	drifts   driftCache
 }
 
 // New builds the interface.
@@ -83,6 +84,7 @@ func New(cfg Config) (*UI, error) {
 	u := &UI{api: cfg.API, db: cfg.API.DB(), log: cfg.Log, pageSize: cfg.PageSize, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
 	u.sessions.m = map[string]*session{}
 	u.chains.m = map[string]*chainState{}
+	u.drifts.m = map[string]driftEntry{}
 	css, err := fs.ReadFile(assets, "templates/style.css")
 	if err != nil {
 		return nil, err
