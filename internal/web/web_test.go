@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,6 +15,11 @@ import (
 
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/connect"
+	"github.com/stella-ops/stella/internal/server"
+	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/store/local"
+	"github.com/stella-ops/stella/internal/verify"
+	"github.com/stella-ops/stella/internal/web"
 	"github.com/stella-ops/stella/internal/web/webtest"
 )
 
@@ -301,4 +307,40 @@ func TestRolesAndDriftCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Over TLS the session cookie is also Secure.
+func TestSecureCookieOverTLS(t *testing.T) {
+	f := webtest.New(t)
+	db, err := connect.Open(context.Background(), connect.URL(f.Data, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	api := server.New(server.Config{DB: db, Store: local.New(f.Store), Keys: verify.Keys{Keyring: &sign.Keyring{Dir: f.Keys}}})
+	ui, err := web.New(web.Config{API: api})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.Mount(web.Prefix, ui)
+	ts := httptest.NewTLSServer(api)
+	defer ts.Close()
+	b := newBrowser(t, ts.URL)
+	b.c.Transport = ts.Client().Transport
+	form := b.get("/ui/signin")
+	res, err := b.c.PostForm(ts.URL+"/ui/signin", url.Values{"csrf": {csrfOf(t, form)}, "token": {f.Tokens["acme/auditor"]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var set string
+	for _, c := range res.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "stella_session=") {
+			set = c
+		}
+	}
+	if !strings.Contains(set, "; Secure") || !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Strict") {
+		t.Fatalf("session cookie over TLS: %q", set)
+	}
+	must(t, b.get("/ui/deployments/d1"), 200, "Deployment d1")
 }
