@@ -94,6 +94,9 @@ type Tx interface {
 	DeploymentEvidence(ctx context.Context, deploymentID string) ([]Evidence, error)
 	// EvidencePage is one page of the chain, newest first, filtered by q (see EvidenceQuery).
 	EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, error)
+	// EvidenceTimes lists the sequence and generation time of every packet after afterSeq, in chain
+	// order: for a caller that keeps the chain's times to turn a date range into a sequence range.
+	EvidenceTimes(ctx context.Context, afterSeq int64) ([]EvidenceTime, error)
 	// Chain calls fn with every packet in chain order (sequence ascending).
 	Chain(ctx context.Context, fn func(Evidence) error) error
 	// ChainHead is the sequence and hash of the tenant's last appended packet (zero for an empty chain).
@@ -298,7 +301,15 @@ type EvidenceQuery struct {
 	EnvironmentID string    // "" any
 	From, To      time.Time // generatedAt in [From, To); zero: open
 	BeforeSeq     int64     // cursor: only packets with a smaller sequence (0: from the head)
-	Limit         int
+	// MinSeq and MaxSeq bound the sequence (0: open), e.g. to the packets a date range can hold.
+	MinSeq, MaxSeq int64
+	Limit          int
+}
+
+// EvidenceTime is a packet's place in its chain and its generation time.
+type EvidenceTime struct {
+	Seq         int64
+	GeneratedAt time.Time
 }
 
 // Deployment is a deployment job: one release to one environment.

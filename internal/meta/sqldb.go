@@ -747,6 +747,12 @@ func (t *sqlTx) EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, 
 	if q.BeforeSeq > 0 {
 		add(`e.seq < ?`, q.BeforeSeq)
 	}
+	if q.MinSeq > 0 {
+		add(`e.seq >= ?`, q.MinSeq)
+	}
+	if q.MaxSeq > 0 {
+		add(`e.seq <= ?`, q.MaxSeq)
+	}
 	if !q.From.IsZero() {
 		add(`e.generated_at_us >= ?`, us(q.From))
 	}
@@ -776,6 +782,25 @@ func (t *sqlTx) EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, 
 		return nil
 	}, args...)
 	return out, err
+}
+
+func (t *sqlTx) EvidenceTimes(ctx context.Context, afterSeq int64) ([]EvidenceTime, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT seq, generated_at_us FROM evidence WHERE tenant_id = $1 AND seq > $2 ORDER BY seq`, t.tenant, afterSeq)
+	if err != nil {
+		return nil, t.wrap("list evidence times", err)
+	}
+	defer rows.Close()
+	var out []EvidenceTime
+	for rows.Next() {
+		var e EvidenceTime
+		var at int64
+		if err := rows.Scan(&e.Seq, &at); err != nil {
+			return nil, err
+		}
+		e.GeneratedAt = fromUS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 func (t *sqlTx) Chain(ctx context.Context, fn func(Evidence) error) error {

@@ -98,3 +98,51 @@ func (u *UI) checkChain(tenant string, head meta.ChainHead, st *chainState, done
 	u.chains.mu.Unlock()
 	close(done)
 }
+
+// times keeps each tenant's chain as (sequence, generation time), read once and then only the packets
+// appended since: packets never change, so a date range becomes the exact sequence range of the packets
+// it holds, and the evidence page reads only that part of the chain (there is no index on the time).
+type times struct {
+	mu sync.Mutex
+	m  map[string][]meta.EvidenceTime
+}
+
+// seqRange is the smallest and largest sequence of the tenant's packets generated in [from, to) (to
+// zero: open), and whether there is any.
+func (u *UI) seqRange(ctx context.Context, tx meta.Tx, from, to time.Time) (lo, hi int64, any bool, err error) {
+	tenant := tx.Tenant()
+	u.times.mu.Lock()
+	known := u.times.m[tenant]
+	u.times.mu.Unlock()
+	var after int64
+	if len(known) > 0 {
+		after = known[len(known)-1].Seq
+	}
+	more, err := tx.EvidenceTimes(ctx, after)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	if len(more) > 0 {
+		u.times.mu.Lock()
+		cur := u.times.m[tenant]
+		if len(cur) == len(known) { // nobody appended meanwhile
+			cur = append(cur, more...)
+			u.times.m[tenant] = cur
+		}
+		u.times.mu.Unlock()
+		known = append(known[:len(known):len(known)], more...)
+	}
+	for _, e := range known {
+		if e.GeneratedAt.Before(from) || !to.IsZero() && !e.GeneratedAt.Before(to) {
+			continue
+		}
+		if !any || e.Seq < lo {
+			lo = e.Seq
+		}
+		if !any || e.Seq > hi {
+			hi = e.Seq
+		}
+		any = true
+	}
+	return lo, hi, any, nil
+}

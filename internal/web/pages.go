@@ -493,6 +493,13 @@ func (u *UI) evidence(w http.ResponseWriter, r *http.Request, c caller) error {
 		if head, err = tx.ChainHead(ctx); err != nil {
 			return err
 		}
+		if !eq.From.IsZero() || !eq.To.IsZero() {
+			lo, hi, any, err := u.seqRange(ctx, tx, eq.From, eq.To)
+			if err != nil || !any {
+				return err // no packet in the range
+			}
+			eq.MinSeq, eq.MaxSeq = lo, hi
+		}
 		es, err := tx.EvidencePage(ctx, eq)
 		for _, e := range es {
 			row := evidenceRow{Evidence: e}

@@ -71,6 +71,7 @@ type UI struct {
 	sessions sessions
 	chains   chains
 	drifts   driftCache
+	times    times
 }
 
 // New builds the interface.
@@ -85,6 +86,7 @@ func New(cfg Config) (*UI, error) {
 	u.sessions.m = map[string]*session{}
 	u.chains.m = map[string]*chainState{}
 	u.drifts.m = map[string]driftEntry{}
+	u.times.m = map[string][]meta.EvidenceTime{}
 	css, err := fs.ReadFile(assets, "templates/style.css")
 	if err != nil {
 		return nil, err

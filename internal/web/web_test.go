@@ -223,6 +223,8 @@ func TestPagesAndTenantScope(t *testing.T) {
 	must(t, b.get("/ui/evidence?release=rel-other"), 200, "No packets match.")
 	must(t, b.get("/ui/evidence?environment=env-prod&from=2026-01-01&to=2099-01-01"), 200, `href="/ui/deployments/d2"`)
 	must(t, b.get("/ui/evidence?from=yesterday"), 400, "YYYY-MM-DD")
+	must(t, b.get("/ui/evidence?from=2099-01-01"), 200, "No packets match.")
+	must(t, b.get("/ui/evidence?to=2020-01-01"), 200, "No packets match.")
 	id := regexp.MustCompile(`href="/ui/evidence/([^"/]+)"`).FindStringSubmatch(ev.body)[1]
 	must(t, b.get("/ui/evidence/"+id), 200, `data-packet="valid"`, "Jane Doe")
 	js := b.get("/ui/evidence/" + id + "/packet.json")

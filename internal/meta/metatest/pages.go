@@ -130,6 +130,10 @@ func testPages(t *testing.T, h Harness) {
 		if _, err := tx.LatestSticker(ctx, "host-b"); !errors.Is(err, meta.ErrNotFound) {
 			return fmt.Errorf("latest sticker of a target without one: %v", err)
 		}
+		times, err := tx.EvidenceTimes(ctx, 1)
+		if err != nil || len(times) != 3 || times[0].Seq != 2 || !times[0].GeneratedAt.Equal(T0.Add(time.Hour)) || times[2].Seq != 4 {
+			return fmt.Errorf("evidence times after 1: %+v, %v", times, err)
+		}
 		dev, err := tx.DeploymentEvidence(ctx, "d003")
 		if err != nil || len(dev) != 1 || dev[0].ID != "ev-dep-3" {
 			return fmt.Errorf("evidence of d003: %+v, %v", dev, err)
@@ -156,6 +160,8 @@ func testPages(t *testing.T, h Harness) {
 			{meta.EvidenceQuery{ReleaseID: "rel-1"}, "ev-dep-1"},
 			{meta.EvidenceQuery{ReleaseID: "rel-2", EnvironmentID: "env-prod"}, ""},
 			{meta.EvidenceQuery{From: T0.Add(time.Hour), To: T0.Add(3 * time.Hour)}, "ev-dep-1,ev-dep-3"},
+			{meta.EvidenceQuery{MinSeq: 2, MaxSeq: 3}, "ev-dep-1,ev-dep-3"},
+			{meta.EvidenceQuery{MinSeq: 3, ReleaseID: "rel-2"}, ""},
 		} {
 			if got := ids(c.q); got != c.want {
 				return fmt.Errorf("evidence page %+v: got %q, want %q", c.q, got, c.want)
