@@ -759,20 +759,20 @@ func (t *sqlTx) EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, 
 	if !q.To.IsZero() {
 		add(`e.generated_at_us < ?`, us(q.To))
 	}
-	// A packet's deployment: its own, or the one that carried out its promotion (a release decision).
-	// The deployments that match are selected once (IN subqueries), not joined per packet.
+	// A packet's deployment: its own, or the one that carried out its promotion (a release decision),
+	// looked up by key for each packet the scan from the head meets (a page needs few).
 	if q.ReleaseID != "" || q.EnvironmentID != "" {
-		dwhere := `tenant_id = $1`
+		dwhere := ``
 		if q.ReleaseID != "" {
 			args = append(args, q.ReleaseID)
-			dwhere += fmt.Sprintf(` AND release_id = $%d`, len(args))
+			dwhere += fmt.Sprintf(` AND d.release_id = $%d`, len(args))
 		}
 		if q.EnvironmentID != "" {
 			args = append(args, q.EnvironmentID)
-			dwhere += fmt.Sprintf(` AND environment_id = $%d`, len(args))
+			dwhere += fmt.Sprintf(` AND d.environment_id = $%d`, len(args))
 		}
-		where += ` AND (e.deployment_id IN (SELECT id FROM deployments WHERE ` + dwhere + `)
-			OR e.deployment_id IS NULL AND e.promotion_id <> '' AND e.promotion_id IN (SELECT promotion_id FROM deployments WHERE ` + dwhere + ` AND promotion_id <> ''))`
+		where += ` AND (e.deployment_id IS NOT NULL AND EXISTS (SELECT 1 FROM deployments d WHERE d.tenant_id = e.tenant_id AND d.id = e.deployment_id` + dwhere + `)
+			OR e.deployment_id IS NULL AND e.promotion_id <> '' AND EXISTS (SELECT 1 FROM deployments d WHERE d.tenant_id = e.tenant_id AND d.promotion_id = e.promotion_id AND d.promotion_id <> ''` + dwhere + `))`
 	}
 	args = append(args, limit)
 	cols := strings.ReplaceAll("e."+evidenceCols, ", ", ", e.")
