@@ -12,7 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/connect"
 	"github.com/stella-ops/stella/internal/server"
@@ -309,6 +311,15 @@ func TestRolesAndDriftCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// The target's agent answers (as the API records it): a sticker was issued for d1, and the check
+	// found another release on the host. The page says so in words, with the state's colour and time.
+	f.Checked(t, "acme", "tgt-web-01", "d1", time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC),
+		drift.Result{DriftDetected: true, DriftType: "mismatch", Differences: []drift.Difference{{Field: "release.id", ExpectedDigest: "rel-7f3a", ActualDigest: "rel-old"}}})
+	env = aud.get("/ui/environments/env-prod")
+	must(t, env, 200, `class="badge mismatch" data-drift="mismatch">mismatch: another release or other digests than issued`,
+		`checked <time datetime="2026-03-04T05:06:07Z">2026-03-04 05:06:07 UTC</time>`, "release.id: expected rel-7f3a, found rel-old",
+		`deployment <a href="/ui/deployments/d1">d1</a>`, "(rel-7f3a)", `data-drift="unknown">unknown: never checked`)
 }
 
 // Over TLS the session cookie is also Secure.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/internal/web/webtest"
 )
@@ -150,8 +151,19 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("another tenant's deployment shows %q, an absent one %q", other, absent)
 	}
 
-	// The main pages, for the record; the admin sees the write button.
+	// The main pages, for the record; the admin sees the write button. One target's agent reported
+	// its sticker in sync, the other's a sticker of another release: colour and words.
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	f.Checked(t, "acme", "tgt-web-01", "d2", at, drift.Result{})
+	f.Checked(t, "acme", "tgt-web-02", "d1", at, drift.Result{DriftDetected: true, DriftType: "mismatch",
+		Differences: []drift.Difference{{Field: "release.id", ExpectedDigest: "rel-7f3a", ActualDigest: "rel-6e21"}}})
 	open(t, ctx, base+"/ui/environments/env-prod")
+	if got := text(t, ctx, `[data-drift=mismatch]`); got != "mismatch: another release or other digests than issued" {
+		t.Fatalf("the mismatched target's drift says %q", got)
+	}
+	if got := text(t, ctx, `[data-drift=none]`); got != "none: in sync with its sticker" {
+		t.Fatalf("the target in sync says %q", got)
+	}
 	if n := buttons(t, ctx, "Check drift now"); n != 2 {
 		t.Fatalf("admin sees %d drift-check buttons, want one per target (2)", n)
 	}

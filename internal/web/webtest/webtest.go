@@ -6,6 +6,7 @@ package webtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,8 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/cli"
+	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/meta/connect"
+	"github.com/stella-ops/stella/internal/server"
 	"github.com/stella-ops/stella/internal/store"
 )
 
@@ -138,4 +143,42 @@ func (f *Fixture) Serve(t testing.TB) string {
 	}
 	t.Fatal("stella serve did not write its address in 10s")
 	return ""
+}
+
+// Checked records what a target's agent reported (as the API records it): the sticker issued for
+// deployment id, and a finished drift check at at that found result (a queued read-sticker task of
+// the target is leased and finished; one is queued when there is none).
+func (f *Fixture) Checked(t testing.TB, tenant, target, id string, at time.Time, result drift.Result) {
+	t.Helper()
+	ctx := context.Background()
+	doc, err := os.ReadFile(filepath.Join(f.SetDir(tenant, id), "stella.version.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := connect.Open(ctx, connect.URL(f.Data, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(ctx, tenant, func(tx meta.Tx) error {
+		if err := tx.PutSticker(ctx, meta.Sticker{ID: "stk-" + target + "-" + at.Format("150405"), DeploymentID: id, TargetID: target, IssuedAt: at, SHA256: checksum.Sum(doc), Doc: doc}); err != nil {
+			return err
+		}
+		if err := tx.CreateAgentTask(ctx, meta.AgentTask{ID: "drift-" + target + "-" + at.Format("150405"), TargetID: target, Type: "read-sticker", Timeout: time.Minute, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
+			return err
+		}
+		k, err := tx.LeaseAgentTask(ctx, target, "agent-"+target, at)
+		if err != nil {
+			return err
+		}
+		result.TargetID = target
+		res, err := json.Marshal(server.TaskResult{Status: meta.TaskSucceeded, StartedAt: at, FinishedAt: at, Drift: &result})
+		if err != nil {
+			return err
+		}
+		return tx.FinishAgentTask(ctx, k.ID, "agent-"+target, meta.TaskSucceeded, res, at)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
