@@ -186,15 +186,24 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("a POST without the CSRF token answered %s %q", status.Value, msg)
 	}
 
-	// An auditor (its own browser, its own cookies) sees no write button anywhere.
+	// An auditor (its own browser, its own cookies) signs in with the keyboard alone — the token field
+	// has the focus, Enter submits — and sees no write button anywhere.
 	actx := browser(t, exe)
-	do(t, actx, "sign in as an auditor",
-		chromedp.Navigate(base+"/ui/environments/env-prod"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), f.Tokens["acme/auditor"]),
-		chromedp.Click(chromedp.CSS(`form[action="/ui/signin"] button[type=submit]`)),
+	do(t, actx, "open the sign-in page", chromedp.Navigate(base+"/ui/environments/env-prod"), chromedp.WaitVisible(chromedp.CSS("#token")))
+	if id := get(t, actx, "focused element", chromedp.Evaluate[string](`document.activeElement.id`)); id != "token" {
+		t.Fatalf("the sign-in page has the focus on %q, not the token field", id)
+	}
+	do(t, actx, "type the token and press Enter",
+		chromedp.KeyEvent(f.Tokens["acme/auditor"]),
+		chromedp.KeyEvent("\r"),
 		chromedp.WaitNotPresent(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
 	)
+	// The skip link is the first stop of Tab and leads to the content.
+	do(t, actx, "press Tab", chromedp.KeyEvent("\t"))
+	if txt := get(t, actx, "focused element", chromedp.Evaluate[string](`document.activeElement.textContent`)); txt != "Skip to content" {
+		t.Fatalf("the first Tab stop is %q", txt)
+	}
 	for _, path := range []string{"/ui/environments/env-prod", "/ui/deployments/d2", "/ui/evidence", "/ui/environments", "/ui/deployments"} {
 		open(t, actx, base+path)
 		if h := text(t, actx, "h1"); h == "Not found" || h == "Sign in to Stella" {
