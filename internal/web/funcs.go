@@ -44,8 +44,10 @@ var funcs = template.FuncMap{
 			return "corrupted: the sticker is not valid or its signature fails"
 		case "mismatch":
 			return "mismatch: another release or other digests than issued"
+		case "unknown", "":
+			return "unknown: never checked"
 		}
-		return "unknown: never checked"
+		return state
 	},
 	"join": strings.Join,
 	"orID": orID,
