@@ -151,6 +151,7 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/targets/{id}/drift-check", writers, s.driftCheckNow)
 	s.handle("POST /api/v1/environments/{id}/rollback", writers, s.idempotent(s.rollback))
 	s.handle("DELETE /api/v1/environments/{id}/blocked-releases/{releaseId}", writers, s.unblock)
+	s.handle("GET /api/v1/environments/{id}/drift", people, s.environmentDrift)
 	s.handle("GET /api/v1/targets/{id}/drift", people, s.targetDrift)
 	return s
 }
@@ -288,17 +289,7 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if !ok {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
 	}
-	k, err := s.cfg.DB.TokenBySHA256(r.Context(), HashToken(tok))
-	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(s.cfg.Now()) {
-		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
-	}
-	if err != nil {
-		return meta.Token{}, fmt.Errorf("authenticate: %w", err)
-	}
-	if err := s.agentAlive(r, k); err != nil {
-		return meta.Token{}, err
-	}
-	return k, nil
+	return s.Authenticate(r.Context(), tok)
 }
 
 // envelope is the one error shape of the API.

@@ -459,7 +459,7 @@ func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID str
 
 // servicesOf is what the lock of a deployment's stored set says should run.
 func (s *Server) servicesOf(r *http.Request, tenant string, d meta.Deployment) ([]drift.Service, error) {
-	fsys, err := s.openSet(r, tenant, d)
+	fsys, err := s.openSet(r.Context(), tenant, d)
 	if err != nil {
 		return nil, err
 	}

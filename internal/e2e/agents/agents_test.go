@@ -365,6 +365,9 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 	if out, errs, code := w.run("drift", "check", "--environment", "env-dev", "--server", w.url, "--token", w.admin); code != 0 || strings.Count(out, "no drift") != 2 {
 		t.Errorf("drift check --environment: %d %s %s", code, out, errs)
 	}
+	if code, b := w.api("GET", "/api/v1/environments/env-dev/drift", w.admin, nil); code != 200 || strings.Count(string(b), `"state":"none"`) != 2 {
+		t.Errorf("drift of env-dev: %d %s", code, b)
+	}
 	code, b := w.api("GET", "/api/v1/deployment-jobs/dep-1", w.admin, nil)
 	if code != 200 || !strings.Contains(string(b), `"succeeded"`) {
 		t.Errorf("job dep-1 after both deploys: %d %s", code, b)
