@@ -29,6 +29,7 @@ func refPart(p string) bool {
 	}
 	return true
 }
+
 // DefaultKeyringDir is $STELLA_KEYRING, else ~/.config/stella/keys.
 func DefaultKeyringDir() string {
 	if d := os.Getenv("STELLA_KEYRING"); d != "" {
