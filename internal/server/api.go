@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -183,16 +184,16 @@ func (s *Server) openSet(r *http.Request, tenant string, d meta.Deployment) (fs.
 	return s.cfg.Store.Open(r.Context(), store.Ref{Tenant: tenant, Deployment: d.ID})
 }
 
-// artifact finds one recorded artifact and reads its stored bytes, which must be the bytes recorded:
-// the API never serves bytes under a checksum they do not have.
-func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Artifact, []byte, error) {
+// artifact finds one recorded artifact and opens its stored file (download.go checks that its bytes are
+// the bytes recorded before any is sent: the API never serves bytes under a checksum they do not have).
+func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Deployment, meta.Artifact, fs.File, error) {
 	tenant := p.TenantID
 	if err := store.CheckName("artifact name", name); err != nil {
-		return meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
+		return meta.Deployment{}, meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
 	}
 	d, as, err := s.artifacts(r, p)
 	if err != nil {
-		return meta.Artifact{}, nil, err
+		return d, meta.Artifact{}, nil, err
 	}
 	var a meta.Artifact
 	for _, x := range as {
@@ -201,41 +202,28 @@ func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Arti
 		}
 	}
 	if a.Name == "" {
-		return a, nil, fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
+		return d, a, nil, fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
 	}
 	fsys, err := s.openSet(r, tenant, d)
 	if err != nil {
-		return a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+		return d, a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
 	}
-	data, err := fs.ReadFile(fsys, name)
+	f, err := fsys.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "recorded for deployment " + d.ID + " but missing from the store"}}}
+			return d, a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "recorded for deployment " + d.ID + " but missing from the store"}}}
 		}
-		return a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+		return d, a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
 	}
-	if got := checksum.Sum(data); got != a.SHA256 {
-		return a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "stored bytes of deployment " + d.ID + " do not match the recorded sha256", Expected: a.SHA256, Found: got}}}
-	}
-	return a, data, nil
+	return d, a, f, nil
 }
 
 func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	a, data, err := s.artifact(r, p, manifest.FileName)
-	if err != nil {
-		return err
-	}
-	serveBytes(w, r, a, data)
-	return nil
+	return s.download(w, r, p, manifest.FileName)
 }
 
 func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	a, data, err := s.artifact(r, p, r.PathValue("name"))
-	if err != nil {
-		return err
-	}
-	serveBytes(w, r, a, data)
-	return nil
+	return s.download(w, r, p, r.PathValue("name"))
 }
 
 // contentType is the media type of an artifact by its name.
@@ -257,7 +245,7 @@ func contentType(name string) string {
 // the digest headers carry it for clients that check what they received (RFC 9530, and RFC 3230's
 // Digest for older clients). Range requests are served by http.ServeContent; Content-Digest then
 // still names the whole representation, so it is only sent on a full answer.
-func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, data []byte) {
+func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, content io.ReadSeeker) {
 	raw, _ := hex.DecodeString(a.SHA256)
 	b64 := base64.StdEncoding.EncodeToString(raw)
 	h := w.Header()
@@ -274,14 +262,14 @@ func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, data []
 	if zeroSuffixRange(r.Header.Get("Range")) {
 		// "bytes=-0" asks for no bytes: unsatisfiable (net/http would answer 206 with a Content-Range
 		// that names no byte).
-		h.Set("Content-Range", fmt.Sprintf("bytes */%d", len(data)))
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", a.Size))
 		for _, k := range []string{"Content-Digest", "Repr-Digest", "Digest", "ETag"} {
 			h.Del(k)
 		}
 		writeJSON(w, http.StatusRequestedRangeNotSatisfiable, map[string]map[string]string{"error": {"code": "range_not_satisfiable", "message": "Range " + capID(r.Header.Get("Range")) + ": no byte is asked for"}})
 		return
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+	http.ServeContent(w, r, "", time.Time{}, content)
 }
 
 // zeroSuffixRange reports a Range header with a suffix range of length 0 ("bytes=-0").

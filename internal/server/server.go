@@ -49,6 +49,10 @@ type Config struct {
 	// Registry receives the server's metrics and is what /metrics serves (default: a new registry with
 	// the Go and process collectors).
 	Registry *prometheus.Registry
+	// TokenCacheTTL, when positive, keeps what a token's lookup found for that long (token.go,
+	// tokenCache): a token or agent revoked in the database is refused within TTL. Zero looks every
+	// request's token up.
+	TokenCacheTTL time.Duration
 }
 
 // Server is the API's http.Handler.
@@ -61,6 +65,8 @@ type Server struct {
 	trust verify.Keys
 	// deploy is the one deployment pipeline, the command line's too.
 	deploy   *deploy.Service
+	tokens   *tokenCache
+	sums     sumCache // download.go
 	drift    *prometheus.GaugeVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -82,7 +88,7 @@ func New(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &tokenCache{ttl: cfg.TokenCacheTTL}}
 	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
 		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
 	}
@@ -288,8 +294,12 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if !ok {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
 	}
-	k, err := s.cfg.DB.TokenBySHA256(r.Context(), HashToken(tok))
-	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(s.cfg.Now()) {
+	sum, now := HashToken(tok), s.cfg.Now()
+	if k, ok := s.tokens.get(sum, now); ok && k.Usable(now) {
+		return k, nil
+	}
+	k, err := s.cfg.DB.TokenBySHA256(r.Context(), sum)
+	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(now) {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
 	}
 	if err != nil {
@@ -298,6 +308,7 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if err := s.agentAlive(r, k); err != nil {
 		return meta.Token{}, err
 	}
+	s.tokens.put(sum, k, now)
 	return k, nil
 }
 

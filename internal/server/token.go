@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stella-ops/stella/internal/meta"
@@ -43,4 +44,48 @@ func bearer(h string) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
+}
+
+// tokenCache remembers, for a bounded time, what authenticate found for a token's SHA-256: the token
+// record once its agent (if any) was found alive. A revocation made elsewhere (`stella tokens revoke`,
+// `stella agents revoke`, another replica) therefore takes effect within ttl; expiry is still judged at
+// every request against the clock, so an expired token is refused at once. Unknown tokens are never
+// cached (a client making up tokens cannot fill it), and the cache holds at most maxTokens entries:
+// when full it starts over.
+type tokenCache struct {
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[string]cachedToken
+}
+
+type cachedToken struct {
+	tok     meta.Token
+	fetched time.Time
+}
+
+const maxTokens = 10_000
+
+func (c *tokenCache) get(sum string, now time.Time) (meta.Token, bool) {
+	if c == nil || c.ttl <= 0 {
+		return meta.Token{}, false
+	}
+	c.mu.RLock()
+	e, ok := c.m[sum]
+	c.mu.RUnlock()
+	if !ok || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
+		return meta.Token{}, false
+	}
+	return e.tok, true
+}
+
+func (c *tokenCache) put(sum string, tok meta.Token, now time.Time) {
+	if c == nil || c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxTokens {
+		c.m = map[string]cachedToken{}
+	}
+	c.m[sum] = cachedToken{tok: tok, fetched: now}
+	c.mu.Unlock()
 }
