@@ -107,4 +107,3 @@ func (c *sumCache) put(id fileID, sum string) {
 	c.m[id] = sum
 	c.mu.Unlock()
 }
-
