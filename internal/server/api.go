@@ -191,7 +191,7 @@ func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Depl
 	if err := store.CheckName("artifact name", name); err != nil {
 		return meta.Deployment{}, meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
 	}
-	d, as, err := s.artifacts(r, p)
+	d, as, err := s.downloadRecords(r, p)
 	if err != nil {
 		return d, meta.Artifact{}, nil, err
 	}

@@ -68,6 +68,32 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 	return nil
 }
 
+// artifactRecords are what s.artifacts found for one deployment.
+type artifactRecords struct {
+	d  meta.Deployment
+	as []meta.Artifact
+}
+
+// downloadRecords is s.artifacts through s.records: a deployment's artifact records never change once
+// written, so a download looks them up once per cache time. The key holds the tenant (a token of
+// another tenant never meets this entry) and, for an agent, its target (agentMay's answer is part of
+// what is kept; a refusal is not kept).
+func (s *Server) downloadRecords(r *http.Request, p meta.Token) (meta.Deployment, []meta.Artifact, error) {
+	key := p.TenantID + "\x00" + r.PathValue("id")
+	if p.Role == meta.RoleAgent {
+		key += "\x00agent\x00" + p.TargetID
+	}
+	now := s.cfg.Now()
+	if e, ok := s.records.get(key, now); ok {
+		return e.d, e.as, nil
+	}
+	d, as, err := s.artifacts(r, p)
+	if err == nil {
+		s.records.put(key, artifactRecords{d: d, as: as}, now)
+	}
+	return d, as, err
+}
+
 // fileID is what identifies a file's content on a local file system without reading it.
 type fileID struct {
 	dev, ino     uint64

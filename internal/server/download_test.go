@@ -60,7 +60,7 @@ func TestTokenCacheRevocationWithinTTL(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(f.store), Now: clock, TokenCacheTTL: 5 * time.Second}))
+	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(f.store), Now: clock, LookupCacheTTL: 5 * time.Second}))
 	defer hs.Close()
 
 	secret, rec := server.NewToken("acme", meta.RoleAuditor, "cached", clock(), time.Minute)

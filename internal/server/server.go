@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -49,10 +50,10 @@ type Config struct {
 	// Registry receives the server's metrics and is what /metrics serves (default: a new registry with
 	// the Go and process collectors).
 	Registry *prometheus.Registry
-	// TokenCacheTTL, when positive, keeps what a token's lookup found for that long (token.go,
-	// tokenCache): a token or agent revoked in the database is refused within TTL. Zero looks every
-	// request's token up.
-	TokenCacheTTL time.Duration
+	// LookupCacheTTL, when positive, keeps what the lookups of a token and of a deployment's artifact
+	// records (for downloads) found for that long (token.go, lookupCache): a token or agent revoked in
+	// the database is refused within it. Zero looks everything up on every request.
+	LookupCacheTTL time.Duration
 }
 
 // Server is the API's http.Handler.
@@ -65,8 +66,9 @@ type Server struct {
 	trust verify.Keys
 	// deploy is the one deployment pipeline, the command line's too.
 	deploy   *deploy.Service
-	tokens   *tokenCache
-	sums     sumCache // download.go
+	tokens   *lookupCache[meta.Token]
+	records  *lookupCache[artifactRecords] // download.go
+	sums     sumCache                       // download.go
 	drift    *prometheus.GaugeVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -88,7 +90,7 @@ func New(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &tokenCache{ttl: cfg.TokenCacheTTL}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &lookupCache[meta.Token]{ttl: cfg.LookupCacheTTL}, records: &lookupCache[artifactRecords]{ttl: cfg.LookupCacheTTL}}
 	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
 		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
 	}
@@ -246,6 +248,21 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	}
 	n, err := w.ResponseWriter.Write(b)
 	w.bytes += int64(n)
+	return n, err
+}
+
+// ReadFrom passes a body copied from a file (http.ServeContent over an *os.File, download.go) to the
+// connection's ReadFrom, which sends it with sendfile; without it the bytes would go through a buffer.
+func (w *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	rf, ok := w.ResponseWriter.(io.ReaderFrom)
+	if w.muxError || !ok {
+		return io.Copy(struct{ io.Writer }{w}, r)
+	}
+	n, err := rf.ReadFrom(r)
+	w.bytes += n
 	return n, err
 }
 

@@ -46,46 +46,49 @@ func bearer(h string) (string, bool) {
 	return tok, tok != ""
 }
 
-// tokenCache remembers, for a bounded time, what authenticate found for a token's SHA-256: the token
-// record once its agent (if any) was found alive. A revocation made elsewhere (`stella tokens revoke`,
-// `stella agents revoke`, another replica) therefore takes effect within ttl; expiry is still judged at
-// every request against the clock, so an expired token is refused at once. Unknown tokens are never
-// cached (a client making up tokens cannot fill it), and the cache holds at most maxTokens entries:
-// when full it starts over.
-type tokenCache struct {
+// lookupCache remembers, for a bounded time, what a database lookup of the request path found: a
+// token's record (authenticate, once its agent if any was found alive) and a deployment's artifact
+// records (download.go). A revocation made elsewhere (`stella tokens revoke`, `stella agents revoke`,
+// another replica) therefore takes effect within ttl, and so does a deployment's removal; a token's
+// expiry is still judged at every request against the clock, so an expired token is refused at once.
+// Only what was found is kept — an unknown token or deployment is looked up every time, so a client
+// making up names cannot fill the cache — and it holds at most maxCached entries: when full it starts
+// over. A zero ttl keeps nothing.
+type lookupCache[V any] struct {
 	ttl time.Duration
 	mu  sync.RWMutex
-	m   map[string]cachedToken
+	m   map[string]cached[V]
 }
 
-type cachedToken struct {
-	tok     meta.Token
+type cached[V any] struct {
+	v       V
 	fetched time.Time
 }
 
-const maxTokens = 10_000
+const maxCached = 10_000
 
-func (c *tokenCache) get(sum string, now time.Time) (meta.Token, bool) {
-	if c == nil || c.ttl <= 0 {
-		return meta.Token{}, false
+func (c *lookupCache[V]) get(key string, now time.Time) (V, bool) {
+	var zero V
+	if c.ttl <= 0 {
+		return zero, false
 	}
 	c.mu.RLock()
-	e, ok := c.m[sum]
+	e, ok := c.m[key]
 	c.mu.RUnlock()
 	if !ok || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
-		return meta.Token{}, false
+		return zero, false
 	}
-	return e.tok, true
+	return e.v, true
 }
 
-func (c *tokenCache) put(sum string, tok meta.Token, now time.Time) {
-	if c == nil || c.ttl <= 0 {
+func (c *lookupCache[V]) put(key string, v V, now time.Time) {
+	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxTokens {
-		c.m = map[string]cachedToken{}
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = map[string]cached[V]{}
 	}
-	c.m[sum] = cachedToken{tok: tok, fetched: now}
+	c.m[key] = cached[V]{v: v, fetched: now}
 	c.mu.Unlock()
 }
