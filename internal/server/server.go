@@ -68,7 +68,7 @@ type Server struct {
 	deploy   *deploy.Service
 	tokens   *lookupCache[meta.Token]
 	records  *lookupCache[artifactRecords] // download.go
-	sums     sumCache                       // download.go
+	sums     sumCache                      // download.go
 	drift    *prometheus.GaugeVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
