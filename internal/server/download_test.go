@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"net/http/httptest"
 	"os"
@@ -9,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/connect"
+	"github.com/stella-ops/stella/internal/meta/metatest"
 	"github.com/stella-ops/stella/internal/server"
+	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/store/local"
 )
 
@@ -44,6 +48,54 @@ func TestDownloadChangedAfterServed(t *testing.T) {
 	call(t, "GET", url, tok).want(t, "download changed in place", 422, "verification_failed")
 	// Ranges are checked the same way.
 	call(t, "GET", url, tok, "Range", "bytes=0-9").want(t, "range of the changed file", 422, "verification_failed")
+}
+
+// The same for a file sent by sendfile (larger than the buffered ones).
+func TestDownloadLargeChangedAfterServed(t *testing.T) {
+	f := newFixture(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 200<<10/16)
+	ctx := context.Background()
+	db, err := connect.Open(ctx, f.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metatest.Seed(t, db, "acme", "big", metatest.T0)
+	if err := local.New(f.store).Create(ctx, store.Ref{Tenant: "acme", Deployment: "big"}, []store.File{{Name: "big.bin", Data: big}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, "acme", func(tx meta.Tx) error {
+		return tx.PutArtifacts(ctx, "big", []meta.Artifact{{Name: "big.bin", Type: "other", Size: int64(len(big)), SHA256: checksum.Sum(big), StorageKey: "acme/big/big.bin"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	base, _, _ := f.serve(t, f.store)
+	url, tok := base+"/api/v1/deployment-jobs/big/artifacts/big.bin", f.tokens["acme/auditor"]
+	for i := range 2 {
+		if r := call(t, "GET", url, tok); r.status != 200 || !bytes.Equal(r.body, big) {
+			t.Fatalf("download %d: %d, %d bytes", i, r.status, len(r.body))
+		}
+	}
+	if r := call(t, "GET", url, tok, "Range", "bytes=100-199"); r.status != 206 || !bytes.Equal(r.body, big[100:200]) {
+		t.Fatalf("range: %d %q", r.status, r.body)
+	}
+	file := filepath.Join(f.store, "acme", "big", "big.bin")
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Clone(big)
+	changed[150_000] ^= 0x01
+	if err := os.WriteFile(file, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(file, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	call(t, "GET", url, tok).want(t, "large file changed in place", 422, "verification_failed")
 }
 
 // With a token cache, a token revoked in the database is refused once the cache time has passed (and
