@@ -74,12 +74,7 @@ func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) er
 }
 
 func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) error {
-	return LoadInParts(ctx, lock, filepath.Dir(t.File), lookup)
-}
-
-// LoadInParts is Load's check (compose-go's loader accepts the lock) with a large lock loaded in parts on
-// every core, as CheckLock does; it returns only the loader's verdict.
-func LoadInParts(ctx context.Context, lock []byte, dir string, lookup Lookup) error {
+	dir := filepath.Dir(t.File)
 	m, ok := lockModel(lock)
 	services, _ := m["services"].(map[string]any)
 	workers := min(runtime.GOMAXPROCS(0), len(services)/minChunk)

@@ -44,7 +44,7 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool) []fault
 	if err := lockfile.SelfContained(data); err != nil {
 		return append(out, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + err.Error()})
 	}
-	if err := lockfile.LoadInParts(context.Background(), data, ".", lookup); err != nil {
+	if _, err := lockfile.Load(context.Background(), lockfile.FileName, data, ".", lookup); err != nil {
 		out = append(out, fault.Problem{File: lockfile.FileName, Message: "not a Compose file that Compose loads: " + err.Error()})
 	}
 	return out
