@@ -245,7 +245,7 @@ func agentMay(tx meta.Tx, r *http.Request, p meta.Token, id string) error {
 }
 
 // agentAlive refuses an agent's access token once its agent is revoked: revocation takes effect at the
-// agent's next request.
+// agent's next request once the token's lookup is no longer cached (LookupCacheTTL, token.go).
 func (s *Server) agentAlive(r *http.Request, k meta.Token) error {
 	if k.AgentID == "" {
 		return nil
