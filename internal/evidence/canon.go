@@ -39,7 +39,9 @@ func canonicalize(raw []byte) (*canonPacket, error) {
 	if jsontext.Value(v).Kind() != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(v))
+	// v is canonical already (valid, no duplicate names): the walk need not check it again; from a
+	// bytes.Buffer the decoder reads in place instead of copying into a buffer of its own.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
@@ -103,7 +105,7 @@ func execution(content jsontext.Value) (*Execution, error) {
 	if content.Kind() != '{' {
 		return nil, errors.New("not an evidence packet: content is not an object")
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(content))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(content), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
