@@ -17,6 +17,7 @@ import (
 	"github.com/stella-ops/stella/internal/retention"
 	"github.com/stella-ops/stella/internal/server"
 	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/web"
 )
 
 // leaseHolder names this process for the leases of scheduled jobs: host, pid and a random part (a
@@ -53,6 +54,7 @@ tenant and the role; another tenant's ids answer 404. Deployments generated with
   POST /api/v1/promotions, /api/v1/promotions/{id}/decisions                    request, approve, reject
   POST /api/v1/deployment-jobs                                                   deploy an approved promotion
   GET  /api/v1/openapi.json, /healthz, /metrics            no token needed
+  GET  /ui/                                                the web interface for people (sign in with a token)
 
 Writes need a deployer or admin token; POSTs an Idempotency-Key header. With --key the server signs what
 it writes (artifact sets, decision evidence) with that key; without one those endpoints answer 503.
@@ -121,15 +123,21 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 				}
 			}
 			h := server.New(cfg)
+			holder := leaseHolder()
+			ui, err := web.New(web.Config{API: h, Log: log})
+			if err != nil {
+				return err
+			}
+			h.Mount(web.Prefix, ui)
 			if driftEvery > 0 {
-				go h.WatchDrift(ctx, driftEvery)
+				go h.WatchDrift(ctx, driftEvery, holder)
 			}
 			if retentionEvery > 0 {
 				ro := retention.Options{DB: db, Store: st, Signer: cfg.Signer, Actor: "stella serve", Locate: loc.SetLocation}
 				if ro.Signer == nil {
 					ro.KeyFor = func(ref string) (*sign.Signer, error) { return openSigner(ref, keyringDir) }
 				}
-				go retention.Schedule(ctx, ro, retentionEvery, leaseHolder(), log)
+				go retention.Schedule(ctx, ro, retentionEvery, holder, log)
 			}
 			return server.Serve(ctx, ln, h, addrFile, log)
 		},

@@ -36,7 +36,11 @@ const (
 )
 
 // Types lists the packet types.
-var Types = []string{TypeReleaseDecision, TypeDeployment, TypeRollback, TypeRetentionHold, TypeRetentionRelease, TypeSetRemoved, TypeKeyRotation}
+var Types = []string{TypeReleaseDecision, TypeDeployment, TypeRollback, TypeRetentionHold, TypeRetentionRelease, TypeSetRemoved, TypeKeyRotation, TypeDeploymentCompleted}
+
+// TypeDeploymentCompleted (schema version 9) completes a deployment (or rollback) packet with what one
+// target's agent reported: the outcome, the containers it read back and the sticker issued to it.
+const TypeDeploymentCompleted = "deployment_completed"
 
 // Version is the packet format version.
 const Version = "1.0"
@@ -73,6 +77,32 @@ type Content struct {
 	Retention *Retention `json:"retention,omitempty"`
 	// Key is what a key_rotation packet is about.
 	Key *KeyEvent `json:"key,omitempty"`
+	// Completion is what a deployment_completed packet reports.
+	Completion *Completion `json:"completion,omitempty"`
+}
+
+// Completion is the outcome of a deployment job on one target, as its agent reported it, with the sticker
+// the server issued to that target (its SHA-256 as recorded).
+type Completion struct {
+	TargetID   string `json:"targetId"`
+	AgentID    string `json:"agentId"`
+	TaskID     string `json:"taskId"`
+	Status     string `json:"status"` // succeeded | failed | interrupted
+	Error      string `json:"error,omitempty"`
+	StartedAt  string `json:"startedAt"`
+	FinishedAt string `json:"finishedAt"`
+	// Offline says the result was carried back from an air-gapped target (apply --offline).
+	Offline       bool                  `json:"offline,omitempty"`
+	StickerSHA256 string                `json:"stickerSha256,omitempty"`
+	Containers    []CompletionContainer `json:"containers,omitempty"`
+}
+
+// CompletionContainer is one container the agent read back after the deployment.
+type CompletionContainer struct {
+	Service string   `json:"service"`
+	Name    string   `json:"name"`
+	State   string   `json:"state"`
+	Digests []string `json:"digests"`
 }
 
 // Retention is a retention event on one deployment's artifact set: what (the set, where it was), why
@@ -294,6 +324,8 @@ func (d Draft) Check() error {
 		return fault.Inputf("evidence: a %s packet needs retention with a reason", d.Type)
 	case d.Type != TypeReleaseDecision && d.Type != TypeKeyRotation && (d.Content.Execution == nil || d.Content.Execution.DeploymentJobID == ""):
 		return fault.Inputf("evidence: a %s packet needs execution.deploymentJobId", d.Type)
+	case d.Type == TypeDeploymentCompleted && (d.Content.Completion == nil || d.Content.Completion.TargetID == ""):
+		return fault.Inputf("evidence: a deployment_completed packet needs completion with a target")
 	case d.Type == TypeRollback && d.Content.Previous == nil:
 		return fault.Inputf("evidence: a rollback packet needs previous (the release it returns to)")
 	}

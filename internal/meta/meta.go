@@ -55,6 +55,8 @@ type Tx interface {
 	// PutEnvironment records an environment's current configuration (insert or replace).
 	PutEnvironment(ctx context.Context, e Environment) error
 	Environment(ctx context.Context, id string) (Environment, error)
+	// Environments lists the tenant's recorded environments, by id.
+	Environments(ctx context.Context) ([]Environment, error)
 	// PutTarget records a target of an environment (insert or replace).
 	PutTarget(ctx context.Context, t Target) error
 	Targets(ctx context.Context, environmentID string) ([]Target, error)
@@ -69,6 +71,9 @@ type Tx interface {
 	DeploymentByPromotion(ctx context.Context, promotionID string) (Deployment, error)
 	// Deployments lists the latest deployments, newest first (by CreatedAt, then id descending).
 	Deployments(ctx context.Context, limit int) ([]Deployment, error)
+	// DeploymentsPage is one page of deployments, newest first like Deployments: those of q's
+	// environment (all when empty) strictly older than q's cursor (the first page when it is zero).
+	DeploymentsPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error)
 	SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error
 	Tasks(ctx context.Context, deploymentID string) ([]Task, error)
 	SetTaskStatus(ctx context.Context, deploymentID, targetID, status, message string, at time.Time) error
@@ -80,6 +85,8 @@ type Tx interface {
 	// PutSticker records an issued version sticker; an existing id is ErrExists.
 	PutSticker(ctx context.Context, s Sticker) error
 	Stickers(ctx context.Context, targetID string) ([]Sticker, error)
+	// LatestSticker is the sticker last issued to a target (ErrNotFound: none).
+	LatestSticker(ctx context.Context, targetID string) (Sticker, error)
 
 	// AppendEvidence appends one packet to the tenant's evidence chain. It locks the chain head (so
 	// concurrent writers of one tenant keep one linear chain), calls build with it, and stores the
@@ -89,6 +96,13 @@ type Tx interface {
 	Evidence(ctx context.Context, id string) (Evidence, error)
 	// ListEvidence lists packets newest first (by chain sequence); limit <= 0 means all.
 	ListEvidence(ctx context.Context, limit int) ([]Evidence, error)
+	// DeploymentEvidence lists the packets about one deployment job, in chain order.
+	DeploymentEvidence(ctx context.Context, deploymentID string) ([]Evidence, error)
+	// EvidencePage is one page of the chain, newest first, filtered by q (see EvidenceQuery).
+	EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, error)
+	// EvidenceTimes lists the sequence and generation time of every packet after afterSeq, in chain
+	// order: for a caller that keeps the chain's times to turn a date range into a sequence range.
+	EvidenceTimes(ctx context.Context, afterSeq int64) ([]EvidenceTime, error)
 	// Chain calls fn with every packet in chain order (sequence ascending).
 	Chain(ctx context.Context, fn func(Evidence) error) error
 	// ChainHead is the sequence and hash of the tenant's last appended packet (zero for an empty chain).
@@ -147,6 +161,9 @@ type Tx interface {
 	Holds(ctx context.Context) ([]Hold, error)
 	// AgentTasks lists a target's tasks of a type ("" any), newest first.
 	AgentTasks(ctx context.Context, targetID, typ string, limit int) ([]AgentTask, error)
+	// AgentTasksByStatus lists a target's tasks of a type in one status, newest first (by the queue's
+	// index: the latest few without reading the target's whole history).
+	AgentTasksByStatus(ctx context.Context, targetID, typ, status string, limit int) ([]AgentTask, error)
 	AppendTaskLog(ctx context.Context, id string, seq int, text string) error
 	// ImportAgentTask records a task an agent ran without the server (stella agent apply --offline) as
 	// finished, with k's status, agent, times and result; an existing id is ErrExists.
@@ -287,6 +304,35 @@ const (
 	StatusRolledBack = "rolled_back"
 	TaskPending      = "pending"
 )
+
+// DeploymentQuery selects a page of deployments (DeploymentsPage).
+type DeploymentQuery struct {
+	EnvironmentID string // "" any
+	// BeforeAt and BeforeID are the cursor: the CreatedAt and ID of the last deployment of the previous
+	// page (zero for the first page).
+	BeforeAt time.Time
+	BeforeID string
+	Limit    int
+}
+
+// EvidenceQuery selects a page of evidence packets (EvidencePage). A packet's release and environment
+// are those of its deployment job, or — for a release decision — of the deployment that carried out
+// its promotion; a decision no deployment carried out matches no release or environment filter.
+type EvidenceQuery struct {
+	ReleaseID     string    // "" any
+	EnvironmentID string    // "" any
+	From, To      time.Time // generatedAt in [From, To); zero: open
+	BeforeSeq     int64     // cursor: only packets with a smaller sequence (0: from the head)
+	// MinSeq and MaxSeq bound the sequence (0: open), e.g. to the packets a date range can hold.
+	MinSeq, MaxSeq int64
+	Limit          int
+}
+
+// EvidenceTime is a packet's place in its chain and its generation time.
+type EvidenceTime struct {
+	Seq         int64
+	GeneratedAt time.Time
+}
 
 // Deployment is a deployment job: one release to one environment.
 type Deployment struct {

@@ -2,6 +2,7 @@ package meta
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -242,6 +243,25 @@ func (t *sqlTx) Environment(ctx context.Context, id string) (Environment, error)
 	return e, nil
 }
 
+func (t *sqlTx) Environments(ctx context.Context) ([]Environment, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, name, tier, doc FROM environments WHERE tenant_id = $1 ORDER BY id`, t.tenant)
+	if err != nil {
+		return nil, t.wrap("list environments", err)
+	}
+	defer rows.Close()
+	var out []Environment
+	for rows.Next() {
+		var e Environment
+		var doc string
+		if err := rows.Scan(&e.ID, &e.Name, &e.Tier, &doc); err != nil {
+			return nil, err
+		}
+		e.Doc = []byte(doc)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 func (t *sqlTx) PutTarget(ctx context.Context, x Target) error {
 	if err := t.mustWrite("record target"); err != nil {
 		return err
@@ -460,6 +480,38 @@ func (t *sqlTx) Deployments(ctx context.Context, limit int) ([]Deployment, error
 	return out, rows.Err()
 }
 
+func (t *sqlTx) DeploymentsPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	where, args := `tenant_id = $1`, []any{t.tenant}
+	if q.EnvironmentID != "" {
+		args = append(args, q.EnvironmentID)
+		where += fmt.Sprintf(` AND environment_id = $%d`, len(args))
+	}
+	if !q.BeforeAt.IsZero() || q.BeforeID != "" {
+		args = append(args, us(q.BeforeAt), q.BeforeID)
+		n := len(args)
+		where += fmt.Sprintf(` AND (created_at_us < $%d OR created_at_us = $%d AND id < $%d)`, n-1, n-1, n)
+	}
+	args = append(args, limit)
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE `+where+fmt.Sprintf(` ORDER BY created_at_us DESC, id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, t.wrap("list deployments", err)
+	}
+	defer rows.Close()
+	var out []Deployment
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 func (t *sqlTx) SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error {
 	if err := t.mustWrite("set deployment status"); err != nil {
 		return err
@@ -576,6 +628,22 @@ func (t *sqlTx) Stickers(ctx context.Context, targetID string) ([]Sticker, error
 	return out, rows.Err()
 }
 
+func (t *sqlTx) LatestSticker(ctx context.Context, targetID string) (Sticker, error) {
+	s := Sticker{TargetID: targetID}
+	var at int64
+	var doc string
+	err := t.tx.QueryRowContext(ctx, `SELECT id, deployment_id, issued_at_us, sha256, doc FROM stickers WHERE tenant_id = $1 AND target_id = $2 ORDER BY issued_at_us DESC, id DESC LIMIT 1`, t.tenant, targetID).
+		Scan(&s.ID, &s.DeploymentID, &at, &s.SHA256, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, notFound("sticker of target", t.tenant, targetID)
+	}
+	if err != nil {
+		return s, t.wrap("read sticker of target "+targetID, err)
+	}
+	s.IssuedAt, s.Doc = fromUS(at), []byte(doc)
+	return s, nil
+}
+
 func (t *sqlTx) AppendEvidence(ctx context.Context, build func(ChainHead) (Evidence, error)) (Evidence, error) {
 	if err := t.mustWrite("append evidence"); err != nil {
 		return Evidence{}, err
@@ -652,6 +720,87 @@ func (t *sqlTx) ListEvidence(ctx context.Context, limit int) ([]Evidence, error)
 		return nil
 	}, t.tenant, limit)
 	return out, err
+}
+
+func (t *sqlTx) DeploymentEvidence(ctx context.Context, deploymentID string) ([]Evidence, error) {
+	// Sorted here, not by ORDER BY seq: that lets SQLite walk the whole chain by its (tenant, seq) index
+	// instead of looking the few packets up by evidence_deployment.
+	var out []Evidence
+	err := t.scanEvidenceRows(ctx, `SELECT `+evidenceCols+` FROM evidence WHERE tenant_id = $1 AND deployment_id = $2`, func(e Evidence) error {
+		out = append(out, e)
+		return nil
+	}, t.tenant, deploymentID)
+	slices.SortFunc(out, func(a, b Evidence) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out, err
+}
+
+func (t *sqlTx) EvidencePage(ctx context.Context, q EvidenceQuery) ([]Evidence, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	where, args := `e.tenant_id = $1`, []any{t.tenant}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where += " AND " + strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args)))
+	}
+	if q.BeforeSeq > 0 {
+		add(`e.seq < ?`, q.BeforeSeq)
+	}
+	if q.MinSeq > 0 {
+		add(`e.seq >= ?`, q.MinSeq)
+	}
+	if q.MaxSeq > 0 {
+		add(`e.seq <= ?`, q.MaxSeq)
+	}
+	if !q.From.IsZero() {
+		add(`e.generated_at_us >= ?`, us(q.From))
+	}
+	if !q.To.IsZero() {
+		add(`e.generated_at_us < ?`, us(q.To))
+	}
+	// A packet's deployment: its own, or the one that carried out its promotion (a release decision),
+	// looked up by key for each packet the scan from the head meets (a page needs few).
+	if q.ReleaseID != "" || q.EnvironmentID != "" {
+		dwhere := ``
+		if q.ReleaseID != "" {
+			args = append(args, q.ReleaseID)
+			dwhere += fmt.Sprintf(` AND d.release_id = $%d`, len(args))
+		}
+		if q.EnvironmentID != "" {
+			args = append(args, q.EnvironmentID)
+			dwhere += fmt.Sprintf(` AND d.environment_id = $%d`, len(args))
+		}
+		where += ` AND (e.deployment_id IS NOT NULL AND EXISTS (SELECT 1 FROM deployments d WHERE d.tenant_id = e.tenant_id AND d.id = e.deployment_id` + dwhere + `)
+			OR e.deployment_id IS NULL AND e.promotion_id <> '' AND EXISTS (SELECT 1 FROM deployments d WHERE d.tenant_id = e.tenant_id AND d.promotion_id = e.promotion_id AND d.promotion_id <> ''` + dwhere + `))`
+	}
+	args = append(args, limit)
+	cols := strings.ReplaceAll("e."+evidenceCols, ", ", ", e.")
+	var out []Evidence
+	err := t.scanEvidenceRows(ctx, `SELECT `+cols+` FROM evidence e WHERE `+where+fmt.Sprintf(` ORDER BY e.seq DESC LIMIT $%d`, len(args)), func(e Evidence) error {
+		out = append(out, e)
+		return nil
+	}, args...)
+	return out, err
+}
+
+func (t *sqlTx) EvidenceTimes(ctx context.Context, afterSeq int64) ([]EvidenceTime, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT seq, generated_at_us FROM evidence WHERE tenant_id = $1 AND seq > $2 ORDER BY seq`, t.tenant, afterSeq)
+	if err != nil {
+		return nil, t.wrap("list evidence times", err)
+	}
+	defer rows.Close()
+	var out []EvidenceTime
+	for rows.Next() {
+		var e EvidenceTime
+		var at int64
+		if err := rows.Scan(&e.Seq, &at); err != nil {
+			return nil, err
+		}
+		e.GeneratedAt = fromUS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 func (t *sqlTx) Chain(ctx context.Context, fn func(Evidence) error) error {
@@ -972,6 +1121,27 @@ func (t *sqlTx) AgentTasks(ctx context.Context, targetID, typ string, limit int)
 	}
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+agentTaskCols+` FROM agent_tasks WHERE tenant_id = $1 AND target_id = $2 AND ($3 = '' OR type = $3)
 		ORDER BY created_at_us DESC, id DESC LIMIT $4`, t.tenant, targetID, typ, limit)
+	if err != nil {
+		return nil, t.wrap("list tasks", err)
+	}
+	defer rows.Close()
+	out := []AgentTask{}
+	for rows.Next() {
+		k, err := scanAgentTask(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func (t *sqlTx) AgentTasksByStatus(ctx context.Context, targetID, typ, status string, limit int) ([]AgentTask, error) {
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+agentTaskCols+` FROM agent_tasks WHERE tenant_id = $1 AND target_id = $2 AND status = $5 AND type = $3
+		ORDER BY created_at_us DESC, id DESC LIMIT $4`, t.tenant, targetID, typ, limit, status)
 	if err != nil {
 		return nil, t.wrap("list tasks", err)
 	}

@@ -228,11 +228,11 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request, p meta.Token)
 
 // agentMay says whether the caller may see deployment job id: everyone of the tenant but an agent, which
 // sees only the jobs with a task on its own target. Another target's job is absent, as another tenant's.
-func agentMay(tx meta.Tx, r *http.Request, p meta.Token, id string) error {
+func agentMay(ctx context.Context, tx meta.Tx, p meta.Token, id string) error {
 	if p.Role != meta.RoleAgent {
 		return nil
 	}
-	ks, err := tx.Tasks(r.Context(), id)
+	ks, err := tx.Tasks(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -246,11 +246,11 @@ func agentMay(tx meta.Tx, r *http.Request, p meta.Token, id string) error {
 
 // agentAlive refuses an agent's access token once its agent is revoked: revocation takes effect at the
 // agent's next request once the token's lookup is no longer cached (LookupCacheTTL, token.go).
-func (s *Server) agentAlive(r *http.Request, k meta.Token) error {
+func (s *Server) agentAlive(ctx context.Context, k meta.Token) error {
 	if k.AgentID == "" {
 		return nil
 	}
-	a, err := s.cfg.DB.AgentByID(r.Context(), k.AgentID)
+	a, err := s.cfg.DB.AgentByID(ctx, k.AgentID)
 	if err != nil || !a.RevokedAt.IsZero() || a.TenantID != k.TenantID {
 		return fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
 	}

@@ -113,6 +113,9 @@ func TestAgentIdentity(t *testing.T) {
 	w.do(t, "GET", "/api/v1/agents/tasks/next?wait=100ms", "acme/agent/web-02", nil).expect(t, "nothing else queued", 204)
 	w.do(t, "POST", "/api/v1/agents/tasks/deploy-"+job+"-tgt-web-02/result", "acme/agent/web-02", map[string]any{"status": "failed", "error": "pull failed"}).expect(t, "deploy result", 200)
 	w.do(t, "GET", "/api/v1/deployment-jobs/"+job, "acme/deployer/jane", nil).expect(t, "job after a failed deploy", 200, `"failed"`, "pull failed")
+	// The job's deployment packet is completed by a further one, with the outcome on this target.
+	w.do(t, "GET", "/api/v1/evidence?limit=1", "acme/auditor/audrey", nil).expect(t, "completion packet", 200,
+		`"type": "deployment_completed"`, `"deploymentJobId": "`+job+`"`, `"targetId": "tgt-web-02"`, `"status": "failed"`, "pull failed")
 	if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.RevokeAgent(ctx, id.AgentID, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +123,8 @@ func TestAgentIdentity(t *testing.T) {
 	w.do(t, "POST", "/api/v1/agents/token", "", map[string]any{"assertion": assertion(t, priv, id.AgentID, time.Now(), time.Minute, "stella")}).expect(t, "revoked agent's assertion", 401)
 }
 
-// WatchDrift queues one read-sticker task per registered agent's target, and none while one is pending.
+// WatchDrift queues one read-sticker task per registered agent's target, and none while one is pending;
+// only on the replica that holds the schedule's lease.
 func TestWatchDrift(t *testing.T) {
 	w := newWriteWorld(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -134,7 +138,23 @@ func TestWatchDrift(t *testing.T) {
 		pub, _, _ := ed25519.GenerateKey(rand.Reader)
 		w.do(t, "POST", "/api/v1/agents/register", "", map[string]any{"registrationToken": reg, "publicKey": base64.StdEncoding.EncodeToString(pub)}).expect(t, "register "+target, 201)
 	}
-	go w.srv.WatchDrift(ctx, 20*time.Millisecond)
+	// Another replica holds the schedule's lease: this one queues nothing until it is given up.
+	if ok, err := w.db.TryLease(ctx, server.DriftLease, "replica-2", time.Hour); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	go w.srv.WatchDrift(ctx, 20*time.Millisecond, "replica-1")
+	time.Sleep(200 * time.Millisecond)
+	var none []meta.AgentTask
+	_ = w.db.View(ctx, "acme", func(tx meta.Tx) error {
+		none, _ = tx.AgentTasks(ctx, "tgt-a", "read-sticker", 0)
+		return nil
+	})
+	if len(none) != 0 {
+		t.Fatalf("a replica without the lease queued %d drift tasks", len(none))
+	}
+	if err := w.db.ReleaseLease(ctx, server.DriftLease, "replica-2"); err != nil {
+		t.Fatal(err)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var a, b []meta.AgentTask

@@ -116,7 +116,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	err = s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		ds, err := tx.Deployments(r.Context(), limit)
 		for _, d := range ds {
-			if agentMay(tx, r, p, d.ID) != nil {
+			if agentMay(r.Context(), tx, p, d.ID) != nil {
 				continue // an agent lists its own target's jobs only
 			}
 			out = append(out, JobOf(p.TenantID, d))
@@ -133,7 +133,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, p meta.Token) 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p meta.Token) error {
 	var j Job
 	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
-		if err := agentMay(tx, r, p, r.PathValue("id")); err != nil {
+		if err := agentMay(r.Context(), tx, p, r.PathValue("id")); err != nil {
 			return err
 		}
 		var err error
@@ -149,17 +149,24 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p meta.Token) er
 
 // artifacts reads the deployment (404 when absent or another tenant's) and its recorded artifacts.
 func (s *Server) artifacts(r *http.Request, p meta.Token) (meta.Deployment, []meta.Artifact, error) {
+	return s.JobArtifacts(r.Context(), p, r.PathValue("id"))
+}
+
+// JobArtifacts reads deployment job id of the caller's tenant (fault.NotFound when absent, another
+// tenant's, or — for an agent — another target's) and its recorded artifacts: the API's and the web
+// interface's one read of a job's files.
+func (s *Server) JobArtifacts(ctx context.Context, p meta.Token, id string) (meta.Deployment, []meta.Artifact, error) {
 	var d meta.Deployment
 	var as []meta.Artifact
-	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+	err := s.cfg.DB.View(ctx, p.TenantID, func(tx meta.Tx) error {
 		var err error
-		if d, err = tx.Deployment(r.Context(), r.PathValue("id")); err != nil {
+		if d, err = tx.Deployment(ctx, id); err != nil {
 			return err
 		}
-		if err := agentMay(tx, r, p, d.ID); err != nil {
+		if err := agentMay(ctx, tx, p, d.ID); err != nil {
 			return err
 		}
-		as, err = tx.Artifacts(r.Context(), d.ID)
+		as, err = tx.Artifacts(ctx, d.ID)
 		return err
 	})
 	return d, as, err
@@ -180,18 +187,38 @@ func (s *Server) listArtifacts(w http.ResponseWriter, r *http.Request, p meta.To
 
 // openSet opens the deployment's stored set. The store key is always the caller's tenant and the
 // deployment's id: a record can never point a tenant at another tenant's set.
-func (s *Server) openSet(r *http.Request, tenant string, d meta.Deployment) (fs.FS, error) {
-	return s.cfg.Store.Open(r.Context(), store.Ref{Tenant: tenant, Deployment: d.ID})
+func (s *Server) openSet(ctx context.Context, tenant string, d meta.Deployment) (fs.FS, error) {
+	return s.cfg.Store.Open(ctx, store.Ref{Tenant: tenant, Deployment: d.ID})
 }
 
-// artifact finds one recorded artifact and opens its stored file (download.go checks that its bytes are
-// the bytes recorded before any is sent: the API never serves bytes under a checksum they do not have).
-func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Deployment, meta.Artifact, fs.File, error) {
+// Artifact finds one recorded artifact of job id and reads its stored bytes, which must be the bytes
+// recorded: neither the API nor the web interface serves bytes under a checksum they do not have. (The
+// API's downloads stream instead: download.go.)
+func (s *Server) Artifact(ctx context.Context, p meta.Token, id, name string) (meta.Artifact, []byte, error) {
+	d, a, f, err := s.openArtifact(ctx, p, id, name, s.JobArtifacts)
+	if err != nil {
+		return a, nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+	}
+	if got := checksum.Sum(data); got != a.SHA256 || int64(len(data)) != a.Size {
+		return a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "stored bytes of deployment " + d.ID + " do not match the recorded sha256", Expected: a.SHA256, Found: got}}}
+	}
+	return a, data, nil
+}
+
+// openArtifact finds one recorded artifact of job id (its records from records: JobArtifacts, or the
+// download's cached lookup) and opens its stored file, unchecked: the caller checks its bytes before it
+// sends any.
+func (s *Server) openArtifact(ctx context.Context, p meta.Token, id, name string, records func(context.Context, meta.Token, string) (meta.Deployment, []meta.Artifact, error)) (meta.Deployment, meta.Artifact, fs.File, error) {
 	tenant := p.TenantID
 	if err := store.CheckName("artifact name", name); err != nil {
 		return meta.Deployment{}, meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
 	}
-	d, as, err := s.downloadRecords(r, p)
+	d, as, err := records(ctx, p, id)
 	if err != nil {
 		return d, meta.Artifact{}, nil, err
 	}
@@ -204,7 +231,7 @@ func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Depl
 	if a.Name == "" {
 		return d, a, nil, fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
 	}
-	fsys, err := s.openSet(r, tenant, d)
+	fsys, err := s.openSet(ctx, tenant, d)
 	if err != nil {
 		return d, a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
 	}
@@ -241,10 +268,15 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
-// serveBytes answers with an artifact's exact bytes: ETag is its SHA-256 (so If-None-Match works), and
+// ServeArtifact answers with an artifact's exact bytes (as read by Artifact): ETag is its SHA-256 (so If-None-Match works), and
 // the digest headers carry it for clients that check what they received (RFC 9530, and RFC 3230's
 // Digest for older clients). Range requests are served by http.ServeContent; Content-Digest then
 // still names the whole representation, so it is only sent on a full answer.
+func ServeArtifact(w http.ResponseWriter, r *http.Request, a meta.Artifact, data []byte) {
+	serveBytes(w, r, a, bytes.NewReader(data))
+}
+
+// serveBytes is ServeArtifact from content (a file, or bytes in memory).
 func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, content io.ReadSeeker) {
 	raw, _ := hex.DecodeString(a.SHA256)
 	b64 := base64.StdEncoding.EncodeToString(raw)
@@ -294,33 +326,61 @@ func (s *Server) verifyArtifact(w http.ResponseWriter, r *http.Request, p meta.T
 	if err := store.CheckName("artifact name", name); err != nil {
 		return fault.NotFoundf("artifact %s: %v", name, err)
 	}
-	d, as, err := s.artifacts(r, p)
+	vs, err := s.VerifyJob(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	v := Verification{DeploymentJobID: d.ID, Name: name, Problems: []fault.Problem{}}
-	recorded := false
-	for _, a := range as {
-		if a.Name == name {
-			v.ExpectedSHA256, recorded = a.SHA256, true
+	for _, v := range vs {
+		if v.Name == name {
+			writeJSON(w, http.StatusOK, v)
+			return nil
 		}
 	}
-	fsys, err := s.openSet(r, p.TenantID, d)
+	return fault.NotFoundf("artifact %s of deployment %s: not found", name, capID(r.PathValue("id")))
+}
+
+// VerifyJob verifies job id's stored set once (every checksum and signature, verify.SetAt) and reports
+// each artifact — every recorded one, in the recorded order, then any stored but unrecorded file — as
+// the verify endpoint answers it: the API's verify and the web interface's "verify now".
+func (s *Server) VerifyJob(ctx context.Context, p meta.Token, id string) ([]Verification, error) {
+	d, as, err := s.JobArtifacts(ctx, p, id)
 	if err != nil {
-		return fmt.Errorf("verify deployment %s: %w", d.ID, err)
+		return nil, err
+	}
+	fsys, err := s.openSet(ctx, p.TenantID, d)
+	if err != nil {
+		return nil, fmt.Errorf("verify deployment %s: %w", d.ID, err)
 	}
 	res, err := verify.SetAt(fsys, s.cfg.Keys, p.TenantID, d.ID)
 	if err != nil {
-		return fmt.Errorf("verify deployment %s: %w", d.ID, err)
+		return nil, fmt.Errorf("verify deployment %s: %w", d.ID, err)
+	}
+	out := make([]Verification, 0, len(as))
+	seen := map[string]bool{}
+	for _, a := range as {
+		seen[a.Name] = true
+		out = append(out, verificationOf(d.ID, a.Name, &a, res))
+	}
+	for _, f := range res.Files {
+		if !seen[f.Name] {
+			out = append(out, verificationOf(d.ID, f.Name, nil, res))
+		}
+	}
+	return out, nil
+}
+
+// verificationOf is one artifact's state in a set's verification: its own checksum problems and those
+// of the signed documents that vouch for it. rec is its record (nil: stored but not recorded).
+func verificationOf(id, name string, rec *meta.Artifact, res *verify.Result) Verification {
+	v := Verification{DeploymentJobID: id, Name: name, Problems: []fault.Problem{}}
+	if rec != nil {
+		v.ExpectedSHA256 = rec.SHA256
 	}
 	var stored *verify.FileResult
 	for i := range res.Files {
 		if res.Files[i].Name == name {
 			stored = &res.Files[i]
 		}
-	}
-	if !recorded && stored == nil {
-		return fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
 	}
 	v.SignerKeyRef, v.KeyID = res.Signer, res.KeyID
 	signers := map[string]bool{checksum.FileName: true, checksum.SigFileName: true, manifest.FileName: true}
@@ -345,17 +405,16 @@ func (s *Server) verifyArtifact(w http.ResponseWriter, r *http.Request, p meta.T
 		v.Problems = append(v.Problems, fault.Problem{File: name, Message: "recorded but missing from the store"})
 	default:
 		v.SHA256 = stored.SHA256
-		if !recorded {
+		if rec == nil {
 			v.Checksum = "mismatch"
-			v.Problems = append(v.Problems, fault.Problem{File: name, Message: "stored but not recorded for deployment " + d.ID})
+			v.Problems = append(v.Problems, fault.Problem{File: name, Message: "stored but not recorded for deployment " + id})
 		} else if stored.SHA256 != v.ExpectedSHA256 {
 			v.Checksum = "mismatch"
 			v.Problems = append(v.Problems, fault.Problem{File: name, Message: "sha256 does not match the recorded artifact", Expected: v.ExpectedSHA256, Found: stored.SHA256})
 		}
 	}
 	v.Valid = v.Checksum == "valid" && v.Signature == "valid"
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return v
 }
 
 func (s *Server) listEvidence(w http.ResponseWriter, r *http.Request, p meta.Token) error {

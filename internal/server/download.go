@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -22,7 +23,7 @@ import (
 // file changes its ctime, which no system call sets back, so a file rewritten in place is hashed again
 // before it is served. docs/decisions.md says why this and not a check while sending.
 func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, name string) error {
-	d, a, f, err := s.artifact(r, p, name)
+	d, a, f, err := s.openArtifact(r.Context(), p, r.PathValue("id"), name, s.downloadRecords)
 	if err != nil {
 		return err
 	}
@@ -101,12 +102,12 @@ type artifactRecords struct {
 	as []meta.Artifact
 }
 
-// downloadRecords is s.artifacts through s.records: a deployment's artifact records never change once
+// downloadRecords is JobArtifacts through s.records: a deployment's artifact records never change once
 // written, so a download looks them up once per cache time. The key holds the tenant (a token of
 // another tenant never meets this entry) and, for an agent, its target (agentMay's answer is part of
 // what is kept; a refusal is not kept).
-func (s *Server) downloadRecords(r *http.Request, p meta.Token) (meta.Deployment, []meta.Artifact, error) {
-	key := p.TenantID + "\x00" + r.PathValue("id")
+func (s *Server) downloadRecords(ctx context.Context, p meta.Token, id string) (meta.Deployment, []meta.Artifact, error) {
+	key := p.TenantID + "\x00" + id
 	if p.Role == meta.RoleAgent {
 		key += "\x00agent\x00" + p.TargetID
 	}
@@ -114,7 +115,7 @@ func (s *Server) downloadRecords(r *http.Request, p meta.Token) (meta.Deployment
 	if e, ok := s.records.get(key, now); ok {
 		return e.d, e.as, nil
 	}
-	d, as, err := s.artifacts(r, p)
+	d, as, err := s.JobArtifacts(ctx, p, id)
 	if err == nil {
 		s.records.put(key, artifactRecords{d: d, as: as}, now)
 	}

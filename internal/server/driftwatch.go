@@ -34,18 +34,12 @@ func queueDriftCheck(ctx context.Context, tx meta.Tx, target string, now time.Ti
 }
 
 func (s *Server) driftCheckNow(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	var k meta.AgentTask
-	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
-		var err error
-		k, err = queueDriftCheck(r.Context(), tx, r.PathValue("id"), s.now())
-		return err
-	})
+	t, err := s.CheckDriftNow(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	s.tasks.wake(p.TenantID + "/" + k.TargetID)
-	w.Header().Set("Location", "/api/v1/targets/"+k.TargetID+"/tasks/"+k.ID)
-	writeJSON(w, http.StatusAccepted, taskOf(k))
+	w.Header().Set("Location", "/api/v1/targets/"+t.TargetID+"/tasks/"+t.ID)
+	writeJSON(w, http.StatusAccepted, t)
 	return nil
 }
 
@@ -93,6 +87,49 @@ func (s *Server) environmentDriftCheck(w http.ResponseWriter, r *http.Request, p
 	return nil
 }
 
+// CheckDriftNow asks target's agent to read its sticker now (the API's drift-check and the web
+// interface's "check drift now"); the answer is the queued task. The caller checks the role.
+func (s *Server) CheckDriftNow(ctx context.Context, p meta.Token, target string) (AgentTask, error) {
+	var k meta.AgentTask
+	err := s.cfg.DB.Update(ctx, p.TenantID, func(tx meta.Tx) error {
+		var err error
+		k, err = queueDriftCheck(ctx, tx, target, s.now())
+		return err
+	})
+	if err == nil {
+		s.tasks.wake(p.TenantID + "/" + k.TargetID) // the target's long poll answers at once
+	}
+	return taskOf(k), err
+}
+
+// environmentDrift lists the drift state of every target of an environment (ReadDrift of each).
+func (s *Server) environmentDrift(w http.ResponseWriter, r *http.Request, p meta.Token) error {
+	env := r.PathValue("id")
+	out := []DriftState{}
+	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+		ts, err := tx.Targets(r.Context(), env)
+		if err != nil {
+			return err
+		}
+		if len(ts) == 0 {
+			return fault.NotFoundf("environment %s: no targets recorded", capID(env))
+		}
+		for _, t := range ts {
+			st, err := ReadDrift(r.Context(), tx, t.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, st)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 func stateOf(d *drift.Result) string {
 	if d == nil {
 		return "unknown"
@@ -105,32 +142,11 @@ func stateOf(d *drift.Result) string {
 
 // targetDrift is the target's drift state from its read-sticker results, newest first.
 func (s *Server) targetDrift(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	target := r.PathValue("id")
-	st := DriftState{TargetID: target, State: "unknown"}
+	var st DriftState
 	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
-		ks, err := tx.AgentTasks(r.Context(), target, "read-sticker", 500)
-		if err != nil {
-			return err
-		}
-		for _, k := range ks {
-			if k.Status != meta.TaskSucceeded {
-				continue
-			}
-			var res TaskResult
-			if json.Unmarshal(k.Result, &res) != nil || res.Drift == nil {
-				continue
-			}
-			state := stateOf(res.Drift)
-			if st.Check == nil {
-				st.State, st.Check, st.CheckedAt, st.TaskID, st.Since = state, res.Drift, k.FinishedAt, k.ID, k.FinishedAt
-				continue
-			}
-			if state != st.State {
-				break
-			}
-			st.Since = k.FinishedAt
-		}
-		return nil
+		var err error
+		st, err = ReadDrift(r.Context(), tx, r.PathValue("id"))
+		return err
 	})
 	if err != nil {
 		return err
@@ -139,10 +155,55 @@ func (s *Server) targetDrift(w http.ResponseWriter, r *http.Request, p meta.Toke
 	return nil
 }
 
+// DriftLease is the lease the drift schedule holds (meta.DB.TryLease): with several replicas, one
+// schedules.
+const DriftLease = "drift-watch"
+
+// ReadDrift is target's drift state from its last read-sticker results: the state of the newest
+// successful check, when it was checked, and since when the target has been in that state ("unknown"
+// when never checked).
+func ReadDrift(ctx context.Context, tx meta.Tx, target string) (DriftState, error) {
+	st := DriftState{TargetID: target, State: "unknown"}
+	ks, err := tx.AgentTasksByStatus(ctx, target, "read-sticker", meta.TaskSucceeded, 500)
+	if err != nil {
+		return st, err
+	}
+	for _, k := range ks {
+		if k.Status != meta.TaskSucceeded {
+			continue
+		}
+		if st.Check == nil {
+			var res TaskResult
+			if json.Unmarshal(k.Result, &res) != nil || res.Drift == nil {
+				continue
+			}
+			st.State, st.Check, st.CheckedAt, st.TaskID, st.Since = stateOf(res.Drift), res.Drift, k.FinishedAt, k.ID, k.FinishedAt
+			continue
+		}
+		// Older results only for their state: not their stickers.
+		var res struct {
+			Drift *struct {
+				DriftDetected bool   `json:"driftDetected"`
+				DriftType     string `json:"driftType"`
+			} `json:"drift"`
+		}
+		if json.Unmarshal(k.Result, &res) != nil || res.Drift == nil {
+			continue
+		}
+		state := stateOf(&drift.Result{DriftDetected: res.Drift.DriftDetected, DriftType: res.Drift.DriftType})
+		if state != st.State {
+			break
+		}
+		st.Since = k.FinishedAt
+	}
+	return st, nil
+}
+
 // WatchDrift queues a read-sticker task for every registered agent's target every interval (skipping a
-// target whose last drift task is still pending), until ctx ends. Several replicas each queue one: a
-// duplicate costs the agent one more read.
-func (s *Server) WatchDrift(ctx context.Context, every time.Duration) {
+// target whose last drift task is still pending), until ctx ends — on the replica that holds the
+// DriftLease lease as holder (taken or renewed each tick for two intervals, so another replica takes
+// over within two intervals of the holder's end).
+func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder string) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -150,6 +211,12 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if ok, err := s.cfg.DB.TryLease(ctx, DriftLease, holder, 2*every); err != nil || !ok {
+			if err != nil {
+				s.cfg.Log.Warn("drift watch", "err", err)
+			}
+			continue
 		}
 		tenants, err := s.cfg.DB.Tenants(ctx)
 		if err != nil {

@@ -79,7 +79,10 @@ func (s *Server) importResult(w http.ResponseWriter, r *http.Request, p meta.Tok
 		if res.Status != meta.TaskSucceeded {
 			status = meta.TaskFailed
 		}
-		return tx.SetTaskStatus(r.Context(), claims.DeploymentID, target, status, oneLine(res.Error), s.now())
+		if err := tx.SetTaskStatus(r.Context(), claims.DeploymentID, target, status, oneLine(res.Error), s.now()); err != nil {
+			return err
+		}
+		return s.completeDeployment(r.Context(), tx, p.TenantID, k, agent.ID, res, true)
 	})
 	if err != nil {
 		if errors.Is(err, meta.ErrExists) {

@@ -159,6 +159,7 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/targets/{id}/drift-check", writers, s.driftCheckNow)
 	s.handle("POST /api/v1/environments/{id}/rollback", writers, s.idempotent(s.rollback))
 	s.handle("DELETE /api/v1/environments/{id}/blocked-releases/{releaseId}", writers, s.unblock)
+	s.handle("GET /api/v1/environments/{id}/drift", people, s.environmentDrift)
 	s.handle("GET /api/v1/targets/{id}/drift", people, s.targetDrift)
 	return s
 }
@@ -311,22 +312,7 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if !ok {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
 	}
-	sum, now := HashToken(tok), s.cfg.Now()
-	if k, ok := s.tokens.get(sum, now); ok && k.Usable(now) {
-		return k, nil
-	}
-	k, err := s.cfg.DB.TokenBySHA256(r.Context(), sum)
-	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(now) {
-		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
-	}
-	if err != nil {
-		return meta.Token{}, fmt.Errorf("authenticate: %w", err)
-	}
-	if err := s.agentAlive(r, k); err != nil {
-		return meta.Token{}, err
-	}
-	s.tokens.put(sum, k, now)
-	return k, nil
+	return s.Authenticate(r.Context(), tok)
 }
 
 // envelope is the one error shape of the API.

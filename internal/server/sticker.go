@@ -36,7 +36,7 @@ func (s *Server) issueSticker(w http.ResponseWriter, r *http.Request, p meta.Tok
 		if d, err = tx.Deployment(r.Context(), id); err != nil {
 			return err
 		}
-		if err := agentMay(tx, r, p, d.ID); err != nil {
+		if err := agentMay(r.Context(), tx, p, d.ID); err != nil {
 			return err
 		}
 		ss, err := tx.Stickers(r.Context(), p.TargetID)
@@ -56,7 +56,7 @@ func (s *Server) issueSticker(w http.ResponseWriter, r *http.Request, p meta.Tok
 	if err != nil {
 		return err
 	}
-	fsys, err := s.openSet(r, p.TenantID, d)
+	fsys, err := s.openSet(r.Context(), p.TenantID, d)
 	if err != nil {
 		return fmt.Errorf("issue sticker of %s: %w", d.ID, err)
 	}

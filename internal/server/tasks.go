@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/internal/drift"
+	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/meta"
@@ -341,6 +342,9 @@ func (s *Server) taskResult(w http.ResponseWriter, r *http.Request, p meta.Token
 			if err := tx.SetTaskStatus(r.Context(), k.DeploymentID, k.TargetID, status, oneLine(res.Error), s.now()); err != nil {
 				return err
 			}
+			if err := s.completeDeployment(r.Context(), tx, p.TenantID, k, p.AgentID, res, false); err != nil {
+				return err
+			}
 		}
 		b, _ := json.Marshal(res)
 		if err := tx.FinishAgentTask(r.Context(), id, p.AgentID, res.Status, b, s.now()); err != nil {
@@ -459,7 +463,7 @@ func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID str
 
 // servicesOf is what the lock of a deployment's stored set says should run.
 func (s *Server) servicesOf(r *http.Request, tenant string, d meta.Deployment) ([]drift.Service, error) {
-	fsys, err := s.openSet(r, tenant, d)
+	fsys, err := s.openSet(r.Context(), tenant, d)
 	if err != nil {
 		return nil, err
 	}
@@ -477,3 +481,48 @@ func (s *Server) servicesOf(r *http.Request, tenant string, d meta.Deployment) (
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+
+// completeDeployment appends the deployment_completed packet of a deploy or rollback task's result: the
+// outcome as the agent reported it and the containers it read back, with the release and environment
+// of the job as recorded and the SHA-256 of the sticker the server issued to the target (append-only:
+// the job's deployment packet stays as it was). Without a signing key the server records none.
+func (s *Server) completeDeployment(ctx context.Context, tx meta.Tx, tenant string, k meta.AgentTask, agentID string, res TaskResult, offline bool) error {
+	if s.cfg.Signer == nil {
+		return nil
+	}
+	d, err := tx.Deployment(ctx, k.DeploymentID)
+	if err != nil {
+		return err
+	}
+	c := &evidence.Completion{TargetID: k.TargetID, AgentID: agentID, TaskID: k.ID, Status: res.Status, Error: res.Error,
+		StartedAt: res.StartedAt.UTC().Format(time.RFC3339Nano), FinishedAt: res.FinishedAt.UTC().Format(time.RFC3339Nano), Offline: offline}
+	var out struct {
+		Containers []evidence.CompletionContainer `json:"containers"`
+	}
+	if json.Unmarshal(res.Output, &out) == nil {
+		c.Containers = out.Containers
+	}
+	if st, err := tx.Stickers(ctx, k.TargetID); err == nil {
+		for _, x := range st {
+			if x.DeploymentID == d.ID {
+				c.StickerSHA256 = "sha256:" + x.SHA256
+				break
+			}
+		}
+	}
+	content := evidence.Content{
+		Actors:     evidence.Actors{Requester: evidence.Person{ID: agentID, Name: "agent " + agentID}},
+		Decision:   evidence.Decision{Result: "allow", Reasons: []string{"the agent of target " + k.TargetID + " reported " + res.Status}},
+		Execution:  &evidence.Execution{DeploymentJobID: d.ID},
+		Completion: c,
+	}
+	if rel, err := tx.Release(ctx, d.ReleaseID); err == nil {
+		content.Release = evidence.Release{ID: rel.ID, Name: rel.Name, CreatedAt: rel.CreatedAt}
+	}
+	if env, err := tx.Environment(ctx, d.EnvironmentID); err == nil {
+		content.Environment = evidence.Environment{ID: env.ID, Name: env.Name, Tier: env.Tier}
+	}
+	_, err = evidence.Append(ctx, tx, s.cfg.Signer, evidence.Draft{Type: evidence.TypeDeploymentCompleted, TenantID: tenant,
+		PromotionID: d.PromotionID, Content: content, Clock: s.cfg.Now})
+	return err
+}

@@ -1,10 +1,15 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
+
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/stella-ops/stella/internal/fault"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +49,36 @@ func bearer(h string) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
+}
+
+// Authenticate finds the record of a bearer token (as a sign-in form gives it): unknown, expired and
+// revoked tokens, and those of a revoked agent, are all fault.Unauthenticated with one message. The API
+// and the web interface's sign-in check a token the same way.
+func (s *Server) Authenticate(ctx context.Context, token string) (meta.Token, error) {
+	return s.AuthenticateHash(ctx, HashToken(token))
+}
+
+// AuthenticateHash is Authenticate by the token's SHA-256 (HashToken): how a web session, which keeps
+// the hash and never the token, checks on every request that its token is still usable.
+//
+// What it found is kept for LookupCacheTTL (lookupCache): a revocation takes effect within that time.
+func (s *Server) AuthenticateHash(ctx context.Context, sum string) (meta.Token, error) {
+	now := s.cfg.Now()
+	if k, ok := s.tokens.get(sum, now); ok && k.Usable(now) {
+		return k, nil
+	}
+	k, err := s.cfg.DB.TokenBySHA256(ctx, sum)
+	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(now) {
+		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
+	}
+	if err != nil {
+		return meta.Token{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if err := s.agentAlive(ctx, k); err != nil {
+		return meta.Token{}, err
+	}
+	s.tokens.put(sum, k, now)
+	return k, nil
 }
 
 // lookupCache remembers, for a bounded time, what a database lookup of the request path found: a

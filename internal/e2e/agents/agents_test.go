@@ -365,6 +365,15 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 	if out, errs, code := w.run("drift", "check", "--environment", "env-dev", "--server", w.url, "--token", w.admin); code != 0 || strings.Count(out, "no drift") != 2 {
 		t.Errorf("drift check --environment: %d %s %s", code, out, errs)
 	}
+	if code, b := w.api("GET", "/api/v1/environments/env-dev/drift", w.admin, nil); code != 200 || strings.Count(string(b), `"state":"none"`) != 2 {
+		t.Errorf("drift of env-dev: %d %s", code, b)
+	}
+	if out, errs, code := w.run("evidence", "list", "--data", w.data, "--output", "json"); code != 0 || strings.Count(out, `"type": "deployment_completed"`) < 2 {
+		t.Errorf("completion packets of dep-1: %d %s %s", code, out, errs)
+	}
+	if out, errs, code := w.run("evidence", "verify", "--data", w.data); code != 0 {
+		t.Errorf("evidence verify with completion packets: %d %s %s", code, out, errs)
+	}
 	code, b := w.api("GET", "/api/v1/deployment-jobs/dep-1", w.admin, nil)
 	if code != 200 || !strings.Contains(string(b), `"succeeded"`) {
 		t.Errorf("job dep-1 after both deploys: %d %s", code, b)

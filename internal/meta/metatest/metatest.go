@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 		{"Holds", testHolds},
 		{"Leases", testLeases},
 		{"RetentionEvidenceTypes", testRetentionEvidenceTypes},
+		{"Pages", testPages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
