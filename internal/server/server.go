@@ -312,7 +312,7 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if !ok {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
 	}
-	return s.Authenticate(r.Context(), tok)
+	return s.authenticateCached(r.Context(), HashToken(tok))
 }
 
 // envelope is the one error shape of the API.

@@ -59,14 +59,28 @@ func (s *Server) Authenticate(ctx context.Context, token string) (meta.Token, er
 }
 
 // AuthenticateHash is Authenticate by the token's SHA-256 (HashToken): how a web session, which keeps
-// the hash and never the token, checks on every request that its token is still usable.
-//
-// What it found is kept for LookupCacheTTL (lookupCache): a revocation takes effect within that time.
+// the hash and never the token, checks on every request that its token is still usable. It always asks
+// the database (a revoked token ends a session at once); the API's bearer tokens go through
+// authenticateCached.
 func (s *Server) AuthenticateHash(ctx context.Context, sum string) (meta.Token, error) {
+	return s.lookupToken(ctx, sum, s.cfg.Now())
+}
+
+// authenticateCached is AuthenticateHash through s.tokens: what it found is kept for LookupCacheTTL
+// (lookupCache), so a revocation takes effect for an API client within that time.
+func (s *Server) authenticateCached(ctx context.Context, sum string) (meta.Token, error) {
 	now := s.cfg.Now()
 	if k, ok := s.tokens.get(sum, now); ok && k.Usable(now) {
 		return k, nil
 	}
+	k, err := s.lookupToken(ctx, sum, now)
+	if err == nil {
+		s.tokens.put(sum, k, now)
+	}
+	return k, err
+}
+
+func (s *Server) lookupToken(ctx context.Context, sum string, now time.Time) (meta.Token, error) {
 	k, err := s.cfg.DB.TokenBySHA256(ctx, sum)
 	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(now) {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
@@ -77,7 +91,6 @@ func (s *Server) AuthenticateHash(ctx context.Context, sum string) (meta.Token, 
 	if err := s.agentAlive(ctx, k); err != nil {
 		return meta.Token{}, err
 	}
-	s.tokens.put(sum, k, now)
 	return k, nil
 }
 
