@@ -112,7 +112,7 @@ func Check(expected, actual Input, targetID string, keys verify.Keys) (*Result, 
 }
 
 // Checker checks drift with one set of trusted keys, remembering (up to Max, default 100,000, for at
-// most MaxAge, default 10 minutes — a key revoked in the keyring is honoured within that time) the
+// most MaxAge, default an hour — a key revoked in the keyring is honoured within that time) the
 // sticker bytes whose signature verified, so that a schedule that checks every target again and again
 // verifies each issued sticker about once. Safe for concurrent use.
 type Checker struct {
@@ -132,7 +132,7 @@ func (c *Checker) trusted(data []byte) (*sticker.Sticker, error) {
 	c.mu.Lock()
 	age := c.MaxAge
 	if age == 0 {
-		age = 10 * time.Minute
+		age = time.Hour
 	}
 	if time.Since(c.since) > age {
 		c.verified, c.since = nil, time.Now()

@@ -39,6 +39,7 @@ var (
 	duration = flag.Duration("duration", time.Minute, "how long the load runs")
 	tenants  = flag.Int("tenants", 8, "tenants, each with its own writers, agent and deployments")
 	workers  = flag.Int("workers", 2, "writers per tenant generating jobs at once")
+	crashes  = flag.Int("crash", 0, "instead of the soak: kill the server with SIGKILL during this many job creations, restart it, ask again with the same Idempotency-Key, then fsck and evidence verify")
 )
 
 type counters struct {
@@ -107,25 +108,33 @@ func run() error {
 	envBody["requirePromotion"] = true
 
 	addrFile := filepath.Join(dir, "addr")
-	serve := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--addr-file", addrFile, "--store", filepath.Join(dir, "store"),
-		"--key", "stella/signing/soak", "--drift-interval", "0"}, db...)...)
-	serve.Env = env
 	logf, err := os.Create(filepath.Join(dir, "serve.log"))
 	must(err)
-	serve.Stdout, serve.Stderr = logf, logf
-	must(serve.Start())
-	defer func() { _ = serve.Process.Kill(); _ = serve.Wait() }()
+	var serve *exec.Cmd
 	var base string
-	for range 200 {
-		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
-			base = "http://" + strings.TrimSpace(string(b))
-			break
+	// startServe starts stella serve on addr (the first time a free port, then the same one again).
+	startServe := func(addr string) error {
+		_ = os.Remove(addrFile)
+		serve = exec.Command(bin, append([]string{"serve", "--addr", addr, "--addr-file", addrFile, "--store", filepath.Join(dir, "store"),
+			"--key", "stella/signing/soak", "--drift-interval", "0"}, db...)...)
+		serve.Env = env
+		serve.Stdout, serve.Stderr = logf, logf
+		if err := serve.Start(); err != nil {
+			return err
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if base == "" {
+		for range 400 {
+			if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
+				base = "http://" + strings.TrimSpace(string(b))
+				return nil
+			}
+			time.Sleep(25 * time.Millisecond)
+		}
 		return fmt.Errorf("stella serve did not start")
 	}
+	if err := startServe("127.0.0.1:0"); err != nil {
+		return err
+	}
+	defer func() { _ = serve.Process.Kill(); _ = serve.Wait() }()
 
 	type tenant struct {
 		id, writer, approver, agentTok string
@@ -140,7 +149,7 @@ func run() error {
 			fmt.Fprintf(os.Stderr, "error: "+format+"\n", args...)
 		}
 	}
-	call := func(method, path, token string, body any) (int, []byte, http.Header) {
+	call := func(method, path, token string, body any, key ...string) (int, []byte, http.Header) {
 		var rd io.Reader
 		if body != nil {
 			b, _ := json.Marshal(body)
@@ -153,10 +162,15 @@ func run() error {
 			k := make([]byte, 8)
 			_, _ = rand.Read(k)
 			req.Header.Set("Idempotency-Key", hex.EncodeToString(k))
+			if len(key) > 0 {
+				req.Header.Set("Idempotency-Key", key[0])
+			}
 		}
 		res, err := c.Do(req)
 		if err != nil {
-			fail("%s %s: %v", method, path, err)
+			if *crashes == 0 {
+				fail("%s %s: %v", method, path, err)
+			}
 			return 0, nil, nil
 		}
 		defer res.Body.Close()
@@ -194,6 +208,25 @@ func run() error {
 		ts[i] = t
 	}
 
+	if *crashes > 0 {
+		return crash(*crashes, ts[0].writer, ts[0].approver, relBase, call, func() error {
+			_ = serve.Process.Kill() // SIGKILL
+			_ = serve.Wait()
+			return startServe(strings.TrimPrefix(base, "http://"))
+		}, func() (int, string) {
+			_ = serve.Process.Kill()
+			_ = serve.Wait()
+			var problems []string
+			for _, args := range [][]string{append([]string{"fsck", "--store", filepath.Join(dir, "store")}, db...), append([]string{"evidence", "verify"}, db...)} {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					problems = append(problems, fmt.Sprintf("stella %s: %v\n%s", args[0], err, out))
+				}
+			}
+			return len(problems), strings.Join(problems, "\n")
+		})
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -367,4 +400,59 @@ func rssKB(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// crash is the API side of the crash campaign: for each of n jobs, a release, a promotion and its
+// approval go in, then the job is asked for and the server killed (SIGKILL) after a random 0–300 ms; the
+// server is restarted and the same request, with the same Idempotency-Key, asked again: it must answer
+// the job (201 or 200), never fail. Then fsck and evidence verify must be clean.
+func crash(n int, writer, approver string, relBase map[string]any, call func(method, path, token string, body any, key ...string) (int, []byte, http.Header),
+	restart func() error, check func() (int, string)) error {
+	var killedMid, answered, wrong int
+	for i := 1; i <= n; i++ {
+		rel := map[string]any{}
+		for k, v := range relBase {
+			rel[k] = v
+		}
+		relID, pid, key := fmt.Sprintf("crel-%d", i), fmt.Sprintf("cpromo-%d", i), fmt.Sprintf("cjob-%d", i)
+		rel["id"], rel["name"] = relID, fmt.Sprintf("crash-%d", i)
+		if code, b, _ := call("PUT", "/api/v1/releases/"+relID, writer, rel); code != 201 {
+			return fmt.Errorf("release %s: %d %s", relID, code, b)
+		}
+		if code, b, _ := call("POST", "/api/v1/promotions", writer, map[string]string{"id": pid, "releaseId": relID, "environmentId": "env-prod"}); code != 201 {
+			return fmt.Errorf("promotion %s: %d %s", pid, code, b)
+		}
+		if code, b, _ := call("POST", "/api/v1/promotions/"+pid+"/decisions", approver, map[string]string{"action": "approve"}); code != 201 {
+			return fmt.Errorf("approval %s: %d %s", pid, code, b)
+		}
+		done := make(chan int, 1)
+		go func() {
+			code, _, _ := call("POST", "/api/v1/deployment-jobs", writer, map[string]string{"promotionId": pid}, key)
+			done <- code
+		}()
+		b := make([]byte, 2)
+		_, _ = rand.Read(b)
+		time.Sleep(time.Duration(int(b[0])<<8|int(b[1]))%300*time.Millisecond + 0)
+		if err := restart(); err != nil {
+			return err
+		}
+		if code := <-done; code == 0 {
+			killedMid++
+		} else {
+			answered++
+		}
+		code, body, _ := call("POST", "/api/v1/deployment-jobs", writer, map[string]string{"promotionId": pid}, key)
+		if code != 201 && code != 200 {
+			wrong++
+			fmt.Fprintf(os.Stderr, "crash %d: the request again: %d %s\n", i, code, body)
+		}
+	}
+	problems, text := check()
+	fmt.Printf("crash (API): %d job requests, the server killed during %d of them (the others answered first); asked again: %d wrong; fsck and evidence verify: %d problems\n",
+		n, killedMid, wrong, problems)
+	if wrong > 0 || problems > 0 {
+		return fmt.Errorf("%d wrong answers, %d problems\n%s", wrong, problems, text)
+	}
+	_ = answered
+	return nil
 }
