@@ -34,7 +34,7 @@ var _ = register(newServeCommand)
 func newServeCommand(g *Globals) *cobra.Command {
 	var o dbOptions
 	var addr, addrFile, storeURL, keyringDir, keyRef, tlsCert, tlsKey string
-	var driftEvery, retentionEvery time.Duration
+	var driftEvery, retentionEvery, lookupTTL time.Duration
 	var pubs []string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -113,7 +113,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 			if tlsConf != nil {
 				ln = tls.NewListener(ln, tlsConf)
 			}
-			cfg := server.Config{DB: db, Store: st, Keys: keys, Log: log}
+			cfg := server.Config{DB: db, Store: st, Keys: keys, Log: log, LookupCacheTTL: lookupTTL}
 			if keyRef != "" {
 				if cfg.Signer, err = loadSigner(keyRef, keyringDir); err != nil {
 					return err
@@ -149,6 +149,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 	keyringFlag(cmd, &keyringDir)
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate chain (PEM); with --tls-key")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
+	cmd.Flags().DurationVar(&lookupTTL, "lookup-cache", 5*time.Second, "keep what the lookups of a bearer token and of a deployment's artifact records found this long (0: look up on every request); a revoked token or agent is refused within this time")
 	cmd.Flags().DurationVar(&driftEvery, "drift-interval", 10*time.Minute, "ask every registered agent to read its sticker this often (0: never); results are drift checks")
 	cmd.Flags().DurationVar(&retentionEvery, "retention-interval", 0, "run the retention sweep this often (e.g. 24h; 0: never), on one replica at a time (a lease in the database)")
 	cmd.Flags().StringVar(&keyRef, "key", "", "signing key reference for what the API writes (artifact sets, decision evidence)")

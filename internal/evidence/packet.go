@@ -15,7 +15,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gowebpki/jcs"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/sign"
@@ -271,7 +270,7 @@ type Draft struct {
 
 // CanonicalHash is "sha256:" + hex SHA-256 of the RFC 8785 canonical form of the JSON raw.
 func CanonicalHash(raw []byte) (string, error) {
-	c, err := jcs.Transform(raw)
+	c, err := sign.Canonical(raw)
 	if err != nil {
 		return "", err
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -56,7 +55,7 @@ var (
 	GateStatuses    = []string{"passed", "failed", "warning", "skipped"}
 )
 
-var email = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+var email = lazyRegexp(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
 // LoadPromotion reads and checks a promotion file. Unknown fields are errors; every error is one line
 // naming the file, line and field.
@@ -97,7 +96,7 @@ func ParsePromotion(file string, data []byte) (*Promotion, error) {
 		return nil, bad("requester.id", "required")
 	case p.Requester.Name == "":
 		return nil, bad("requester.name", "required")
-	case p.Requester.Email != "" && !email.MatchString(p.Requester.Email):
+	case p.Requester.Email != "" && !email().MatchString(p.Requester.Email):
 		return nil, bad("requester.email", "%q is not an email address", p.Requester.Email)
 	case p.Decision != "allow" && p.Decision != "deny":
 		return nil, bad("decision", "%q is not allow or deny", p.Decision)

@@ -17,6 +17,9 @@ type WindowKeys interface {
 
 // checkWindow applies keys' window to a signature v verified, when keys have one.
 func checkWindow(keys Keys, v *sign.Verifier, p *Packet) error {
+	if m, ok := keys.(*memoKeys); ok {
+		keys = m.Keys
+	}
 	wk, ok := keys.(WindowKeys)
 	if !ok {
 		return nil

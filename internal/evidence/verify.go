@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/stella-ops/stella/internal/fault"
@@ -64,44 +66,63 @@ func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (Cha
 		var prevSeq int64
 		var prevHash, prevID string
 		var prevAt time.Time
+		// Packets are checked on every core in batches (their canonical form, hashes, signature and row
+		// copies each on its own); their places in the chain are then checked in order.
+		memo := &memoKeys{Keys: keys}
+		batch := make([]checked, 0, chainBatch)
+		link := func() {
+			parallel(len(batch), func(i int) { batch[i].check(tenant, memo) })
+			for i := range batch {
+				k := &batch[i]
+				e := k.e
+				rep.Packets++
+				name := fmt.Sprintf("evidence %s/%s (sequence %d)", tenant, e.ID, e.Seq)
+				add := func(msg, want, got string) {
+					rep.Problems = append(rep.Problems, fault.Problem{File: name, Message: msg, Expected: want, Found: got})
+				}
+				switch {
+				case e.Seq != prevSeq+1:
+					missing := fmt.Sprintf("sequence %d", prevSeq+1)
+					if e.Seq > prevSeq+2 {
+						missing = fmt.Sprintf("sequences %d to %d", prevSeq+1, e.Seq-1)
+					}
+					add(fmt.Sprintf("chain broken: %s missing between %s and this packet", missing, orStart(prevID)), fmt.Sprint(prevSeq+1), fmt.Sprint(e.Seq))
+				case e.PrevHash != prevHash:
+					add("chain broken: previous hash is not the hash of "+orStart(prevID), prevHash, e.PrevHash)
+				}
+				if k.herr != nil {
+					add("packet is not valid JSON: "+k.herr.Error(), "", "")
+					prevSeq, prevHash, prevID = e.Seq, e.PacketHash, e.ID
+					continue
+				}
+				if k.c.hash != e.PacketHash {
+					add("packet hash does not match the packet (the packet was altered)", e.PacketHash, k.c.hash)
+				}
+				for _, p := range k.problems {
+					add(p.Message, p.Expected, p.Found)
+				}
+				if p := k.p; p != nil {
+					if !prevAt.IsZero() && p.GeneratedAt.Before(prevAt.Add(-ClockSkew)) {
+						add(fmt.Sprintf("generated at %s, before the previous packet %s (%s): packets are appended in time order", p.GeneratedAt.UTC().Format(time.RFC3339), prevID, prevAt.UTC().Format(time.RFC3339)),
+							"", "")
+					}
+					prevAt = p.GeneratedAt
+				}
+				prevSeq, prevHash, prevID = e.Seq, k.c.hash, e.ID
+			}
+			batch = batch[:0]
+		}
 		err := tx.Chain(ctx, func(e meta.Evidence) error {
-			rep.Packets++
-			name := fmt.Sprintf("evidence %s/%s (sequence %d)", tenant, e.ID, e.Seq)
-			add := func(msg, want, got string) {
-				rep.Problems = append(rep.Problems, fault.Problem{File: name, Message: msg, Expected: want, Found: got})
+			batch = append(batch, checked{e: e})
+			if len(batch) == chainBatch {
+				link()
 			}
-			hash, herr := PacketHash(e.Packet)
-			switch {
-			case e.Seq != prevSeq+1:
-				missing := fmt.Sprintf("sequence %d", prevSeq+1)
-				if e.Seq > prevSeq+2 {
-					missing = fmt.Sprintf("sequences %d to %d", prevSeq+1, e.Seq-1)
-				}
-				add(fmt.Sprintf("chain broken: %s missing between %s and this packet", missing, orStart(prevID)), fmt.Sprint(prevSeq+1), fmt.Sprint(e.Seq))
-			case e.PrevHash != prevHash:
-				add("chain broken: previous hash is not the hash of "+orStart(prevID), prevHash, e.PrevHash)
-			}
-			if herr != nil {
-				add("packet is not valid JSON: "+herr.Error(), "", "")
-				prevSeq, prevHash, prevID = e.Seq, e.PacketHash, e.ID
-				return nil
-			}
-			if hash != e.PacketHash {
-				add("packet hash does not match the packet (the packet was altered)", e.PacketHash, hash)
-			}
-			if p := checkPacket(e, tenant, keys, add); p != nil {
-				if !prevAt.IsZero() && p.GeneratedAt.Before(prevAt.Add(-ClockSkew)) {
-					add(fmt.Sprintf("generated at %s, before the previous packet %s (%s): packets are appended in time order", p.GeneratedAt.UTC().Format(time.RFC3339), prevID, prevAt.UTC().Format(time.RFC3339)),
-						"", "")
-				}
-				prevAt = p.GeneratedAt
-			}
-			prevSeq, prevHash, prevID = e.Seq, hash, e.ID
 			return nil
 		})
 		if err != nil {
 			return err
 		}
+		link()
 		head, err := tx.ChainHead(ctx)
 		if err != nil {
 			return err
@@ -123,6 +144,76 @@ func VerifyChain(ctx context.Context, db meta.DB, tenant string, keys Keys) (Cha
 		return nil
 	})
 	return rep, err
+}
+
+// chainBatch is how many packets VerifyChain holds at once.
+const chainBatch = 64
+
+// checked is one packet of a batch and what checking it on its own found.
+type checked struct {
+	e        meta.Evidence
+	c        *canonPacket
+	herr     error
+	p        *Packet
+	problems []fault.Problem
+}
+
+func (k *checked) check(tenant string, keys Keys) {
+	k.c, k.herr = canonicalize(k.e.Packet)
+	if k.herr != nil {
+		return
+	}
+	k.p = checkPacket(k.e, k.c, tenant, keys, func(msg, want, got string) {
+		k.problems = append(k.problems, fault.Problem{Message: msg, Expected: want, Found: got})
+	})
+}
+
+// parallel runs f(0) … f(n-1) on every core.
+func parallel(n int, f func(int)) {
+	next := make(chan int, n)
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// memoKeys remembers Keys' answer per key reference for one verification (a keyring reads and parses
+// the key's file at every call); safe for concurrent use.
+type memoKeys struct {
+	Keys
+	mu sync.Mutex
+	m  map[string]memoAnswer
+}
+
+type memoAnswer struct {
+	vs  []*sign.Verifier
+	err error
+}
+
+func (k *memoKeys) Verifiers(ref string) ([]*sign.Verifier, error) {
+	k.mu.Lock()
+	a, ok := k.m[ref]
+	k.mu.Unlock()
+	if ok {
+		return a.vs, a.err
+	}
+	vs, err := k.Keys.Verifiers(ref)
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]memoAnswer{}
+	}
+	k.m[ref] = memoAnswer{vs, err}
+	k.mu.Unlock()
+	return vs, err
 }
 
 // checkHead checks the signed chain head against the head row: its signature, its tenant and that it
@@ -158,10 +249,10 @@ func orStart(id string) string {
 	return id
 }
 
-// checkPacket checks one packet against its row, its content hash and its signature.
-// It returns the parsed packet (nil when it does not parse).
-func checkPacket(e meta.Evidence, tenant string, keys Keys, add func(msg, want, got string)) *Packet {
-	p, err := Parse(e.Packet)
+// checkPacket checks one packet against its row, its content hash and its signature; c is its canonical
+// form (canonicalize). It returns the parsed packet (nil when it does not parse).
+func checkPacket(e meta.Evidence, c *canonPacket, tenant string, keys Keys, add func(msg, want, got string)) *Packet {
+	p, err := c.head, c.headErr
 	if err != nil {
 		add(err.Error(), "", "")
 		return nil
@@ -181,22 +272,18 @@ func checkPacket(e meta.Evidence, tenant string, keys Keys, add func(msg, want, 
 			add("stored "+c.field+" differs from the signed packet's", c.row, c.packet)
 		}
 	}
-	var raw struct {
-		Content json.RawMessage `json:"content"`
-	}
-	_ = json.Unmarshal(e.Packet, &raw)
-	if ch, err := CanonicalHash(raw.Content); err != nil {
+	if ch := c.contentHash; ch == "" {
 		add("content is not valid JSON", "", "")
 	} else if ch != p.ContentHash {
 		add("contentHash does not match the content", p.ContentHash, ch)
 	}
-	if err := verifySignature(e.Packet, p, keys); err != nil {
+	if err := verifySignature(c, p, keys); err != nil {
 		add(err.Error(), "", "")
 	}
 	return p
 }
 
-func verifySignature(raw []byte, p *Packet, keys Keys) error {
+func verifySignature(c *canonPacket, p *Packet, keys Keys) error {
 	vs, err := keys.Verifiers(p.SignerKeyRef)
 	if err != nil {
 		return fmt.Errorf("signature: no public key for signerKeyRef %q: %v", p.SignerKeyRef, err)
@@ -206,7 +293,7 @@ func verifySignature(raw []byte, p *Packet, keys Keys) error {
 	}
 	var last error
 	for _, v := range vs {
-		if last = sign.VerifyJSON(v, raw); last == nil {
+		if last = sign.VerifyPayload(v, c.sig, c.payload); last == nil {
 			return checkWindow(keys, v, p)
 		}
 	}
@@ -223,12 +310,15 @@ func VerifyStored(e meta.Evidence, tenant string, keys Keys) error {
 	add := func(msg, want, got string) {
 		probs = append(probs, fault.Problem{File: fmt.Sprintf("evidence %s/%s", tenant, e.ID), Message: msg, Expected: want, Found: got})
 	}
-	if hash, err := PacketHash(e.Packet); err != nil {
+	c, err := canonicalize(e.Packet)
+	if err != nil {
 		add("packet is not valid JSON: "+err.Error(), "", "")
-	} else if hash != e.PacketHash {
-		add("packet hash does not match the packet (the packet was altered)", e.PacketHash, hash)
+	} else {
+		if c.hash != e.PacketHash {
+			add("packet hash does not match the packet (the packet was altered)", e.PacketHash, c.hash)
+		}
+		checkPacket(e, c, tenant, keys, add)
 	}
-	checkPacket(e, tenant, keys, add)
 	if len(probs) > 0 {
 		return &fault.Problems{List: probs}
 	}
@@ -259,16 +349,22 @@ func VerifyPacket(raw []byte, keys Keys) error {
 		return &fault.Problems{List: []fault.Problem{{File: "evidence packet", Message: err.Error()}}}
 	}
 	var probs []fault.Problem
+	add := func(msg, want, got string) {
+		probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: msg, Expected: want, Found: got})
+	}
 	// Alone, a packet has no chain to hold its bytes: they must be exactly those Stella writes (the
 	// signature covers the canonical form, which reordered keys or other spacing would keep).
 	if again, err := json.MarshalIndent(p, "", "  "); err != nil || !bytes.Equal(append(again, '\n'), raw) {
-		probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: "the file is not the packet as written (its keys reordered, spacing changed or fields added)"})
+		add("the file is not the packet as written (its keys reordered, spacing changed or fields added)", "", "")
 	}
 	// An exported packet has no row: its queryable copies are its own.
-	checkPacket(rowOf(p, raw), p.TenantID, keys,
-		func(msg, want, got string) {
-			probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: msg, Expected: want, Found: got})
-		})
+	if c, err := canonicalize(raw); err != nil {
+		add("packet is not valid JSON: "+err.Error(), "", "")
+	} else {
+		e := rowOf(p, raw)
+		e.PacketHash = c.hash
+		checkPacket(e, c, p.TenantID, keys, add)
+	}
 	if len(probs) > 0 {
 		return &fault.Problems{List: probs}
 	}

@@ -44,7 +44,7 @@ func writeBenchInputs(tb testing.TB, dir string) {
 		tag := fmt.Sprintf("app%d:v1.%d\n", i, i)
 		tpl = strings.ReplaceAll(tpl, tag, fmt.Sprintf("app%d:v1.%d@sha256:%s\n", i, i, checksum.Sum([]byte(fmt.Sprint(i)))))
 	}
-	e.WriteString("id: env-prod\nname: production\ntier: production\nvariables: {LOG_LEVEL: warn}\nsecrets:\n  - {name: DATABASE_URL, ref: \"vault://kv/prod/db#url\"}\nreplicas:\n")
+	e.WriteString("id: env-prod\nname: production\ntier: production\nrequirePromotion: false\nvariables: {LOG_LEVEL: warn}\nsecrets:\n  - {name: DATABASE_URL, ref: \"vault://kv/prod/db#url\"}\nreplicas:\n")
 	for i := 0; i < 300; i++ {
 		fmt.Fprintf(&e, "  svc%d: %d\n", i, 1+i%3)
 	}

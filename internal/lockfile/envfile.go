@@ -2,7 +2,6 @@ package lockfile
 
 import (
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -14,7 +13,7 @@ import (
 const EnvFileName = "stella.env"
 
 // plainValue is what Compose's dotenv parser reads back unchanged without quotes.
-var plainValue = regexp.MustCompile(`^[A-Za-z0-9_./:@%+,=-]*$`)
+var plainValue = lazyRegexp(`^[A-Za-z0-9_./:@%+,=-]*$`)
 
 // EnvFile renders the environment's variables as NAME=VALUE lines in name order, or nil when it has
 // none. A value that the plain form would change (spaces, $, #, quotes) is single-quoted, which
@@ -28,7 +27,7 @@ func EnvFile(env *release.Environment) ([]byte, error) {
 	for _, k := range slices.Sorted(maps.Keys(env.Variables)) {
 		v := env.Variables[k]
 		switch {
-		case plainValue.MatchString(v):
+		case plainValue().MatchString(v):
 			b.WriteString(k + "=" + v + "\n")
 		case strings.ContainsAny(v, "'\n\r") || strings.HasSuffix(v, `\`):
 			f := "variables." + k

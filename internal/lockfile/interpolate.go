@@ -3,7 +3,6 @@ package lockfile
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
@@ -72,9 +71,9 @@ func interpolate(m map[string]any, lookup Lookup) (map[string]any, error) {
 	return interp.Interpolate(m, interp.Options{LookupValue: interp.LookupValue(lookup), Substitute: substitute})
 }
 
-var serviceQuoted = regexp.MustCompile(`^service "([^"]+)" `)
+var serviceQuoted = lazyRegexp(`^service "([^"]+)" `)
 
-var errPath = regexp.MustCompile(`(?:^|[\s'"])((?:services|volumes|networks|secrets|configs|models|include|x-[^.\s]+)(?:\.[^\s:'"]+)*)`)
+var errPath = lazyRegexp(`(?:^|[\s'"])((?:services|volumes|networks|secrets|configs|models|include|x-[^.\s]+)(?:\.[^\s:'"]+)*)`)
 
 // pathError turns an error from compose-go that names a dotted path (services.api.pull_policy) into
 // one naming the file and line where that path is; the path's trailing dot or colon is dropped.
@@ -85,12 +84,12 @@ func (t *Template) pathError(prefix string, err error) error {
 	}
 	msg = strings.Join(strings.Fields(msg), " ")
 	// compose-go's consistency checks say `service "api" refers to …`.
-	if m := serviceQuoted.FindStringSubmatch(msg); m != nil {
+	if m := serviceQuoted().FindStringSubmatch(msg); m != nil {
 		if file, line := t.locate([]string{"services", m[1]}); line > 0 {
 			return inputErr(file, line, "services."+m[1], "%s%s", prefix, msg)
 		}
 	}
-	if m := errPath.FindStringSubmatch(msg); m != nil {
+	if m := errPath().FindStringSubmatch(msg); m != nil {
 		// compose-go writes a list item as "[]" (devices.[]); the line is the list's.
 		p := strings.TrimSuffix(strings.TrimRight(m[1], ".:"), ".[]")
 		m[1] = strings.TrimRight(m[1], ".:")
@@ -108,7 +107,7 @@ func (t *Template) pathError(prefix string, err error) error {
 	return inputErr(t.File, 0, "", "%s%s", prefix, msg)
 }
 
-var requiredVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):?\?`)
+var requiredVar = lazyRegexp(`\$\{([A-Za-z_][A-Za-z0-9_]*):?\?`)
 
 // placeholderHint explains an error in a value that requires a variable the environment does not give:
 // it was checked with the placeholder.
@@ -125,7 +124,7 @@ func (t *Template) placeholderHint(path []string) string {
 		return ""
 	}
 	var missing []string
-	for _, m := range requiredVar.FindAllStringSubmatch(n.Value, -1) {
+	for _, m := range requiredVar().FindAllStringSubmatch(n.Value, -1) {
 		if t.lookup == nil {
 			missing = append(missing, m[1])
 		} else if _, ok := t.lookup(m[1]); !ok {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -27,9 +26,9 @@ func normalize(data []byte) []byte {
 
 // yaml4Range is the wording of go.yaml.in/yaml/v4 from rc.6: "go-yaml load error in parser (while parsing
 // a flow sequence) at L3.C12-L4.C1: message"; the line is where the construct starts.
-var yaml4Range = regexp.MustCompile(`^go-yaml load error in [a-z]+(?: \([^)]*\))? at L(\d+)\.C\d+(?:-L\d+\.C\d+)?: (.*)$`)
+var yaml4Range = lazyRegexp(`^go-yaml load error in [a-z]+(?: \([^)]*\))? at L(\d+)\.C\d+(?:-L\d+\.C\d+)?: (.*)$`)
 
-var yaml4Err = regexp.MustCompile(`^yaml: (?:while (parsing|scanning) [^:]* at line \d+, column \d+: )?line (\d+)(?:, column \d+)?: (.*)$`)
+var yaml4Err = lazyRegexp(`^yaml: (?:while (parsing|scanning) [^:]* at line \d+, column \d+: )?line (\d+)(?:, column \d+)?: (.*)$`)
 
 // yamlError words a YAML syntax error as FILE:LINE: malformed YAML: message, LINE being where the
 // problem is. yaml.v3 reports the line where the enclosing construct starts (for parser errors, 0-based),
@@ -39,21 +38,21 @@ var yaml4Err = regexp.MustCompile(`^yaml: (?:while (parsing|scanning) [^:]* at l
 func yamlError(file string, data []byte, err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		if m := typeLine.FindStringSubmatch(te.Errors[0]); m != nil {
+		if m := typeLine().FindStringSubmatch(te.Errors[0]); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			return inputErr(file, n, "", "%s", m[2])
 		}
 	}
 	var n4 yaml4.Node
 	if err4 := yaml4.Unmarshal(data, &n4); err4 != nil {
-		if m := yaml4Range.FindStringSubmatch(err4.Error()); m != nil {
+		if m := yaml4Range().FindStringSubmatch(err4.Error()); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			if last := lastLine(data); line > last {
 				line = last
 			}
 			return inputErr(file, line, "", "malformed YAML: %s", m[2])
 		}
-		if m := yaml4Err.FindStringSubmatch(err4.Error()); m != nil {
+		if m := yaml4Err().FindStringSubmatch(err4.Error()); m != nil {
 			line, _ := strconv.Atoi(m[2])
 			if m[1] == "parsing" || m[1] == "" && strings.HasPrefix(m[3], "did not find expected") {
 				line++
@@ -64,7 +63,7 @@ func yamlError(file string, data []byte, err error) error {
 			return inputErr(file, line, "", "malformed YAML: %s", m[3])
 		}
 	}
-	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlLine().FindStringSubmatch(err.Error()); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return inputErr(file, n, "", "malformed YAML: %s", m[2])
 	}

@@ -30,8 +30,8 @@ type Meta struct {
 }
 
 var (
-	checksumLine    = regexp.MustCompile(`^([ \t]*sha256:[ \t]*)"?[0-9a-f]{64}"?[ \t]*$`)
-	placeholderLine = regexp.MustCompile(`^([ \t]*sha256:[ \t]*)""[ \t]*$`)
+	checksumLine    = lazyRegexp(`^([ \t]*sha256:[ \t]*)"?[0-9a-f]{64}"?[ \t]*$`)
+	placeholderLine = lazyRegexp(`^([ \t]*sha256:[ \t]*)""[ \t]*$`)
 	sha256Key       = []byte("sha256:")
 )
 
@@ -41,7 +41,7 @@ type Line struct{ Start, End, Value int }
 
 // ChecksumLines finds the lines whose key is sha256 with a 64-hex value, quoted or not — the contract's
 // sed expression — at most max of them (max <= 0: all). A lock has exactly one.
-func ChecksumLines(data []byte, max int) []Line { return findLines(data, checksumLine, max) }
+func ChecksumLines(data []byte, max int) []Line { return findLines(data, checksumLine(), max) }
 
 // findLines runs an anchored line pattern only on the lines that start with "sha256:" after
 // indentation: a linear scan instead of a multi-line regular expression over the whole file.
@@ -227,7 +227,7 @@ func (t *Template) fillChecksum(out []byte) ([]byte, error) {
 		line := bytes.Count(out[:l[0].Start], []byte("\n")) + 1
 		return nil, inputErr(t.File, 0, "", "the template has a line with key sha256 and a 64-hex value (lock line %d: %q); only x-stella.checksums.sha256 may have one", line, strings.TrimSpace(string(out[l[0].Start:l[0].End])))
 	}
-	locs := findLines(out, placeholderLine, 0)
+	locs := findLines(out, placeholderLine(), 0)
 	if len(locs) == 0 {
 		return nil, fmt.Errorf("lockfile: checksum placeholder missing from the encoded lock")
 	}

@@ -10,7 +10,6 @@ package lockfile
 import (
 	"bytes"
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -56,8 +55,8 @@ type service struct {
 var inputErr = release.FieldError
 
 var (
-	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	typeLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+	yamlLine = lazyRegexp(`^yaml: line (\d+): (.*)$`)
+	typeLine = lazyRegexp(`^line (\d+): (.*)$`)
 )
 
 // Parse reads a Compose template given as bytes. file names it in errors. It reads no other file: an
@@ -184,7 +183,7 @@ type interpolationError struct{ error }
 
 func (e interpolationError) Unwrap() error { return e.error }
 
-var schemaPath = regexp.MustCompile(`^(\S+) (.*)$`)
+var schemaPath = lazyRegexp(`^(\S+) (.*)$`)
 
 // SchemaError turns compose-go's "services.api.deploy additional properties 'x' not allowed" into a
 // bad-input error naming the file and line; nil stays nil.
@@ -200,7 +199,7 @@ func (t *Template) SchemaError(err error) error {
 		return err
 	}
 	msg := err.Error()
-	if m := schemaPath.FindStringSubmatch(msg); m != nil && strings.Contains(m[1], ".") || m != nil && m[1] == "services" {
+	if m := schemaPath().FindStringSubmatch(msg); m != nil && strings.Contains(m[1], ".") || m != nil && m[1] == "services" {
 		if file, line := t.locate(strings.Split(m[1], ".")); line > 0 {
 			why := m[2]
 			if why == "false schema" { // the schema's word for a property its additionalProperties: false refuses

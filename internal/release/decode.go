@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,11 +57,11 @@ func (e *FieldErr) Pointer() string {
 }
 
 var (
-	yamlLineErr   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	typeLineErr   = regexp.MustCompile(`^line (\d+): (.*)$`)
-	timeErr       = regexp.MustCompile(`parsing time "([^"]*)"`)
-	unknownField  = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-	cannotConvert = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+	yamlLineErr   = lazyRegexp(`^yaml: line (\d+): (.*)$`)
+	typeLineErr   = lazyRegexp(`^line (\d+): (.*)$`)
+	timeErr       = lazyRegexp(`parsing time "([^"]*)"`)
+	unknownField  = lazyRegexp(`^field (\S+) not found in type \S+$`)
+	cannotConvert = lazyRegexp("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
 )
 
 // readFile reads an input file; a missing or unreadable file is bad input naming it.
@@ -131,7 +130,7 @@ func decodeStrict(file string, data []byte, out any) (Lines, *yaml.Node, error) 
 		return nil, nil, err
 	}
 	if err := doc.Decode(out); err != nil {
-		if m := timeErr.FindStringSubmatch(err.Error()); m != nil {
+		if m := timeErr().FindStringSubmatch(err.Error()); m != nil {
 			if p, ok := valueAt[m[1]]; ok {
 				return nil, nil, FieldError(file, lines[p], p, "%q is not a time (RFC 3339, e.g. 2026-01-10T14:00:00Z)", m[1])
 			}
@@ -144,21 +143,21 @@ func decodeStrict(file string, data []byte, out any) (Lines, *yaml.Node, error) 
 func yamlErr(file string, keyAt map[int][]string, err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) && len(te.Errors) > 0 {
-		m := typeLineErr.FindStringSubmatch(te.Errors[0])
+		m := typeLineErr().FindStringSubmatch(te.Errors[0])
 		if m == nil {
 			return FieldError(file, 0, "", "%s", te.Errors[0])
 		}
 		line, _ := strconv.Atoi(m[1])
 		msg := m[2]
-		if u := unknownField.FindStringSubmatch(msg); u != nil {
+		if u := unknownField().FindStringSubmatch(msg); u != nil {
 			return FieldError(file, line, pathOn(keyAt, line, u[1]), "unknown field")
 		}
-		if c := cannotConvert.FindStringSubmatch(msg); c != nil {
+		if c := cannotConvert().FindStringSubmatch(msg); c != nil {
 			return FieldError(file, line, pathOn(keyAt, line, ""), "%q is not a valid %s", c[2], goTypeName(c[3]))
 		}
 		return FieldError(file, line, pathOn(keyAt, line, ""), "%s", msg)
 	}
-	if m := yamlLineErr.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlLineErr().FindStringSubmatch(err.Error()); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return FieldError(file, line, "", "malformed YAML: %s", m[2])
 	}

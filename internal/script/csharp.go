@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -34,10 +33,10 @@ var defaultImports = []string{
 }
 
 var (
-	refRE  = regexp.MustCompile(`^#r\s+"([^"]*)"\s*(//.*)?$`)
-	nugRE  = regexp.MustCompile(`^nuget:\s*([A-Za-z0-9_.-]+)\s*(?:,\s*([0-9][0-9A-Za-z.+-]*))?\s*$`)
-	useRE  = regexp.MustCompile(`^using\s+[A-Za-z_][A-Za-z0-9_.]*(\s*=\s*[A-Za-z_][A-Za-z0-9_.<>, ]*)?\s*;\s*(//.*)?$|^using\s+static\s+[A-Za-z_][A-Za-z0-9_.]*\s*;\s*(//.*)?$`)
-	diagRE = regexp.MustCompile(`^(.*)\((\d+),(\d+)\): (error|warning) (CS\d+): (.*)$`)
+	refRE  = lazyRegexp(`^#r\s+"([^"]*)"\s*(//.*)?$`)
+	nugRE  = lazyRegexp(`^nuget:\s*([A-Za-z0-9_.-]+)\s*(?:,\s*([0-9][0-9A-Za-z.+-]*))?\s*$`)
+	useRE  = lazyRegexp(`^using\s+[A-Za-z_][A-Za-z0-9_.]*(\s*=\s*[A-Za-z_][A-Za-z0-9_.<>, ]*)?\s*;\s*(//.*)?$|^using\s+static\s+[A-Za-z_][A-Za-z0-9_.]*\s*;\s*(//.*)?$`)
+	diagRE = lazyRegexp(`^(.*)\((\d+),(\d+)\): (error|warning) (CS\d+): (.*)$`)
 )
 
 // csxErr is the one-line input error for a line of the user's script.
@@ -79,7 +78,7 @@ func Wrap(path string, src []byte, wf *workflow.Workflow, opts Options) ([]byte,
 			continue
 		case strings.HasPrefix(l, "#load"):
 			return nil, csxErr(path, n, "#load is not supported: a deployment script is one file")
-		case useRE.MatchString(l):
+		case useRE().MatchString(l):
 			fmt.Fprintf(&usings, "#line %d %q\n%s\n", n, csxFile, raw)
 			continue
 		}
@@ -127,11 +126,11 @@ func Wrap(path string, src []byte, wf *workflow.Workflow, opts Options) ([]byte,
 }
 
 func checkRef(path string, line int, l string) error {
-	m := refRE.FindStringSubmatch(l)
+	m := refRE().FindStringSubmatch(l)
 	if m == nil {
 		return csxErr(path, line, "%s: a reference reads #r \"nuget: StellaOps.Sdk, %s\"", l, SDKVersion)
 	}
-	n := nugRE.FindStringSubmatch(m[1])
+	n := nugRE().FindStringSubmatch(m[1])
 	if n == nil || n[1] != "StellaOps.Sdk" {
 		return csxErr(path, line, "#r %q: unknown reference; only \"nuget: StellaOps.Sdk, %s\" (the bundled SDK) resolves", m[1], SDKVersion)
 	}
@@ -290,7 +289,7 @@ func firstLine(s string) string {
 func compileErr(path, out string, runErr error) error {
 	var errs []string
 	for l := range strings.SplitSeq(out, "\n") {
-		m := diagRE.FindStringSubmatch(strings.TrimSpace(l))
+		m := diagRE().FindStringSubmatch(strings.TrimSpace(l))
 		if m == nil || m[4] != "error" {
 			continue
 		}

@@ -245,7 +245,7 @@ func agentMay(ctx context.Context, tx meta.Tx, p meta.Token, id string) error {
 }
 
 // agentAlive refuses an agent's access token once its agent is revoked: revocation takes effect at the
-// agent's next request.
+// agent's next request once the token's lookup is no longer cached (LookupCacheTTL, token.go).
 func (s *Server) agentAlive(ctx context.Context, k meta.Token) error {
 	if k.AgentID == "" {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -190,21 +191,36 @@ func (s *Server) openSet(ctx context.Context, tenant string, d meta.Deployment) 
 	return s.cfg.Store.Open(ctx, store.Ref{Tenant: tenant, Deployment: d.ID})
 }
 
-// artifact finds one recorded artifact of the request's job and reads its stored bytes.
-func (s *Server) artifact(r *http.Request, p meta.Token, name string) (meta.Artifact, []byte, error) {
-	return s.Artifact(r.Context(), p, r.PathValue("id"), name)
+// Artifact finds one recorded artifact of job id and reads its stored bytes, which must be the bytes
+// recorded: neither the API nor the web interface serves bytes under a checksum they do not have. (The
+// API's downloads stream instead: download.go.)
+func (s *Server) Artifact(ctx context.Context, p meta.Token, id, name string) (meta.Artifact, []byte, error) {
+	d, a, f, err := s.openArtifact(ctx, p, id, name, s.JobArtifacts)
+	if err != nil {
+		return a, nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+	}
+	if got := checksum.Sum(data); got != a.SHA256 || int64(len(data)) != a.Size {
+		return a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "stored bytes of deployment " + d.ID + " do not match the recorded sha256", Expected: a.SHA256, Found: got}}}
+	}
+	return a, data, nil
 }
 
-// Artifact finds one recorded artifact of job id and reads its stored bytes, which must be the bytes
-// recorded: neither the API nor the web interface serves bytes under a checksum they do not have.
-func (s *Server) Artifact(ctx context.Context, p meta.Token, id, name string) (meta.Artifact, []byte, error) {
+// openArtifact finds one recorded artifact of job id (its records from records: JobArtifacts, or the
+// download's cached lookup) and opens its stored file, unchecked: the caller checks its bytes before it
+// sends any.
+func (s *Server) openArtifact(ctx context.Context, p meta.Token, id, name string, records func(context.Context, meta.Token, string) (meta.Deployment, []meta.Artifact, error)) (meta.Deployment, meta.Artifact, fs.File, error) {
 	tenant := p.TenantID
 	if err := store.CheckName("artifact name", name); err != nil {
-		return meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
+		return meta.Deployment{}, meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
 	}
-	d, as, err := s.JobArtifacts(ctx, p, id)
+	d, as, err := records(ctx, p, id)
 	if err != nil {
-		return meta.Artifact{}, nil, err
+		return d, meta.Artifact{}, nil, err
 	}
 	var a meta.Artifact
 	for _, x := range as {
@@ -213,41 +229,28 @@ func (s *Server) Artifact(ctx context.Context, p meta.Token, id, name string) (m
 		}
 	}
 	if a.Name == "" {
-		return a, nil, fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
+		return d, a, nil, fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
 	}
 	fsys, err := s.openSet(ctx, tenant, d)
 	if err != nil {
-		return a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+		return d, a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
 	}
-	data, err := fs.ReadFile(fsys, name)
+	f, err := fsys.Open(name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "recorded for deployment " + d.ID + " but missing from the store"}}}
+			return d, a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "recorded for deployment " + d.ID + " but missing from the store"}}}
 		}
-		return a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+		return d, a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
 	}
-	if got := checksum.Sum(data); got != a.SHA256 {
-		return a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "stored bytes of deployment " + d.ID + " do not match the recorded sha256", Expected: a.SHA256, Found: got}}}
-	}
-	return a, data, nil
+	return d, a, f, nil
 }
 
 func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	a, data, err := s.artifact(r, p, manifest.FileName)
-	if err != nil {
-		return err
-	}
-	ServeArtifact(w, r, a, data)
-	return nil
+	return s.download(w, r, p, manifest.FileName)
 }
 
 func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	a, data, err := s.artifact(r, p, r.PathValue("name"))
-	if err != nil {
-		return err
-	}
-	ServeArtifact(w, r, a, data)
-	return nil
+	return s.download(w, r, p, r.PathValue("name"))
 }
 
 // contentType is the media type of an artifact by its name.
@@ -270,6 +273,11 @@ func contentType(name string) string {
 // Digest for older clients). Range requests are served by http.ServeContent; Content-Digest then
 // still names the whole representation, so it is only sent on a full answer.
 func ServeArtifact(w http.ResponseWriter, r *http.Request, a meta.Artifact, data []byte) {
+	serveBytes(w, r, a, bytes.NewReader(data))
+}
+
+// serveBytes is ServeArtifact from content (a file, or bytes in memory).
+func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, content io.ReadSeeker) {
 	raw, _ := hex.DecodeString(a.SHA256)
 	b64 := base64.StdEncoding.EncodeToString(raw)
 	h := w.Header()
@@ -286,14 +294,14 @@ func ServeArtifact(w http.ResponseWriter, r *http.Request, a meta.Artifact, data
 	if zeroSuffixRange(r.Header.Get("Range")) {
 		// "bytes=-0" asks for no bytes: unsatisfiable (net/http would answer 206 with a Content-Range
 		// that names no byte).
-		h.Set("Content-Range", fmt.Sprintf("bytes */%d", len(data)))
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", a.Size))
 		for _, k := range []string{"Content-Digest", "Repr-Digest", "Digest", "ETag"} {
 			h.Del(k)
 		}
 		writeJSON(w, http.StatusRequestedRangeNotSatisfiable, map[string]map[string]string{"error": {"code": "range_not_satisfiable", "message": "Range " + capID(r.Header.Get("Range")) + ": no byte is asked for"}})
 		return
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
+	http.ServeContent(w, r, "", time.Time{}, content)
 }
 
 // zeroSuffixRange reports a Range header with a suffix range of length 0 ("bytes=-0").

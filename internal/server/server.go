@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -49,6 +50,10 @@ type Config struct {
 	// Registry receives the server's metrics and is what /metrics serves (default: a new registry with
 	// the Go and process collectors).
 	Registry *prometheus.Registry
+	// LookupCacheTTL, when positive, keeps what the lookups of a token and of a deployment's artifact
+	// records (for downloads) found for that long (token.go, lookupCache): a token or agent revoked in
+	// the database is refused within it. Zero looks everything up on every request.
+	LookupCacheTTL time.Duration
 }
 
 // Server is the API's http.Handler.
@@ -61,6 +66,9 @@ type Server struct {
 	trust verify.Keys
 	// deploy is the one deployment pipeline, the command line's too.
 	deploy   *deploy.Service
+	tokens   *lookupCache[meta.Token]
+	records  *lookupCache[artifactRecords] // download.go
+	sums     sumCache                      // download.go
 	drift    *prometheus.GaugeVec
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -82,7 +90,7 @@ func New(cfg Config) *Server {
 		cfg.Registry = prometheus.NewRegistry()
 		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &lookupCache[meta.Token]{ttl: cfg.LookupCacheTTL}, records: &lookupCache[artifactRecords]{ttl: cfg.LookupCacheTTL}}
 	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
 		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
 	}
@@ -244,6 +252,21 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// ReadFrom passes a body copied from a file (http.ServeContent over an *os.File, download.go) to the
+// connection's ReadFrom, which sends it with sendfile; without it the bytes would go through a buffer.
+func (w *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	rf, ok := w.ResponseWriter.(io.ReaderFrom)
+	if w.muxError || !ok {
+		return io.Copy(struct{ io.Writer }{w}, r)
+	}
+	n, err := rf.ReadFrom(r)
+	w.bytes += n
+	return n, err
+}
+
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // handlerFunc is an API handler: it answers or returns an error, which becomes the envelope.
@@ -289,7 +312,7 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if !ok {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
 	}
-	return s.Authenticate(r.Context(), tok)
+	return s.authenticateCached(r.Context(), HashToken(tok))
 }
 
 // envelope is the one error shape of the API.

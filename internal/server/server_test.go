@@ -49,6 +49,7 @@ type fixture struct {
 	dir, data, store, keys string
 	dbURL                  string            // the metadata database every command and the server use
 	tokens                 map[string]string // "tenant/role" (and "acme/expired", "acme/revoked") → token
+	cacheTTL               time.Duration     // the served handler's LookupCacheTTL (benchmarks: serve's default)
 }
 
 // newFixture generates three deployments through the CLI (acme/d1, acme/d2, globex/g1) into one data
@@ -105,7 +106,7 @@ func (f *fixture) serve(t testing.TB, storeDir string) (string, meta.DB, *syncBu
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := server.New(server.Config{DB: db, Store: local.New(storeDir), Keys: verify.Keys{Keyring: &sign.Keyring{Dir: f.keys}}, Log: log})
+	h := server.New(server.Config{DB: db, Store: local.New(storeDir), Keys: verify.Keys{Keyring: &sign.Keyring{Dir: f.keys}}, Log: log, LookupCacheTTL: f.cacheTTL})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"github.com/stella-ops/stella/internal/fault"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stella-ops/stella/internal/meta"
@@ -58,10 +59,30 @@ func (s *Server) Authenticate(ctx context.Context, token string) (meta.Token, er
 }
 
 // AuthenticateHash is Authenticate by the token's SHA-256 (HashToken): how a web session, which keeps
-// the hash and never the token, checks on every request that its token is still usable.
+// the hash and never the token, checks on every request that its token is still usable. It always asks
+// the database (a revoked token ends a session at once); the API's bearer tokens go through
+// authenticateCached.
 func (s *Server) AuthenticateHash(ctx context.Context, sum string) (meta.Token, error) {
+	return s.lookupToken(ctx, sum, s.cfg.Now())
+}
+
+// authenticateCached is AuthenticateHash through s.tokens: what it found is kept for LookupCacheTTL
+// (lookupCache), so a revocation takes effect for an API client within that time.
+func (s *Server) authenticateCached(ctx context.Context, sum string) (meta.Token, error) {
+	now := s.cfg.Now()
+	if k, ok := s.tokens.get(sum, now); ok && k.Usable(now) {
+		return k, nil
+	}
+	k, err := s.lookupToken(ctx, sum, now)
+	if err == nil {
+		s.tokens.put(sum, k, now)
+	}
+	return k, err
+}
+
+func (s *Server) lookupToken(ctx context.Context, sum string, now time.Time) (meta.Token, error) {
 	k, err := s.cfg.DB.TokenBySHA256(ctx, sum)
-	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(s.cfg.Now()) {
+	if errors.Is(err, meta.ErrNotFound) || err == nil && !k.Usable(now) {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errors.New("the bearer token is unknown, expired or revoked"))
 	}
 	if err != nil {
@@ -71,4 +92,51 @@ func (s *Server) AuthenticateHash(ctx context.Context, sum string) (meta.Token, 
 		return meta.Token{}, err
 	}
 	return k, nil
+}
+
+// lookupCache remembers, for a bounded time, what a database lookup of the request path found: a
+// token's record (authenticate, once its agent if any was found alive) and a deployment's artifact
+// records (download.go). A revocation made elsewhere (`stella tokens revoke`, `stella agents revoke`,
+// another replica) therefore takes effect within ttl, and so does a deployment's removal; a token's
+// expiry is still judged at every request against the clock, so an expired token is refused at once.
+// Only what was found is kept — an unknown token or deployment is looked up every time, so a client
+// making up names cannot fill the cache — and it holds at most maxCached entries: when full it starts
+// over. A zero ttl keeps nothing.
+type lookupCache[V any] struct {
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[string]cached[V]
+}
+
+type cached[V any] struct {
+	v       V
+	fetched time.Time
+}
+
+const maxCached = 10_000
+
+func (c *lookupCache[V]) get(key string, now time.Time) (V, bool) {
+	var zero V
+	if c.ttl <= 0 {
+		return zero, false
+	}
+	c.mu.RLock()
+	e, ok := c.m[key]
+	c.mu.RUnlock()
+	if !ok || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (c *lookupCache[V]) put(key string, v V, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCached {
+		c.m = map[string]cached[V]{}
+	}
+	c.m[key] = cached[V]{v: v, fetched: now}
+	c.mu.Unlock()
 }

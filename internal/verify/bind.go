@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/stella-ops/stella/internal/fault"
@@ -15,31 +17,26 @@ import (
 // manifest and every signed sticker must name tenant and deployment. A legitimately signed set of another
 // tenant, or of another deployment, copied into this place does not verify here.
 func SetAt(fsys fs.FS, keys Keys, tenant, deployment string) (*Result, error) {
-	res, err := Set(fsys, keys)
+	c, err := check(fsys, keys)
 	if err != nil {
 		return nil, err
 	}
+	res := c.res
 	bind := func(file, what, want, got string) {
 		if want != got {
 			res.Problems = append(res.Problems, fault.Problem{File: file, Message: fmt.Sprintf("signed for %s %q, but found as %s %q: a set verifies only at STORE/tenantId/deploymentId", what, got, what, want), Expected: want, Found: got})
 		}
 	}
-	if raw, err := fs.ReadFile(fsys, manifest.FileName); err == nil {
-		if m, err := manifest.Parse(raw); err == nil {
-			bind(manifest.FileName, "tenant", tenant, m.TenantID)
-			bind(manifest.FileName, "deployment", deployment, m.DeploymentID)
-		}
+	if m := c.man; m != nil {
+		bind(manifest.FileName, "tenant", tenant, m.TenantID)
+		bind(manifest.FileName, "deployment", deployment, m.DeploymentID)
 	}
-	ents, _ := fs.ReadDir(fsys, ".")
-	for _, e := range ents {
-		n := e.Name()
-		if !e.Type().IsRegular() || !strings.HasPrefix(n, "stella.version.") || !strings.HasSuffix(n, ".json") {
+	// The files as read once by check (a file that could not be read is a problem already).
+	for _, n := range slices.Sorted(maps.Keys(c.files)) {
+		if !strings.HasPrefix(n, "stella.version.") || !strings.HasSuffix(n, ".json") {
 			continue
 		}
-		raw, err := fs.ReadFile(fsys, n)
-		if err != nil {
-			continue
-		}
+		raw, _ := c.content(n)
 		var st sticker.Sticker
 		if json.Unmarshal(raw, &st) == nil {
 			bind(n, "tenant", tenant, st.TenantID)

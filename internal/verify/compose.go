@@ -5,6 +5,7 @@ import (
 	"context"
 
 	"github.com/compose-spec/compose-go/v2/dotenv"
+	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/lockfile"
 )
 
@@ -13,15 +14,25 @@ import (
 // deploy script runs Compose. A set whose lock Compose would refuse does not verify, whatever its
 // signatures say.
 func (c *checker) compose() {
-	data, ok := c.files[lockfile.FileName]
-	if !ok {
-		return
+	lock, hasLock := c.content(lockfile.FileName)
+	env, hasEnv := c.content(lockfile.EnvFileName)
+	for _, p := range composeProblems(lock, hasLock, env, hasEnv) {
+		c.problem(p.File, p.Message, "", "")
 	}
+}
+
+// composeProblems is compose's work on the lock's and the env file's bytes alone: check runs it beside
+// the hashing of the streamed files and reports its problems in their place.
+func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool) []fault.Problem {
+	if !hasLock {
+		return nil
+	}
+	var out []fault.Problem
 	vars := map[string]string{}
-	if env, ok := c.files[lockfile.EnvFileName]; ok {
+	if hasEnv {
 		parsed, err := dotenv.ParseWithLookup(bytes.NewReader(env), func(string) (string, bool) { return "", false })
 		if err != nil {
-			c.problem(lockfile.EnvFileName, "not an env file Compose can read: "+err.Error(), "", "")
+			out = append(out, fault.Problem{File: lockfile.EnvFileName, Message: "not an env file Compose can read: " + err.Error()})
 		} else {
 			vars = parsed
 		}
@@ -31,10 +42,10 @@ func (c *checker) compose() {
 		return v, ok
 	}
 	if err := lockfile.SelfContained(data); err != nil {
-		c.problem(lockfile.FileName, "not a self-contained Compose file: "+err.Error(), "", "")
-		return
+		return append(out, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + err.Error()})
 	}
 	if _, err := lockfile.Load(context.Background(), lockfile.FileName, data, ".", lookup); err != nil {
-		c.problem(lockfile.FileName, "not a Compose file that Compose loads: "+err.Error(), "", "")
+		out = append(out, fault.Problem{File: lockfile.FileName, Message: "not a Compose file that Compose loads: " + err.Error()})
 	}
+	return out
 }

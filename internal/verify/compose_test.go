@@ -27,9 +27,9 @@ func TestLockMustLoadInCompose(t *testing.T) {
 		{"unreadable env file", head + "services:\n  api:\n    image: x\n", "A='unclosed\n", lockfile.EnvFileName},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &checker{files: map[string][]byte{lockfile.FileName: []byte(tc.lock)}, bad: map[string]bool{}, res: &Result{}}
+			c := &checker{files: map[string]*file{lockfile.FileName: {data: []byte(tc.lock)}}, bad: map[string]bool{}, res: &Result{}}
 			if tc.env != "" {
-				c.files[lockfile.EnvFileName] = []byte(tc.env)
+				c.files[lockfile.EnvFileName] = &file{data: []byte(tc.env)}
 			}
 			c.compose()
 			var got []string

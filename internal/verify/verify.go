@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/fault"
@@ -63,7 +65,7 @@ type checker struct {
 	fsys  fs.FS
 	keys  Keys
 	res   *Result
-	files map[string][]byte
+	files map[string]*file
 	bad   map[string]bool
 	// man is manifest.json parsed (nil when missing or unparsable; manifest() reports which).
 	man    *manifest.Manifest
@@ -75,15 +77,94 @@ func (c *checker) problem(file, msg, expected, found string) {
 	c.bad[file] = true
 }
 
+// file is one regular file of the set, read once: its size and SHA-256, and its bytes when the check
+// parses it (the signed documents, checksums, the lock and its env file). Any other file — a deployment
+// script of any size — is hashed while it streams through one buffer and never held in memory.
+type file struct {
+	data []byte
+	size int64
+	sum  string
+}
+
+// parsed reports whether a check reads the file's content (not only its size and digest).
+func parsed(name string) bool {
+	switch name {
+	case checksum.FileName, checksum.SigFileName, manifest.FileName, lockfile.FileName, lockfile.EnvFileName:
+		return true
+	}
+	return strings.HasSuffix(name, ".json")
+}
+
+// content returns the bytes of a parsed file.
+func (c *checker) content(name string) ([]byte, bool) {
+	f, ok := c.files[name]
+	if !ok {
+		return nil, false
+	}
+	return f.data, true
+}
+
+// read reads and hashes one file (see file).
+func read(fsys fs.FS, name string) (*file, error) {
+	if parsed(name) {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		return &file{data: data, size: int64(len(data)), sum: checksum.Sum(data)}, nil
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sum, n, err := checksum.Stream(f)
+	if err != nil {
+		return nil, err
+	}
+	return &file{size: n, sum: sum}, nil
+}
+
+// hashAll reads and hashes the named files on every core, each once, and returns at once; wait gives
+// the files and the errors, in the order of names.
+func hashAll(fsys fs.FS, names []string) (wait func() ([]*file, []error)) {
+	files, errs := make([]*file, len(names)), make([]error, len(names))
+	next := make(chan int, len(names))
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				files[i], errs[i] = read(fsys, names[i])
+			}
+		})
+	}
+	return func() ([]*file, []error) {
+		wg.Wait()
+		return files, errs
+	}
+}
+
 // Set verifies the artifact set in fsys (the set's directory). The error is for failures to read at
 // all; a set that does not verify gives a Result with Valid false.
 func Set(fsys fs.FS, keys Keys) (*Result, error) {
-	c := &checker{fsys: fsys, keys: keys, res: &Result{Files: []FileResult{}, Problems: []fault.Problem{}}, files: map[string][]byte{}, bad: map[string]bool{}}
+	c, err := check(fsys, keys)
+	if err != nil {
+		return nil, err
+	}
+	return c.res, nil
+}
+
+func check(fsys fs.FS, keys Keys) (*checker, error) {
+	c := &checker{fsys: fsys, keys: keys, res: &Result{Files: []FileResult{}, Problems: []fault.Problem{}}, files: map[string]*file{}, bad: map[string]bool{}}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read set: %w", err)
 	}
-	var names []string
+	var listed []string
 	for _, e := range entries {
 		if e.IsDir() {
 			c.problem(e.Name(), "unexpected directory in the set", "", "")
@@ -94,34 +175,70 @@ func Set(fsys fs.FS, keys Keys) (*Result, error) {
 			c.problem(e.Name(), "not a regular file ("+e.Type().String()+"): a set holds regular files only, never symlinks", "", "")
 			continue
 		}
-		data, err := fs.ReadFile(fsys, e.Name())
+		listed = append(listed, e.Name())
+	}
+	// The files only hashed (scripts, of any size) stream on the other cores while the parsed ones are
+	// read here and the compose-go load of the lock, the costliest check, starts beside them.
+	var parsedNames, streamed []string
+	for _, n := range listed {
+		if parsed(n) {
+			parsedNames = append(parsedNames, n)
+		} else {
+			streamed = append(streamed, n)
+		}
+	}
+	wait := hashAll(fsys, streamed)
+	readErr := map[string]error{}
+	for _, n := range parsedNames {
+		f, err := read(fsys, n)
 		if err != nil {
-			c.problem(e.Name(), "cannot read: "+err.Error(), "", "")
+			readErr[n] = err
 			continue
 		}
-		c.files[e.Name()] = data
-		names = append(names, e.Name())
+		c.files[n] = f
 	}
-	if data, ok := c.files[manifest.FileName]; ok {
+	composed := make(chan []fault.Problem, 1)
+	lock, hasLock := c.content(lockfile.FileName)
+	env, hasEnv := c.content(lockfile.EnvFileName)
+	go func() { composed <- composeProblems(lock, hasLock, env, hasEnv) }()
+	files, errs := wait()
+	for i, n := range streamed {
+		if errs[i] != nil {
+			readErr[n] = errs[i]
+			continue
+		}
+		c.files[n] = files[i]
+	}
+	var names []string
+	for _, n := range listed {
+		if err, bad := readErr[n]; bad {
+			c.problem(n, "cannot read: "+err.Error(), "", "")
+			continue
+		}
+		names = append(names, n)
+	}
+	if data, ok := c.content(manifest.FileName); ok {
 		c.man, c.manErr = manifest.Parse(data)
 	}
 	sums := c.checksums()
 	c.signatures(sums)
 	c.manifest()
 	c.lock()
-	c.compose()
+	for _, p := range <-composed {
+		c.problem(p.File, p.Message, "", "")
+	}
 	slices.Sort(names)
 	for _, n := range names {
-		d := c.files[n]
-		c.res.Files = append(c.res.Files, FileResult{Name: n, Size: int64(len(d)), SHA256: checksum.Sum(d), OK: !c.bad[n]})
+		f := c.files[n]
+		c.res.Files = append(c.res.Files, FileResult{Name: n, Size: f.size, SHA256: f.sum, OK: !c.bad[n]})
 	}
 	c.res.Valid = len(c.res.Problems) == 0
-	return c.res, nil
+	return c, nil
 }
 
 // checksums checks checksums.sha256 against every file and returns its entries.
 func (c *checker) checksums() []checksum.Entry {
-	data, ok := c.files[checksum.FileName]
+	data, ok := c.content(checksum.FileName)
 	if !ok {
 		c.problem(checksum.FileName, "missing", "", "")
 		return nil
@@ -134,12 +251,12 @@ func (c *checker) checksums() []checksum.Entry {
 	listed := map[string]bool{checksum.FileName: true, checksum.SigFileName: true}
 	for _, e := range entries {
 		listed[e.Name] = true
-		d, ok := c.files[e.Name]
+		f, ok := c.files[e.Name]
 		if !ok {
 			c.problem(e.Name, "listed in "+checksum.FileName+" but missing", "", "")
 			continue
 		}
-		if got := checksum.Sum(d); got != e.SHA256 {
+		if got := f.sum; got != e.SHA256 {
 			c.problem(e.Name, "sha256 does not match "+checksum.FileName, e.SHA256, got)
 		}
 	}
@@ -173,8 +290,8 @@ func (c *checker) verifiers(ref string) ([]*sign.Verifier, error) {
 }
 
 func (c *checker) signatures(entries []checksum.Entry) {
-	sums, ok := c.files[checksum.FileName]
-	sigData, hasSig := c.files[checksum.SigFileName]
+	sums, ok := c.content(checksum.FileName)
+	sigData, hasSig := c.content(checksum.SigFileName)
 	if !hasSig {
 		c.problem(checksum.SigFileName, "missing", "", "")
 	}
@@ -207,7 +324,7 @@ func (c *checker) signatures(entries []checksum.Entry) {
 		if !strings.HasSuffix(e.Name, ".json") {
 			continue
 		}
-		doc, ok := c.files[e.Name]
+		doc, ok := c.content(e.Name)
 		if !ok {
 			continue
 		}
@@ -248,15 +365,15 @@ func (c *checker) manifest() {
 	for _, a := range m.Artifacts {
 		inManifest[a.Name] = true
 		total += a.Size
-		d, ok := c.files[a.Name]
+		f, ok := c.files[a.Name]
 		if !ok {
 			c.problem(a.Name, "listed in "+manifest.FileName+" but missing", "", "")
 			continue
 		}
-		if int64(len(d)) != a.Size {
-			c.problem(a.Name, "size does not match "+manifest.FileName, strconv.FormatInt(a.Size, 10), strconv.Itoa(len(d)))
+		if f.size != a.Size {
+			c.problem(a.Name, "size does not match "+manifest.FileName, strconv.FormatInt(a.Size, 10), strconv.FormatInt(f.size, 10))
 		}
-		if got := checksum.Sum(d); got != a.SHA256 {
+		if got := f.sum; got != a.SHA256 {
 			c.problem(a.Name, "sha256 does not match "+manifest.FileName, a.SHA256, got)
 		}
 	}
@@ -275,7 +392,7 @@ func (c *checker) manifest() {
 }
 
 func (c *checker) lock() {
-	data, ok := c.files[lockfile.FileName]
+	data, ok := c.content(lockfile.FileName)
 	if !ok {
 		c.problem(lockfile.FileName, "missing", "", "")
 		return

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -57,10 +56,10 @@ func Redact(raw string) string {
 		return u.String()
 	}
 	// A keyword DSN ("host=… password=…").
-	return keywordPassword.ReplaceAllString(raw, "${1}xxxxx")
+	return keywordPassword().ReplaceAllString(raw, "${1}xxxxx")
 }
 
-var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
+var keywordPassword = lazyRegexp(`(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
 
 // Open opens the database at rawURL, applying migrations. Errors read "open database URL: cause" with
 // the password hidden, kinded for exit codes: a bad URL is bad input, an unreachable server unavailable.

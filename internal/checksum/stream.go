@@ -1,0 +1,80 @@
+package checksum
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+)
+
+// BufferSize is the read buffer of the streaming functions: large enough that a read from the page
+// cache costs little beside hashing it, small enough that memory never grows with a file.
+const BufferSize = 256 << 10
+
+var buffers = sync.Pool{New: func() any { b := make([]byte, BufferSize); return &b }}
+
+// Stream hashes everything r yields in one pass, in memory bounded by one buffer, and returns the
+// lowercase hex SHA-256 and the number of bytes read.
+func Stream(r io.Reader) (sum string, n int64, err error) {
+	h := sha256.New()
+	n, err = Copy(h, r)
+	if err != nil {
+		return "", n, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// Copy is io.Copy through a pooled buffer of BufferSize. It never uses r's WriteTo (an *os.File's
+// falls back to a 32 KiB buffer for a writer that is not a socket).
+func Copy(w io.Writer, r io.Reader) (int64, error) {
+	bp := buffers.Get().(*[]byte)
+	defer buffers.Put(bp)
+	return io.CopyBuffer(w, struct{ io.Reader }{r}, *bp)
+}
+
+// ErrMismatch is the error a Verifier returns at the end of a stream whose size or digest is not the one
+// expected.
+var ErrMismatch = errors.New("checksum: content does not match")
+
+// Verifier reads through r, hashing what it yields, and fails at EOF (instead of returning io.EOF)
+// when the bytes seen are not size bytes with SHA-256 want — and as soon as more than size bytes come.
+// A reader of a Verifier that reads to EOF without an error has read exactly the expected bytes.
+type Verifier struct {
+	r    io.Reader
+	h    hash.Hash
+	want string
+	size int64
+	n    int64
+	err  error
+}
+
+// NewVerifier returns a Verifier of r for want (lowercase hex) and size.
+func NewVerifier(r io.Reader, want string, size int64) *Verifier {
+	return &Verifier{r: r, h: sha256.New(), want: want, size: size}
+}
+
+func (v *Verifier) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if v.n > v.size {
+		v.err = fmt.Errorf("%w: more than the expected %d bytes", ErrMismatch, v.size)
+		return n, v.err
+	}
+	if err == io.EOF {
+		if got := hex.EncodeToString(v.h.Sum(nil)); v.n != v.size || got != v.want {
+			v.err = fmt.Errorf("%w: %d bytes with sha256 %s, expected %d bytes with sha256 %s", ErrMismatch, v.n, got, v.size, v.want)
+			return n, v.err
+		}
+	}
+	if err != nil {
+		v.err = err
+	}
+	return n, err
+}

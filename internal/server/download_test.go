@@ -1,0 +1,139 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stella-ops/stella/internal/checksum"
+	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/meta/connect"
+	"github.com/stella-ops/stella/internal/meta/metatest"
+	"github.com/stella-ops/stella/internal/server"
+	"github.com/stella-ops/stella/internal/store"
+	"github.com/stella-ops/stella/internal/store/local"
+)
+
+// A download's digest is kept with the file's identity: a file changed in place after it was served —
+// same size, mtime put back — is hashed again and refused, never sent under the recorded checksum.
+func TestDownloadChangedAfterServed(t *testing.T) {
+	f := newFixture(t)
+	st := filepath.Join(f.dir, "copy")
+	copyTree(t, f.store, st)
+	base, _, _ := f.serve(t, st)
+	url, tok := base+"/api/v1/deployment-jobs/d1/artifacts/compose.stella.lock.yml", f.tokens["acme/deployer"]
+	first := call(t, "GET", url, tok)
+	first.want(t, "first download", 200, "")
+	if again := call(t, "GET", url, tok); again.status != 200 || string(again.body) != string(first.body) {
+		t.Fatalf("second download (digest kept): %d", again.status)
+	}
+	lock := filepath.Join(st, "acme", "d1", "compose.stella.lock.yml")
+	fi, err := os.Stat(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := append([]byte(nil), first.body...)
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(lock, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(lock, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	call(t, "GET", url, tok).want(t, "download changed in place", 422, "verification_failed")
+	// Ranges are checked the same way.
+	call(t, "GET", url, tok, "Range", "bytes=0-9").want(t, "range of the changed file", 422, "verification_failed")
+}
+
+// The same for a file sent by sendfile (larger than the buffered ones).
+func TestDownloadLargeChangedAfterServed(t *testing.T) {
+	f := newFixture(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 200<<10/16)
+	ctx := context.Background()
+	db, err := connect.Open(ctx, f.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metatest.Seed(t, db, "acme", "big", metatest.T0)
+	if err := local.New(f.store).Create(ctx, store.Ref{Tenant: "acme", Deployment: "big"}, []store.File{{Name: "big.bin", Data: big}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(ctx, "acme", func(tx meta.Tx) error {
+		return tx.PutArtifacts(ctx, "big", []meta.Artifact{{Name: "big.bin", Type: "other", Size: int64(len(big)), SHA256: checksum.Sum(big), StorageKey: "acme/big/big.bin"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	base, _, _ := f.serve(t, f.store)
+	url, tok := base+"/api/v1/deployment-jobs/big/artifacts/big.bin", f.tokens["acme/auditor"]
+	for i := range 2 {
+		if r := call(t, "GET", url, tok); r.status != 200 || !bytes.Equal(r.body, big) {
+			t.Fatalf("download %d: %d, %d bytes", i, r.status, len(r.body))
+		}
+	}
+	if r := call(t, "GET", url, tok, "Range", "bytes=100-199"); r.status != 206 || !bytes.Equal(r.body, big[100:200]) {
+		t.Fatalf("range: %d %q", r.status, r.body)
+	}
+	file := filepath.Join(f.store, "acme", "big", "big.bin")
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed := bytes.Clone(big)
+	changed[150_000] ^= 0x01
+	if err := os.WriteFile(file, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(file, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	call(t, "GET", url, tok).want(t, "large file changed in place", 422, "verification_failed")
+}
+
+// With a token cache, a token revoked in the database is refused once the cache time has passed (and
+// not before, as documented); an expired token is refused at once, cached or not.
+func TestTokenCacheRevocationWithinTTL(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	db, err := connect.Open(ctx, f.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(f.store), Now: clock, LookupCacheTTL: 5 * time.Second}))
+	defer hs.Close()
+
+	secret, rec := server.NewToken("acme", meta.RoleAuditor, "cached", clock(), time.Minute)
+	if err := db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.CreateToken(ctx, rec) }); err != nil {
+		t.Fatal(err)
+	}
+	url := hs.URL + "/api/v1/deployment-jobs"
+	call(t, "GET", url, secret).want(t, "new token", 200, "")
+	if err := db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.RevokeToken(ctx, rec.ID, clock()) }); err != nil {
+		t.Fatal(err)
+	}
+	call(t, "GET", url, secret).want(t, "revoked, within the cache time", 200, "")
+	advance(5 * time.Second)
+	call(t, "GET", url, secret).want(t, "revoked, cache time passed", 401, "unauthenticated")
+
+	// Expiry does not wait for the cache.
+	secret2, rec2 := server.NewToken("acme", meta.RoleAuditor, "expiring", clock(), 2*time.Second)
+	if err := db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.CreateToken(ctx, rec2) }); err != nil {
+		t.Fatal(err)
+	}
+	call(t, "GET", url, secret2).want(t, "fresh token", 200, "")
+	advance(2 * time.Second)
+	call(t, "GET", url, secret2).want(t, "expired while cached", 401, "unauthenticated")
+}
