@@ -447,6 +447,11 @@ func isNotFound(err error) bool {
 	return errors.As(err, &nk) || errors.As(err, &nf)
 }
 
+func isNoSuchVersion(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "NoSuchVersion"
+}
+
 func isPrecondition(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed"
@@ -721,7 +726,8 @@ func (s *Store) deleteFiles(ctx context.Context, vs []objectVersion) error {
 
 // deleteVersion deletes one version of a key for good (not a delete marker on top of it).
 func (s *Store) deleteVersion(ctx context.Context, v objectVersion) error {
-	if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: &v.key, VersionId: &v.id}); err != nil && !isNotFound(err) {
+	// A version already gone (another deleter of the same set removed it first) is what was asked.
+	if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: &s.bucket, Key: &v.key, VersionId: &v.id}); err != nil && !isNotFound(err) && !isNoSuchVersion(err) {
 		return s.opErr("delete version "+v.id+" of", v.key, err)
 	}
 	return nil
