@@ -359,6 +359,20 @@ func (t *sqlTx) PutDocument(ctx context.Context, d Document, replace bool) error
 
 const documentCols = `kind, id, body, sha256, created_at_us, updated_at_us`
 
+// collect scans every row with scan and closes rows, appending to out: nil, or an empty slice where the
+// caller answers an empty list rather than none.
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error), out []T) ([]T, error) {
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanDocument(sc interface{ Scan(...any) error }) (Document, error) {
 	var d Document
 	var body string
@@ -398,16 +412,7 @@ func (t *sqlTx) Documents(ctx context.Context, kind, after string, limit int) ([
 	if err != nil {
 		return nil, t.wrap("list "+kind, err)
 	}
-	defer rows.Close()
-	out := []Document{}
-	for rows.Next() {
-		d, err := scanDocument(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, scanDocument, []Document{})
 }
 
 // promotionFree refuses a promotion id that another deployment of the tenant already carries.
@@ -464,20 +469,7 @@ func (t *sqlTx) Deployments(ctx context.Context, limit int) ([]Deployment, error
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+deploymentCols+` FROM deployments WHERE tenant_id = $1 ORDER BY created_at_us DESC, id DESC LIMIT $2`, t.tenant, limit)
-	if err != nil {
-		return nil, t.wrap("list deployments", err)
-	}
-	defer rows.Close()
-	var out []Deployment
-	for rows.Next() {
-		d, err := scanDeployment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return t.DeploymentsPage(ctx, DeploymentQuery{Limit: limit})
 }
 
 func (t *sqlTx) DeploymentsPage(ctx context.Context, q DeploymentQuery) ([]Deployment, error) {
@@ -500,16 +492,7 @@ func (t *sqlTx) DeploymentsPage(ctx context.Context, q DeploymentQuery) ([]Deplo
 	if err != nil {
 		return nil, t.wrap("list deployments", err)
 	}
-	defer rows.Close()
-	var out []Deployment
-	for rows.Next() {
-		d, err := scanDeployment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return collect(rows, scanDeployment, nil)
 }
 
 func (t *sqlTx) SetDeploymentStatus(ctx context.Context, id, status string, at time.Time) error {
@@ -954,16 +937,7 @@ func (t *sqlTx) Agents(ctx context.Context) ([]Agent, error) {
 	if err != nil {
 		return nil, t.wrap("list agents", err)
 	}
-	defer rows.Close()
-	out := []Agent{}
-	for rows.Next() {
-		a, err := scanAgent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return collect(rows, scanAgent, []Agent{})
 }
 
 func (t *sqlTx) RevokeAgent(ctx context.Context, id string, at time.Time) error {
@@ -993,16 +967,7 @@ func (t *sqlTx) Tokens(ctx context.Context) ([]Token, error) {
 	if err != nil {
 		return nil, t.wrap("list tokens", err)
 	}
-	defer rows.Close()
-	var out []Token
-	for rows.Next() {
-		k, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(rows, scanToken, nil)
 }
 
 func (t *sqlTx) RevokeToken(ctx context.Context, id string, at time.Time) error {
@@ -1124,16 +1089,7 @@ func (t *sqlTx) AgentTasks(ctx context.Context, targetID, typ string, limit int)
 	if err != nil {
 		return nil, t.wrap("list tasks", err)
 	}
-	defer rows.Close()
-	out := []AgentTask{}
-	for rows.Next() {
-		k, err := scanAgentTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(rows, scanAgentTask, []AgentTask{})
 }
 
 func (t *sqlTx) AgentTasksByStatus(ctx context.Context, targetID, typ, status string, limit int) ([]AgentTask, error) {
@@ -1145,16 +1101,7 @@ func (t *sqlTx) AgentTasksByStatus(ctx context.Context, targetID, typ, status st
 	if err != nil {
 		return nil, t.wrap("list tasks", err)
 	}
-	defer rows.Close()
-	out := []AgentTask{}
-	for rows.Next() {
-		k, err := scanAgentTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect(rows, scanAgentTask, []AgentTask{})
 }
 
 func (t *sqlTx) BlockRelease(ctx context.Context, b Block) error {

@@ -78,15 +78,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) doRegister(w http.ResponseWriter, r *http.Request) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var in Register
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return badField("/", "a registration is {registrationToken, publicKey, name?}: %v", err)
+	if err := readJSON(r, &in, "a registration is {registrationToken, publicKey, name?}"); err != nil {
+		return err
 	}
 	pub, err := base64.StdEncoding.DecodeString(in.PublicKey)
 	if err != nil || len(pub) != ed25519.PublicKeySize {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -40,20 +39,14 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	if s.cfg.Signer == nil {
 		return unavailable("this server has no signing key (stella serve --key REF): it cannot sign artifact sets")
 	}
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var in RollbackRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return badField("/", "a rollback is {to?, deploymentId?, reason?}: %v", err)
+	if err := readJSON(r, &in, "a rollback is {to?, deploymentId?, reason?}"); err != nil {
+		return err
 	}
 	envID := r.PathValue("id")
 	var current, target meta.Deployment
 	var relDoc meta.Document
-	err = s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		ds, err := tx.Deployments(r.Context(), 0)
 		if err != nil {
 			return err

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -71,10 +70,6 @@ type TaskResult struct {
 
 // createTask queues a task for a target (people with write rights).
 func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		ID           string          `json:"id"`
 		Type         string          `json:"type"`
@@ -83,10 +78,8 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request, p meta.Token
 		Timeout      string          `json:"timeout"`
 		ExpiresIn    string          `json:"expiresIn"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return badField("/", "a task is {id?, type, deploymentId?, payload?, timeout?, expiresIn?}: %v", err)
+	if err := readJSON(r, &in, "a task is {id?, type, deploymentId?, payload?, timeout?, expiresIn?}"); err != nil {
+		return err
 	}
 	if !slices.Contains(TaskTypes, in.Type) {
 		return badField("/type", "%q is not one of %v", in.Type, TaskTypes)
@@ -306,22 +299,16 @@ func (w *wakeup) wake(key string) {
 // taskResult records an agent's result once; a read-sticker result gets the server's DriftCheck against
 // the target's last issued sticker.
 func (s *Server) taskResult(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var res TaskResult
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&res); err != nil {
-		return badField("/", "a result is {status, retriable, error?, startedAt, finishedAt, output?}: %v", err)
+	if err := readJSON(r, &res, "a result is {status, retriable, error?, startedAt, finishedAt, output?}"); err != nil {
+		return err
 	}
 	if !slices.Contains([]string{meta.TaskSucceeded, meta.TaskFailed, meta.TaskInterrupted}, res.Status) {
 		return badField("/status", "%q is not succeeded, failed or interrupted", res.Status)
 	}
 	id := r.PathValue("id")
 	var out meta.AgentTask
-	err = s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		k, err := tx.AgentTask(r.Context(), id)
 		if err != nil || k.TargetID != p.TargetID {
 			return fault.NotFoundf("task %s: not found", capID(id))

@@ -63,6 +63,21 @@ type StoredDocument struct {
 	Document  json.RawMessage `json:"document"`
 }
 
+// readJSON reads a JSON request body (readBody) into v, refusing unknown fields: bad input naming shape,
+// what a body of this request is.
+func readJSON(r *http.Request, v any, shape string) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badField("/", "%s: %v", shape, err)
+	}
+	return nil
+}
+
 // readBody reads a JSON request body of at most MaxBody bytes.
 func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
@@ -360,15 +375,9 @@ func (s *Server) putTarget(w http.ResponseWriter, r *http.Request, p meta.Token)
 	if !release.IsSafeName(targetID) {
 		return fault.Inputf("target id %s: not a safe name", capID(targetID))
 	}
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var t release.Target
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&t); err != nil {
-		return badField("/", "a target is {name, type}: %v", err)
+	if err := readJSON(r, &t, "a target is {name, type}"); err != nil {
+		return err
 	}
 	if t.ID != "" && t.ID != targetID {
 		return badField("/id", "%q differs from the id in the path, %q", t.ID, targetID)
@@ -378,7 +387,7 @@ func (s *Server) putTarget(w http.ResponseWriter, r *http.Request, p meta.Token)
 		return badField("/name", "required")
 	}
 	var env map[string]any
-	err = s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		d, err := tx.Document(r.Context(), meta.DocEnvironment, envID)
 		if err != nil {
 			return notFoundID(err, "environment", envID)
@@ -432,10 +441,6 @@ func newPromotionID() string {
 }
 
 func (s *Server) createPromotion(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		ID                string          `json:"id"`
 		ReleaseID         string          `json:"releaseId"`
@@ -443,10 +448,8 @@ func (s *Server) createPromotion(w http.ResponseWriter, r *http.Request, p meta.
 		RequiredApprovals int             `json:"requiredApprovals"`
 		Gates             []evidence.Gate `json:"gates"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return badField("/", "a promotion is {id?, releaseId, environmentId, requiredApprovals?, gates?}: %v", err)
+	if err := readJSON(r, &in, "a promotion is {id?, releaseId, environmentId, requiredApprovals?, gates?}"); err != nil {
+		return err
 	}
 	switch {
 	case in.ID != "" && !release.IsSafeName(in.ID):
@@ -480,7 +483,7 @@ func (s *Server) createPromotion(w http.ResponseWriter, r *http.Request, p meta.
 			pr.State = PromotionRejected // a failed gate decides before any person does
 		}
 	}
-	err = s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		if _, err := tx.Document(r.Context(), meta.DocRelease, in.ReleaseID); err != nil {
 			return notFoundID(err, "release", in.ReleaseID)
 		}
@@ -554,24 +557,18 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, p meta.Token) er
 	if s.cfg.Signer == nil {
 		return unavailable("this server has no signing key (stella serve --key REF): decisions are signed evidence")
 	}
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var in struct {
 		Action  string `json:"action"`
 		Comment string `json:"comment"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return badField("/", "a decision is {action: approve|reject, comment?}: %v", err)
+	if err := readJSON(r, &in, "a decision is {action: approve|reject, comment?}"); err != nil {
+		return err
 	}
 	if in.Action != "approve" && in.Action != "reject" {
 		return badField("/action", "%q is not approve or reject", in.Action)
 	}
 	var out Decision
-	err = s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		pr, err := readPromotion(r.Context(), tx, r.PathValue("id"))
 		if err != nil {
 			return err
@@ -688,15 +685,9 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 	if s.cfg.Signer == nil {
 		return unavailable("this server has no signing key (stella serve --key REF): it cannot sign artifact sets")
 	}
-	body, err := readBody(r)
-	if err != nil {
-		return err
-	}
 	var in CreateJob
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return badField("/", "a deployment job is {promotionId, deploymentId?, targetNames?}: %v", err)
+	if err := readJSON(r, &in, "a deployment job is {promotionId, deploymentId?, targetNames?}"); err != nil {
+		return err
 	}
 	if in.PromotionID == "" {
 		return badField("/promotionId", "required: the approved promotion to carry out")
@@ -709,7 +700,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 	}
 	var pr Promotion
 	var relBody, envBody []byte
-	err = s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
+	err := s.cfg.DB.View(r.Context(), p.TenantID, func(tx meta.Tx) error {
 		var err error
 		if pr, err = readPromotion(r.Context(), tx, in.PromotionID); err != nil {
 			return err
