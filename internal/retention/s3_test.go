@@ -1,12 +1,8 @@
 package retention_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,9 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/versity/versitygw/backend/meta"
-	"github.com/versity/versitygw/backend/posix"
-	"github.com/versity/versitygw/embedgw"
 
 	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fsck"
@@ -25,6 +18,7 @@ import (
 	"github.com/stella-ops/stella/internal/retention"
 	"github.com/stella-ops/stella/internal/store"
 	s3 "github.com/stella-ops/stella/internal/store/s3"
+	"github.com/stella-ops/stella/internal/store/s3/s3gw"
 	"github.com/stella-ops/stella/internal/verify"
 )
 
@@ -50,7 +44,8 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	stop, err := startGateway(dir)
+	var stop func()
+	s3Endpoint, stop, err = s3gw.Start(dir, s3Access, s3Secret)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start versitygw:", err)
 		return 1
@@ -61,50 +56,6 @@ func runMain(m *testing.M) int {
 		Credentials: credentials.NewStaticCredentialsProvider(s3Access, s3Secret, ""),
 	})
 	return m.Run()
-}
-
-func startGateway(dir string) (func(), error) {
-	data, versions := filepath.Join(dir, "data"), filepath.Join(dir, "versions")
-	for _, d := range []string{data, versions} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			return nil, err
-		}
-	}
-	be, err := posix.New(data, meta.XattrMeta{}, posix.PosixOpts{VersioningDir: versions, Concurrency: 64})
-	if err != nil {
-		return nil, err
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	c, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- embedgw.RunVersityGW(c, be, &embedgw.Config{
-			RootUserAccess: s3Access, RootUserSecret: s3Secret, Region: "us-east-1",
-			Ports: []string{addr}, MaxConnections: 256, MaxRequests: 256, MultipartMaxParts: 10000, Quiet: true,
-		})
-	}()
-	stop := func() { cancel(); <-done }
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if conn, err := net.Dial("tcp", addr); err == nil {
-			conn.Close()
-			s3Endpoint = "http://" + addr
-			return stop, nil
-		}
-		select {
-		case err := <-done:
-			return nil, errors.Join(errors.New("gateway stopped"), err)
-		case <-time.After(5 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("gateway not listening on %s", addr)
-		}
-	}
 }
 
 func TestSweepS3ObjectLock(t *testing.T) {

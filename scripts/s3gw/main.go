@@ -11,12 +11,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
-	"github.com/versity/versitygw/backend/meta"
-	"github.com/versity/versitygw/backend/posix"
-	"github.com/versity/versitygw/embedgw"
+	"github.com/stella-ops/stella/internal/store/s3/s3gw"
 )
 
 func main() {
@@ -29,23 +26,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "s3gw: -dir is required")
 		os.Exit(2)
 	}
-	data, versions := filepath.Join(*dir, "data"), filepath.Join(*dir, "versions")
-	for _, d := range []string{data, versions} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			fmt.Fprintln(os.Stderr, "s3gw:", err)
-			os.Exit(1)
-		}
-	}
-	be, err := posix.New(data, meta.XattrMeta{}, posix.PosixOpts{VersioningDir: versions, Concurrency: 256})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "s3gw:", err)
-		os.Exit(1)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = embedgw.RunVersityGW(ctx, be, &embedgw.Config{RootUserAccess: *access, RootUserSecret: *secret, Region: "us-east-1",
-		Ports: []string{*addr}, MaxConnections: 1024, MaxRequests: 1024, MultipartMaxParts: 10000, Quiet: true})
-	if err != nil && ctx.Err() == nil {
+	if err := s3gw.Run(ctx, *dir, *addr, *access, *secret); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(os.Stderr, "s3gw:", err)
 		os.Exit(1)
 	}

@@ -2,24 +2,19 @@ package s3_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/versity/versitygw/backend/meta"
-	"github.com/versity/versitygw/backend/posix"
-	"github.com/versity/versitygw/embedgw"
 
 	"github.com/stella-ops/stella/internal/store"
 	s3 "github.com/stella-ops/stella/internal/store/s3"
+	"github.com/stella-ops/stella/internal/store/s3/s3gw"
 	"github.com/stella-ops/stella/internal/store/storeurl"
 )
 
@@ -47,7 +42,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	stop, err := startGateway(dir)
+	var stop func()
+	endpoint, stop, err = s3gw.Start(dir, testAccess, testSecret)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start versitygw:", err)
 		return 1
@@ -71,55 +67,6 @@ func run(m *testing.M) int {
 		Credentials: credentials.NewStaticCredentialsProvider(testAccess, testSecret, ""),
 	})
 	return m.Run()
-}
-
-// startGateway runs versitygw on a free port of 127.0.0.1 and waits until it accepts connections.
-func startGateway(dir string) (stop func(), err error) {
-	data, versions := filepath.Join(dir, "data"), filepath.Join(dir, "versions")
-	for _, d := range []string{data, versions} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			return nil, err
-		}
-	}
-	be, err := posix.New(data, meta.XattrMeta{}, posix.PosixOpts{VersioningDir: versions, Concurrency: 256})
-	if err != nil {
-		return nil, err
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- embedgw.RunVersityGW(ctx, be, &embedgw.Config{
-			RootUserAccess: testAccess, RootUserSecret: testSecret, Region: "us-east-1",
-			Ports: []string{addr}, MaxConnections: 1024, MaxRequests: 1024, MultipartMaxParts: 10000,
-			Quiet: true,
-		})
-	}()
-	stop = func() { cancel(); <-done }
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			endpoint = "http://" + addr
-			return stop, nil
-		}
-		select {
-		case err := <-done:
-			cancel()
-			return nil, errors.Join(errors.New("gateway stopped"), err)
-		case <-time.After(5 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("gateway not listening on %s after 10s", addr)
-		}
-	}
 }
 
 var buckets atomic.Int64
