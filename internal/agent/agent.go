@@ -301,13 +301,9 @@ func (a *Agent) Run(ctx context.Context) error {
 			err = a.Recover(ctx)
 		}
 		if err == nil {
-			pending = false
 			_, err = a.RunOnce(ctx, 25*time.Second)
 		}
-		if err != nil {
-			pending = true
-		}
-		if err == nil {
+		if pending = err != nil; !pending {
 			backoff = time.Second
 			continue
 		}

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -136,20 +138,29 @@ func (d ExecDriver) Ps(ctx context.Context, project string) ([]Container, error)
 			cs = append(cs, Container{ID: r.ID, Name: r.Name, Service: r.Service, State: r.State, Health: r.Health, Image: r.Image})
 		}
 	}
+	if len(cs) == 0 {
+		return cs, nil
+	}
+	// The image each container runs, then those images' repository digests: one inspect each.
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	images, err := inspect(ctx, append([]string{"inspect", "--format", "{{.Id}} {{.Image}}"}, ids...))
+	if err != nil {
+		return nil, err
+	}
+	imgs := slices.Collect(maps.Values(images))
+	digests, err := inspect(ctx, append([]string{"image", "inspect", "--format", "{{.Id}} {{json .RepoDigests}}"}, imgs...))
+	if err != nil {
+		return nil, err
+	}
 	for i := range cs {
-		var img bytes.Buffer
-		c := exec.CommandContext(ctx, "docker", "inspect", "--format", "{{.Image}}", cs[i].ID)
-		c.Stdout = &img
-		if err := run(c, "docker inspect"); err != nil {
-			return nil, err
+		for id, im := range images {
+			if strings.HasPrefix(id, cs[i].ID) {
+				_ = json.Unmarshal([]byte(digests[im]), &cs[i].Digests)
+			}
 		}
-		var dg bytes.Buffer
-		c = exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{json .RepoDigests}}", strings.TrimSpace(img.String()))
-		c.Stdout = &dg
-		if err := run(c, "docker image inspect"); err != nil {
-			return nil, err
-		}
-		_ = json.Unmarshal(dg.Bytes(), &cs[i].Digests)
 	}
 	return cs, nil
 }
@@ -157,4 +168,21 @@ func (d ExecDriver) Ps(ctx context.Context, project string) ([]Container, error)
 // Down removes the project's containers and networks.
 func (d ExecDriver) Down(ctx context.Context, project string) error {
 	return run(d.cmd(ctx, nil, "-p", project, "down", "--remove-orphans"), "compose down")
+}
+
+// inspect runs docker with args whose --format prints "ID VALUE" a line, and maps ID to VALUE.
+func inspect(ctx context.Context, args []string) (map[string]string, error) {
+	var out bytes.Buffer
+	c := exec.CommandContext(ctx, "docker", args...)
+	c.Stdout = &out
+	if err := run(c, "docker "+args[0]); err != nil {
+		return nil, err
+	}
+	m := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if id, v, ok := strings.Cut(line, " "); ok {
+			m[id] = v
+		}
+	}
+	return m, nil
 }

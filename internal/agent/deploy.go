@@ -48,11 +48,11 @@ func (a *Agent) setDir(id string) string { return filepath.Join(a.Dir, "sets", i
 // Fetch downloads a deployment's set from the server into a private directory, verifies it with the
 // code of stella verify against the keys trusted at registration — bound to this agent's tenant and to
 // the deployment — and only then moves it to where deployments run from. A half-downloaded or tampered
-// set never gets there; a set already kept is verified again.
+// set never gets there. A set already kept is returned as it is: Apply verifies every set before it runs.
 func (a *Agent) Fetch(ctx context.Context, id string) (string, error) {
 	dir := a.setDir(id)
 	if _, err := os.Stat(filepath.Join(dir, manifest.FileName)); err == nil {
-		return dir, a.verifySet(dir, id)
+		return dir, nil
 	}
 	c, err := a.client(ctx)
 	if err != nil {
@@ -90,16 +90,19 @@ func (a *Agent) Fetch(ctx context.Context, id string) (string, error) {
 }
 
 // keep verifies the set gathered in the private directory tmp and only then moves it to where
-// deployments run from (another copy already kept there wins), and verifies what is there.
+// deployments run from; when another copy got there first, that one is verified and kept.
 func (a *Agent) keep(tmp, id string) (string, error) {
 	if err := a.verifySet(tmp, id); err != nil {
 		return "", err
 	}
 	dir := a.setDir(id)
-	if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, fs.ErrExist) && !isNotEmpty(err) {
-		return "", err
+	if err := os.Rename(tmp, dir); err != nil {
+		if !errors.Is(err, fs.ErrExist) && !isNotEmpty(err) {
+			return "", err
+		}
+		return dir, a.verifySet(dir, id) // another copy got there first: that one is what runs
 	}
-	return dir, a.verifySet(dir, id)
+	return dir, nil
 }
 
 func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) }

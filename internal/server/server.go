@@ -74,8 +74,10 @@ type Server struct {
 	latency  *prometheus.HistogramVec
 	// tasks wakes the long polls of agents when a task is queued on this replica.
 	tasks wakeup
-	// stickers checks drift, remembering the stickers whose signature it verified.
+	// stickers checks drift, remembering the stickers whose signature it verified; locks what each
+	// deployment's lock says should run.
 	stickers *drift.Checker
+	locks    lockServices
 }
 
 // New builds the handler.

@@ -448,8 +448,39 @@ func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID str
 	}
 }
 
-// servicesOf is what the lock of a deployment's stored set says should run.
+// lockServices remembers what each deployment's lock says should run: a stored set never changes, and
+// loading a lock with compose-go costs milliseconds per service, for every drift check of every target.
+type lockServices struct {
+	mu sync.Mutex
+	m  map[string][]drift.Service // TENANT/DEPLOYMENT
+}
+
+// maxLockServices bounds lockServices; when full it starts over.
+const maxLockServices = 10000
+
+// servicesOf is what the lock of a deployment's stored set says should run (remembered).
 func (s *Server) servicesOf(r *http.Request, tenant string, d meta.Deployment) ([]drift.Service, error) {
+	key := tenant + "/" + d.ID
+	s.locks.mu.Lock()
+	svcs, ok := s.locks.m[key]
+	s.locks.mu.Unlock()
+	if ok {
+		return svcs, nil
+	}
+	svcs, err := s.loadServices(r, tenant, d)
+	if err != nil {
+		return nil, err
+	}
+	s.locks.mu.Lock()
+	if s.locks.m == nil || len(s.locks.m) >= maxLockServices {
+		s.locks.m = map[string][]drift.Service{}
+	}
+	s.locks.m[key] = svcs
+	s.locks.mu.Unlock()
+	return svcs, nil
+}
+
+func (s *Server) loadServices(r *http.Request, tenant string, d meta.Deployment) ([]drift.Service, error) {
 	fsys, err := s.openSet(r.Context(), tenant, d)
 	if err != nil {
 		return nil, err
