@@ -58,10 +58,7 @@ func (s *Server) importResult(w http.ResponseWriter, r *http.Request, p meta.Tok
 	}
 	res.Drift = nil
 	b, _ := json.Marshal(res)
-	id := "offline-" + claims.DeploymentID + "-" + target
-	if len(id) > 128 {
-		id = "offline-" + capID(claims.DeploymentID+"-"+target)
-	}
+	id := jobTaskID("offline", claims.DeploymentID, target)
 	k := meta.AgentTask{ID: id, TargetID: target, Type: "deploy", DeploymentID: claims.DeploymentID, Status: res.Status,
 		CreatedAt: res.StartedAt, ExpiresAt: res.FinishedAt, AgentID: agent.ID, FinishedAt: res.FinishedAt, Result: b, Payload: []byte(`{"offline":true}`)}
 	err = s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/release"
 	"github.com/stella-ops/stella/internal/script"
+	"github.com/stella-ops/stella/internal/store"
 )
 
 // Task types an agent runs (context.md). deploy and rollback carry a job's set to the target (a rollback
@@ -167,11 +169,7 @@ func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
 		}
 		for _, t := range with {
 			queued = append(queued, t)
-			tid := typ + "-" + id + "-" + t
-			if len(tid) > 128 {
-				tid = typ + "-" + capID(id+"-"+t)
-			}
-			k := meta.AgentTask{ID: tid, TargetID: t, Type: typ, DeploymentID: id, Payload: json.RawMessage("{}"),
+			k := meta.AgentTask{ID: jobTaskID(typ, id, t), TargetID: t, Type: typ, DeploymentID: id, Payload: json.RawMessage("{}"),
 				Status: meta.TaskQueued, Timeout: 30 * time.Minute, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
 			if err := tx.CreateAgentTask(r.Context(), k); err != nil && !errors.Is(err, meta.ErrExists) {
 				return err
@@ -183,6 +181,16 @@ func (s *Server) dispatch(r *http.Request, tenant, id, typ string) error {
 		s.tasks.wake(tenant + "/" + t)
 	}
 	return err
+}
+
+// jobTaskID is the id of a job's task on a target, the same for every ask (so queuing it again is a
+// no-op): PREFIX-JOB-TARGET, or PREFIX- and a hash of both when that is longer than a safe name.
+func jobTaskID(prefix, job, target string) string {
+	if id := prefix + "-" + job + "-" + target; len(id) <= store.MaxName {
+		return id
+	}
+	sum := sha256.Sum256([]byte(job + "/" + target))
+	return prefix + "-" + hex.EncodeToString(sum[:16])
 }
 
 // withAgents are the targets (of ids, in their order) that have an agent not revoked.
