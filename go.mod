@@ -199,3 +199,7 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 	tags.cncf.io/container-device-interface v1.1.1 // indirect
 )
+
+replace github.com/compose-spec/compose-go/v2 => ./third_party/compose-go
+
+replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema

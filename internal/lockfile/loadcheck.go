@@ -96,12 +96,15 @@ func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) er
 				part[k] = deepCopy(v)
 			}
 		}
-		svcs := make(map[string]any, len(names))
-		for i, n := range names {
-			if i >= lo && i < hi {
-				svcs[n] = deepCopy(services[n])
-			} else {
-				svcs[n] = map[string]any{"image": "stub"}
+		svcs := make(map[string]any, hi-lo)
+		for _, n := range names[lo:hi] {
+			svcs[n] = deepCopy(services[n])
+		}
+		for _, n := range names[lo:hi] {
+			for r := range referenced(services[n], services) {
+				if _, ok := svcs[r]; !ok {
+					svcs[r] = map[string]any{"image": "stub"}
+				}
 			}
 		}
 		part["services"] = svcs
@@ -112,7 +115,51 @@ func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) er
 		}()
 	}
 	wg.Wait()
-	return errors.Join(slices.DeleteFunc(errs, func(e error) bool { return e == nil })...)
+	if err := errors.Join(slices.DeleteFunc(errs, func(e error) bool { return e == nil })...); err != nil {
+		// A part failed: the whole lock decides, so that a reference the stubs missed can never refuse
+		// a lock Compose accepts, and the error is the one Compose gives.
+		_, err = loadFile(ctx, types.ConfigFile{Filename: FileName, Content: lock}, dir, lookup)
+		return err
+	}
+	return nil
+}
+
+// referenced is every other service a service's definition may refer to: any string in it (mapping
+// keys included) that is a service's name, or names one before a colon or after "service:" or
+// "container:" (depends_on, links, volumes_from, network_mode, ipc, pid…). It over-approximates; a
+// part's stubs only need to cover it.
+func referenced(def any, services map[string]any) map[string]bool {
+	refs := map[string]bool{}
+	note := func(s string) {
+		for _, c := range []string{s, strings.TrimPrefix(s, "service:"), strings.TrimPrefix(s, "container:")} {
+			if _, ok := services[c]; ok {
+				refs[c] = true
+			}
+			if before, _, ok := strings.Cut(c, ":"); ok {
+				if _, ok := services[before]; ok {
+					refs[before] = true
+				}
+			}
+		}
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				note(k)
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case string:
+			note(v)
+		}
+	}
+	walk(def)
+	return refs
 }
 
 // lockModel decodes the lock as JSON-shaped values; ok is false for a shape toJSON does not know (then

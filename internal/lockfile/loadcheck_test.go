@@ -34,6 +34,17 @@ func TestCheckLockInParts(t *testing.T) {
 		want  string
 	}{
 		{"valid", map[int]string{7: "    networks: [front]\n"}, ""},
+		// Each reference kind to a service in another part: its stub must be there.
+		{"references across parts", map[int]string{
+			1:   "    network_mode: service:s110\n",
+			2:   "    volumes_from: [s111, \"s112:ro\"]\n",
+			4:   "    links: [\"s113:db\"]\n",
+			5:   "    ipc: service:s114\n",
+			0:   "    depends_on: {s115: {condition: service_healthy}}\n",
+			110: "    pid: service:s001\n",
+			115: "    healthcheck: {test: [CMD, \"true\"]}\n",
+		}, ""},
+		{"network_mode service missing", map[int]string{1: "    network_mode: service:nope\n"}, "nope"},
 		{"undefined service", map[int]string{100: "    volumes_from: [nope]\n"}, "compose.yaml:"},
 		{"unknown network", map[int]string{110: "    networks: [back]\n"}, "back"},
 		{"container name twice", map[int]string{3: "    container_name: c\n", 115: "    container_name: c\n"}, "services.s115.container_name"},
@@ -52,5 +63,33 @@ func TestCheckLockInParts(t *testing.T) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// referenced finds every kind of reference to another service, so that a part's stubs cover them and
+// the whole-lock fallback is for real errors only.
+func TestReferenced(t *testing.T) {
+	services := map[string]any{}
+	for _, n := range []string{"web", "db", "cache", "net", "logs", "ipc", "pid", "init", "unused"} {
+		services[n] = map[string]any{"image": "x"}
+	}
+	def := map[string]any{
+		"image":        "x",
+		"network_mode": "service:net",
+		"ipc":          "service:ipc",
+		"pid":          "service:pid",
+		"volumes_from": []any{"logs:ro", "container:other"},
+		"links":        []any{"db:database"},
+		"depends_on":   map[string]any{"cache": map[string]any{"condition": "service_healthy"}, "init": map[string]any{}},
+	}
+	got := referenced(def, services)
+	want := []string{"cache", "db", "init", "ipc", "logs", "net", "pid"}
+	if len(got) != len(want) {
+		t.Fatalf("referenced = %v, want %v", got, want)
+	}
+	for _, n := range want {
+		if !got[n] {
+			t.Errorf("referenced misses %s (got %v)", n, got)
+		}
 	}
 }

@@ -262,6 +262,9 @@ var checkVersion = sync.OnceValue(func() string {
 		for _, d := range bi.Deps {
 			if d.Path == "github.com/compose-spec/compose-go/v2" {
 				v += " compose-go/" + d.Version
+				if d.Replace != nil { // third_party's patched copy (same checks, faster)
+					v += "+stella-patch"
+				}
 			}
 		}
 	}

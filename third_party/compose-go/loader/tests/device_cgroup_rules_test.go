@@ -1,0 +1,60 @@
+/*
+   Copyright 2020 The Compose Specification Authors.
+
+   Licensed under the Apache License, Version 2.0 (the "License");
+   you may not use this file except in compliance with the License.
+   You may obtain a copy of the License at
+
+       http://www.apache.org/licenses/LICENSE-2.0
+
+   Unless required by applicable law or agreed to in writing, software
+   distributed under the License is distributed on an "AS IS" BASIS,
+   WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   See the License for the specific language governing permissions and
+   limitations under the License.
+*/
+
+package tests
+
+// The tests in this file lock the `device_cgroup_rules` attribute:
+//   https://github.com/compose-spec/compose-spec/blob/main/05-services.md#device_cgroup_rules
+//
+// Spec: "`device_cgroup_rules` defines a list of device cgroup rules for this
+// container."
+
+import (
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"gotest.tools/v3/assert"
+)
+
+func TestDeviceCgroupRules(t *testing.T) {
+	p := load(t, `
+name: test
+services:
+  foo:
+    image: alpine
+    device_cgroup_rules:
+      - "c 1:3 mr"
+      - "a 7:* rmw"
+jobs:
+  foo:
+    triggers:
+      manual: true
+    image: alpine
+    device_cgroup_rules:
+      - "c 1:3 mr"
+      - "a 7:* rmw"
+`)
+
+	expect := func(p *types.Project) {
+		assert.DeepEqual(t, p.Services["foo"].DeviceCgroupRules, []string{"c 1:3 mr", "a 7:* rmw"})
+		assert.DeepEqual(t, p.Jobs["foo"].DeviceCgroupRules, []string{"c 1:3 mr", "a 7:* rmw"})
+	}
+	expect(p)
+
+	yamlP, jsonP := roundTrip(t, p)
+	expect(yamlP)
+	expect(jsonP)
+}

@@ -1,0 +1,66 @@
+/*
+   Copyright 2020 The Compose Specification Authors.
+
+   Licensed under the Apache License, Version 2.0 (the "License");
+   you may not use this file except in compliance with the License.
+   You may obtain a copy of the License at
+
+       http://www.apache.org/licenses/LICENSE-2.0
+
+   Unless required by applicable law or agreed to in writing, software
+   distributed under the License is distributed on an "AS IS" BASIS,
+   WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   See the License for the specific language governing permissions and
+   limitations under the License.
+*/
+
+package tests
+
+// The tests in this file lock the `ipc`, `uts`, `pid` attributes:
+//   https://github.com/compose-spec/compose-spec/blob/main/05-services.md#ipc
+//   https://github.com/compose-spec/compose-spec/blob/main/05-services.md#uts
+//   https://github.com/compose-spec/compose-spec/blob/main/05-services.md#pid
+//
+// Spec: "`ipc` configures the IPC isolation mode set by the service
+// container."
+
+import (
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"gotest.tools/v3/assert"
+)
+
+func TestIpcUtsPid(t *testing.T) {
+	p := load(t, `
+name: test
+services:
+  foo:
+    image: alpine
+    ipc: host
+    uts: host
+    pid: host
+jobs:
+  foo:
+    triggers:
+      manual: true
+    image: alpine
+    ipc: host
+    uts: host
+    pid: host
+`)
+
+	expect := func(p *types.Project) {
+		assert.Equal(t, p.Services["foo"].Ipc, "host")
+		assert.Equal(t, p.Services["foo"].Uts, "host")
+		assert.Equal(t, p.Services["foo"].Pid, "host")
+		assert.Equal(t, p.Jobs["foo"].Ipc, "host")
+		assert.Equal(t, p.Jobs["foo"].Uts, "host")
+		assert.Equal(t, p.Jobs["foo"].Pid, "host")
+	}
+	expect(p)
+
+	yamlP, jsonP := roundTrip(t, p)
+	expect(yamlP)
+	expect(jsonP)
+}

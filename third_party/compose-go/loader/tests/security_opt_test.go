@@ -1,0 +1,61 @@
+/*
+   Copyright 2020 The Compose Specification Authors.
+
+   Licensed under the Apache License, Version 2.0 (the "License");
+   you may not use this file except in compliance with the License.
+   You may obtain a copy of the License at
+
+       http://www.apache.org/licenses/LICENSE-2.0
+
+   Unless required by applicable law or agreed to in writing, software
+   distributed under the License is distributed on an "AS IS" BASIS,
+   WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   See the License for the specific language governing permissions and
+   limitations under the License.
+*/
+
+package tests
+
+// The tests in this file lock the `security_opt` attribute:
+//   https://github.com/compose-spec/compose-spec/blob/main/05-services.md#security_opt
+//
+// Spec: "`security_opt` overrides the default labeling scheme for each
+// container."
+
+import (
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"gotest.tools/v3/assert"
+)
+
+func TestSecurityOpt(t *testing.T) {
+	p := load(t, `
+name: test
+services:
+  foo:
+    image: alpine
+    security_opt:
+      - label=level:s0:c100,c200
+      - label=type:svirt_apache_t
+jobs:
+  foo:
+    triggers:
+      manual: true
+    image: alpine
+    security_opt:
+      - label=level:s0:c100,c200
+      - label=type:svirt_apache_t
+`)
+
+	expect := func(p *types.Project) {
+		expected := []string{"label=level:s0:c100,c200", "label=type:svirt_apache_t"}
+		assert.DeepEqual(t, p.Services["foo"].SecurityOpt, expected)
+		assert.DeepEqual(t, p.Jobs["foo"].SecurityOpt, expected)
+	}
+	expect(p)
+
+	yamlP, jsonP := roundTrip(t, p)
+	expect(yamlP)
+	expect(jsonP)
+}

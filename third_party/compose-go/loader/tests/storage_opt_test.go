@@ -1,0 +1,57 @@
+/*
+   Copyright 2020 The Compose Specification Authors.
+
+   Licensed under the Apache License, Version 2.0 (the "License");
+   you may not use this file except in compliance with the License.
+   You may obtain a copy of the License at
+
+       http://www.apache.org/licenses/LICENSE-2.0
+
+   Unless required by applicable law or agreed to in writing, software
+   distributed under the License is distributed on an "AS IS" BASIS,
+   WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+   See the License for the specific language governing permissions and
+   limitations under the License.
+*/
+
+package tests
+
+// The tests in this file lock the `storage_opt` attribute:
+//   https://github.com/compose-spec/compose-spec/blob/main/05-services.md#storage_opt
+//
+// Spec: "`storage_opt` defines storage driver options for a service."
+
+import (
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"gotest.tools/v3/assert"
+)
+
+func TestStorageOpt(t *testing.T) {
+	p := load(t, `
+name: test
+services:
+  foo:
+    image: alpine
+    storage_opt:
+      size: "20G"
+jobs:
+  foo:
+    triggers:
+      manual: true
+    image: alpine
+    storage_opt:
+      size: "20G"
+`)
+
+	expect := func(p *types.Project) {
+		assert.DeepEqual(t, p.Services["foo"].StorageOpt, map[string]string{"size": "20G"})
+		assert.DeepEqual(t, p.Jobs["foo"].StorageOpt, map[string]string{"size": "20G"})
+	}
+	expect(p)
+
+	yamlP, jsonP := roundTrip(t, p)
+	expect(yamlP)
+	expect(jsonP)
+}
