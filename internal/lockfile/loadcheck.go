@@ -74,8 +74,33 @@ func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) er
 }
 
 func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) error {
-	dir := filepath.Dir(t.File)
+	return Check(ctx, lock, filepath.Dir(t.File), lookup)
+}
+
+// Check is Load's verdict on a lock, for a lock large enough in parts on every core (see CheckLock):
+// nil exactly when Load returns no error; otherwise Load's error (or, for a container name used twice, the
+// one check made across the whole lock first).
+func Check(ctx context.Context, lock []byte, dir string, lookup Lookup) error {
 	m, ok := lockModel(lock)
+	return check(ctx, lock, m, ok, dir, lookup)
+}
+
+// CheckSet is what verification asks of a stored lock, from one parse of it: contained is
+// SelfContained's error, loads Check's (not run when the lock is not self-contained).
+func CheckSet(ctx context.Context, lock []byte, dir string, lookup Lookup) (contained, loads error) {
+	m, ok := lockModel(lock)
+	if ok {
+		contained = selfContained(m)
+	} else {
+		contained = SelfContained(lock)
+	}
+	if contained != nil {
+		return contained, nil
+	}
+	return nil, check(ctx, lock, m, ok, dir, lookup)
+}
+
+func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir string, lookup Lookup) error {
 	services, _ := m["services"].(map[string]any)
 	workers := min(runtime.GOMAXPROCS(0), len(services)/minChunk)
 	if !ok || services == nil || workers < 2 {
@@ -199,6 +224,10 @@ func SelfContained(lock []byte) error {
 	if err := yaml.Unmarshal(lock, &m); err != nil {
 		return fmt.Errorf("unparsable YAML: %v", err)
 	}
+	return selfContained(m)
+}
+
+func selfContained(m map[string]any) error {
 	if _, ok := m["include"]; ok {
 		return fmt.Errorf("include: the lock refers to other Compose files; it is not self-contained")
 	}

@@ -41,11 +41,12 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool) []fault
 		v, ok := vars[name]
 		return v, ok
 	}
-	if err := lockfile.SelfContained(data); err != nil {
-		return append(out, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + err.Error()})
+	contained, loads := lockfile.CheckSet(context.Background(), data, ".", lookup)
+	if contained != nil {
+		return append(out, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + contained.Error()})
 	}
-	if _, err := lockfile.Load(context.Background(), lockfile.FileName, data, ".", lookup); err != nil {
-		out = append(out, fault.Problem{File: lockfile.FileName, Message: "not a Compose file that Compose loads: " + err.Error()})
+	if loads != nil {
+		out = append(out, fault.Problem{File: lockfile.FileName, Message: "not a Compose file that Compose loads: " + loads.Error()})
 	}
 	return out
 }
