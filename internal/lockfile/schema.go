@@ -62,8 +62,12 @@ type compiledSchema struct {
 }
 
 // WarmUp compiles the Compose schema in the background (about 15 ms, once per process) so that the
-// first validation does not wait for it; call it at the start of a command that will generate.
-func WarmUp() { go func() { _, _ = composeSchema() }() }
+// first validation does not wait for it, and compose-go's own compiled copy, which the loader check
+// needs later (as long again); call it at the start of a command that will generate.
+func WarmUp() {
+	go func() { _, _ = composeSchema() }()
+	go func() { _ = schema.Validate(map[string]any{}) }()
+}
 
 // validateModel validates the model against the Compose schema. The services — nearly all of the work
 // in a large template — are validated one by one against the service definition on every core, and the
