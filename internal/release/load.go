@@ -231,6 +231,11 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 			return nil, e("deployTimeout", "%q is not a positive duration (e.g. 10m)", env.DeployTimeout)
 		}
 	}
+	switch env.DriftCorrection {
+	case "", DriftReport, DriftRedeploy:
+	default:
+		return nil, e("driftCorrection", "%q is not report or redeploy", env.DriftCorrection)
+	}
 	for i, h := range env.Registries.Insecure {
 		if !IsRegistryHost(h) {
 			return nil, e(fmt.Sprintf("registries.insecure[%d]", i), "%q is not a registry host or host:port", h)
@@ -246,6 +251,12 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 	}
 	return env, nil
 }
+
+// Drift corrections (Environment.DriftCorrection).
+const (
+	DriftReport   = "report"
+	DriftRedeploy = "redeploy"
+)
 
 // IsRegistryHost reports whether s names a registry: host or host:port, no scheme, no path.
 func IsRegistryHost(s string) bool {

@@ -71,6 +71,10 @@ type Environment struct {
 	// and days ("10y", "18m", "1y6m", "120d"). It never shortens it: one that could end before the
 	// tier's is refused when the environment is loaded, and RetainUntil takes the later end anyway.
 	Retention string `yaml:"retention,omitempty" json:"retention,omitempty"`
+	// DriftCorrection is what the server does when a target of the environment drifts: "report" (the
+	// default: a metric, a log line, the drift API — never a change on the target) or "redeploy" (it
+	// also queues the deployment the target should run for the target's agent to apply again).
+	DriftCorrection string `yaml:"driftCorrection,omitempty" json:"driftCorrection,omitempty"`
 
 	File  string `yaml:"-" json:"-"`
 	lines map[string]int

@@ -158,6 +158,7 @@ var mutations = map[string][]mutation{
 		{"negative replicas", "replicas.api", -1},
 		{"fractional replicas", "replicas.api", 1.5},
 		{"bad deployTimeout", "deployTimeout", "ten minutes"},
+		{"bad driftCorrection", "driftCorrection", "fix-it"},
 		{"empty mirror", "registries.mirrors.docker\\.io", ""},
 		{"empty insecure host", "registries.insecure.0", ""},
 		{"target id not a safe name", "targets.0.id", "tgt/1"},

@@ -316,16 +316,24 @@ func (s *Server) taskResult(w http.ResponseWriter, r *http.Request, p meta.Token
 	}
 	id := r.PathValue("id")
 	var out meta.AgentTask
+	corrected := false
 	err := s.cfg.DB.Update(r.Context(), p.TenantID, func(tx meta.Tx) error {
+		corrected = false
 		k, err := tx.AgentTask(r.Context(), id)
 		if err != nil || k.TargetID != p.TargetID {
 			return fault.NotFoundf("task %s: not found", capID(id))
 		}
 		res.Drift = nil
 		if k.Type == "read-sticker" && res.Status == meta.TaskSucceeded {
-			res.Drift, err = s.driftOf(r, tx, p, res.Output)
+			var should string
+			res.Drift, should, err = s.driftOf(r, tx, p, res.Output)
 			if err != nil {
 				return err
+			}
+			if res.Drift != nil && res.Drift.DriftDetected {
+				if corrected, err = s.correctDrift(r, tx, p, should, id, res.Drift); err != nil {
+					return err
+				}
 			}
 		}
 		if (k.Type == "deploy" || k.Type == "rollback") && k.Status == meta.TaskLeased {
@@ -357,13 +365,84 @@ func (s *Server) taskResult(w http.ResponseWriter, r *http.Request, p meta.Token
 		}
 		return err
 	}
+	if corrected {
+		s.tasks.wake(p.TenantID + "/" + p.TargetID)
+	}
 	writeJSON(w, http.StatusOK, taskOf(out))
 	return nil
 }
 
+// correctDrift queues, when the environment of the deployment the target should run asks for it
+// (driftCorrection: redeploy), that deployment again for the target's agent: a deploy task whose id
+// names the drift check that found the drift and whose payload says why. Never while another deploy
+// or rollback of the target is queued or running. It reports whether it queued one.
+func (s *Server) correctDrift(r *http.Request, tx meta.Tx, p meta.Token, deployment, checkID string, d *drift.Result) (bool, error) {
+	if deployment == "" {
+		return false, nil
+	}
+	dep, err := tx.Deployment(r.Context(), deployment)
+	if err != nil {
+		return false, err
+	}
+	if s.correctionOf(r, p.TenantID, dep) != release.DriftRedeploy {
+		return false, nil
+	}
+	for _, typ := range []string{"deploy", "rollback"} {
+		ks, err := tx.AgentTasks(r.Context(), p.TargetID, typ, 20)
+		if err != nil {
+			return false, err
+		}
+		for _, k := range ks {
+			if k.Status == meta.TaskQueued || k.Status == meta.TaskLeased {
+				return false, nil
+			}
+		}
+	}
+	payload, _ := json.Marshal(map[string]string{"correction": "drift on target " + p.TargetID + ": " + d.Reason})
+	now := s.now()
+	k := meta.AgentTask{ID: jobTaskID("correct", checkID, p.TargetID), TargetID: p.TargetID, Type: "deploy", DeploymentID: dep.ID,
+		Payload: payload, Status: meta.TaskQueued, Timeout: 30 * time.Minute, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+	if err := tx.CreateAgentTask(r.Context(), k); err != nil {
+		if errors.Is(err, meta.ErrExists) {
+			return false, nil
+		}
+		return false, err
+	}
+	s.cfg.Log.Warn("drift correction queued", "tenant", p.TenantID, "target", p.TargetID, "deployment", dep.ID, "task", k.ID, "reason", d.Reason)
+	return true, nil
+}
+
+// correctionOf is the driftCorrection of the environment in a deployment's signed manifest (remembered;
+// "report" when the set cannot be read: a correction is only ever what a set asked for).
+func (s *Server) correctionOf(r *http.Request, tenant string, d meta.Deployment) string {
+	key := tenant + "/" + d.ID
+	s.locks.mu.Lock()
+	c, ok := s.locks.corrections[key]
+	s.locks.mu.Unlock()
+	if ok {
+		return c
+	}
+	c = release.DriftReport
+	if fsys, err := s.openSet(r.Context(), tenant, d); err == nil {
+		if raw, err := fs.ReadFile(fsys, manifest.FileName); err == nil {
+			if m, err := manifest.Parse(raw); err == nil && m.Subject != nil && m.Subject.Environment != nil && m.Subject.Environment.DriftCorrection != "" {
+				c = m.Subject.Environment.DriftCorrection
+			}
+		}
+	}
+	s.locks.mu.Lock()
+	if s.locks.corrections == nil || len(s.locks.corrections) >= maxLockServices {
+		s.locks.corrections = map[string]string{}
+	}
+	s.locks.corrections[key] = c
+	s.locks.mu.Unlock()
+	return c
+}
+
 // driftOf is the DriftCheck of the sticker an agent read (output {present, sticker}) against the last
-// sticker issued to its target. Without an issued sticker there is nothing to compare: no result.
-func (s *Server) driftOf(r *http.Request, tx meta.Tx, p meta.Token, output json.RawMessage) (*drift.Result, error) {
+// sticker issued to its target, and the deployment that sticker names (what should run there). Without
+// an issued sticker there is nothing to compare: no result.
+func (s *Server) driftOf(r *http.Request, tx meta.Tx, p meta.Token, output json.RawMessage) (*drift.Result, string, error) {
 	var o struct {
 		Present bool   `json:"present"`
 		Sticker string `json:"sticker"`
@@ -371,30 +450,30 @@ func (s *Server) driftOf(r *http.Request, tx meta.Tx, p meta.Token, output json.
 		Containers *[]drift.Running `json:"containers"`
 	}
 	if err := json.Unmarshal(output, &o); err != nil {
-		return nil, badField("/output", "a read-sticker output is {present, sticker, containers?}")
+		return nil, "", badField("/output", "a read-sticker output is {present, sticker, containers?}")
 	}
 	ss, err := tx.Stickers(r.Context(), p.TargetID)
 	if err != nil || len(ss) == 0 {
-		return nil, err
+		return nil, "", err
 	}
 	actual := drift.Input{Name: "the sticker on target " + p.TargetID, Data: []byte(o.Sticker), Missing: !o.Present}
 	d, err := s.stickers.Check(drift.Input{Name: "sticker " + ss[0].ID, Data: ss[0].Doc}, actual, p.TargetID)
 	if err != nil {
-		return nil, fmt.Errorf("drift of target %s: %w", p.TargetID, err)
+		return nil, "", fmt.Errorf("drift of target %s: %w", p.TargetID, err)
 	}
 	if o.Containers != nil && (!d.DriftDetected || d.DriftType == drift.Mismatch) {
 		// The running containers against the lock of the deployment the target's sticker names.
 		dep, err := tx.Deployment(r.Context(), ss[0].DeploymentID)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		want, err := s.servicesOf(r, p.TenantID, dep)
 		if err != nil {
-			return nil, fmt.Errorf("drift of target %s: %w", p.TargetID, err)
+			return nil, "", fmt.Errorf("drift of target %s: %w", p.TargetID, err)
 		}
 		d.AddRunning(drift.CompareRunning(want, *o.Containers))
 	}
-	return d, nil
+	return d, ss[0].DeploymentID, nil
 }
 
 func (s *Server) taskLog(w http.ResponseWriter, r *http.Request, p meta.Token) error {
@@ -459,8 +538,9 @@ func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID str
 // lockServices remembers what each deployment's lock says should run: a stored set never changes, and
 // loading a lock with compose-go costs milliseconds per service, for every drift check of every target.
 type lockServices struct {
-	mu sync.Mutex
-	m  map[string][]drift.Service // TENANT/DEPLOYMENT
+	mu          sync.Mutex
+	m           map[string][]drift.Service // TENANT/DEPLOYMENT
+	corrections map[string]string          // TENANT/DEPLOYMENT: its environment's driftCorrection
 }
 
 // maxLockServices bounds lockServices; when full it starts over.
@@ -506,6 +586,18 @@ func (s *Server) loadServices(r *http.Request, tenant string, d meta.Deployment)
 	return drift.Services(r.Context(), lock, env)
 }
 
+// completionReasons say what the agent reported and, for a drift correction, why it ran.
+func completionReasons(k meta.AgentTask, res TaskResult) []string {
+	out := []string{"the agent of target " + k.TargetID + " reported " + res.Status}
+	var p struct {
+		Correction string `json:"correction"`
+	}
+	if json.Unmarshal(k.Payload, &p) == nil && p.Correction != "" {
+		out = append(out, "a redeploy correcting "+p.Correction)
+	}
+	return out
+}
+
 func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
 
 // completeDeployment appends the deployment_completed packet of a deploy or rollback task's result: the
@@ -538,7 +630,7 @@ func (s *Server) completeDeployment(ctx context.Context, tx meta.Tx, tenant stri
 	}
 	content := evidence.Content{
 		Actors:     evidence.Actors{Requester: evidence.Person{ID: agentID, Name: "agent " + agentID}},
-		Decision:   evidence.Decision{Result: "allow", Reasons: []string{"the agent of target " + k.TargetID + " reported " + res.Status}},
+		Decision:   evidence.Decision{Result: "allow", Reasons: completionReasons(k, res)},
 		Execution:  &evidence.Execution{DeploymentJobID: d.ID},
 		Completion: c,
 	}

@@ -532,3 +532,106 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 		t.Errorf("revoked agent got a token: %v %s", err, out)
 	}
 }
+
+// An environment that asks for it (driftCorrection: redeploy) has drift corrected: a container replaced
+// behind the agent's back is found by a drift check, the server queues the deployment the target should
+// run again, the agent applies it, and the deployment_completed packet says it was a correction.
+func TestAgentsCorrectDrift(t *testing.T) {
+	reg := testenv.Var(t, testenv.Registry)
+	host := testenv.Var(t, testenv.DockerHost)
+	dir := t.TempDir()
+	w := &world{t: t, dir: dir, data: filepath.Join(dir, "data"), store: filepath.Join(dir, "store"), reg: reg, keys: "stella/signing/e2e"}
+	w.env = append(os.Environ(), "STELLA_KEYRING="+filepath.Join(dir, "keys"), "DOCKER_HOST="+host)
+	if _, err := (sign.Keyring{Dir: filepath.Join(dir, "keys")}).Generate(w.keys, sign.EdDSA); err != nil {
+		t.Fatal(err)
+	}
+	repo := reg + "/stella-e2e/fix"
+	d1 := image(t, repo, "v1", "fix-1")
+	dOther := image(t, repo, "other", "fix-other")
+	for name, text := range map[string]string{
+		"compose.yaml":     "services:\n  app:\n    image: " + repo + ":v1\n    network_mode: none\n",
+		"environment.yaml": "id: env-auto\nname: auto\ntier: development\ndriftCorrection: redeploy\ntargets:\n  - {id: t9, name: host-9, type: compose-host}\n",
+		"release.yaml":     "id: rel-fix\nname: fix-v1\ncompose: compose.yaml\ncomponents:\n  - {name: app, id: c-app, image: " + repo + ", tag: v1}\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.must("generate", "--release", filepath.Join(dir, "release.yaml"), "--environment", filepath.Join(dir, "environment.yaml"), "--tenant", "acme",
+		"--deployment-id", "dep-fix", "--key", w.keys, "--store", w.store, "--data", w.data, "--insecure-registry", reg, "--deployer-name", "jane")
+	w.startServe("")
+	defer func() { w.stopServe() }()
+	w.admin = w.must("tokens", "create", "--tenant", "acme", "--role", "admin", "--data", w.data)
+	state := filepath.Join(dir, "agent-t9")
+	cmd := exec.Command(agentBin, "register", "--server", w.url, "--token", w.must("agents", "token", "create", "--tenant", "acme", "--target", "t9", "--data", w.data), "--state-dir", state)
+	cmd.Env = w.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("register: %v %s", err, out)
+	}
+	run := exec.Command(agentBin, "run", "--state-dir", state, "--sticker-dir", filepath.Join(dir, "sticker-t9"), "--project", "e2e-t9", "--verbose")
+	run.Env = w.env
+	logf, _ := os.Create(filepath.Join(dir, "agent-t9.log"))
+	run.Stdout, run.Stderr = logf, logf
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	drv := &composesdk.Driver{Host: host}
+	defer func() {
+		_ = run.Process.Kill()
+		_ = run.Wait()
+		_ = drv.Down(context.Background(), "e2e-t9")
+		if t.Failed() {
+			for _, f := range []string{"serve.log", "agent-t9.log"} {
+				b, _ := os.ReadFile(filepath.Join(dir, f))
+				t.Logf("%s:\n%s", f, b)
+			}
+		}
+	}()
+	runs := func(want string) {
+		t.Helper()
+		cs, err := drv.Ps(context.Background(), "e2e-t9")
+		if err != nil || len(cs) != 1 || cs[0].State != "running" {
+			t.Fatalf("containers %+v %v", cs, err)
+		}
+		for _, d := range cs[0].Digests {
+			if strings.HasSuffix(d, "@"+want) {
+				return
+			}
+		}
+		t.Fatalf("t9 runs %v, want %s", cs[0].Digests, want)
+	}
+	if st, e, _ := result(w.task("t9", "deploy", "dep-fix")); st != "succeeded" {
+		t.Fatalf("deploy: %s %s", st, e)
+	}
+	runs(d1)
+
+	odir := t.TempDir()
+	_ = os.WriteFile(filepath.Join(odir, "compose.yaml"), []byte("services:\n  app:\n    image: "+repo+"@"+dOther+"\n    network_mode: none\n"), 0o644)
+	if err := drv.Up(context.Background(), agent.Project{Name: "e2e-t9", Dir: odir, Files: []string{"compose.yaml"}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	runs(dOther)
+	check := w.task("t9", "read-sticker", "")
+	r, _ := check["result"].(map[string]any)
+	if d, _ := r["drift"].(map[string]any); d["driftType"] != "mismatch" {
+		t.Fatalf("drift after the container was replaced: %v", r["drift"])
+	}
+	// The correction the server queued (its id names the drift check) runs, and the drift is gone.
+	fix := w.await("t9", "correct-"+check["id"].(string)+"-t9")
+	if st, e, _ := result(fix); st != "succeeded" || fix["type"] != "deploy" || fix["deploymentId"] != "dep-fix" {
+		t.Fatalf("correction: %s %s %v", st, e, fix)
+	}
+	runs(d1)
+	// Without drift, no correction: a clean check queues none.
+	clean := w.task("t9", "read-sticker", "")
+	if r, _ := clean["result"].(map[string]any); r["drift"].(map[string]any)["driftDetected"] != false {
+		t.Errorf("drift after the correction: %v", r["drift"])
+	}
+	if code, b := w.api("GET", "/api/v1/targets/t9/tasks/correct-"+clean["id"].(string)+"-t9", w.admin, nil); code != 404 {
+		t.Errorf("a correction was queued without drift: %d %s", code, b)
+	}
+	code, b := w.api("GET", "/api/v1/evidence?limit=100", w.admin, nil)
+	if code != 200 || !strings.Contains(string(b), "a redeploy correcting drift on target t9") {
+		t.Errorf("no deployment_completed packet of the correction: %d %s", code, b)
+	}
+}
