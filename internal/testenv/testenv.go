@@ -20,6 +20,9 @@ const (
 	// DockerHost is a Docker API for real containers: podman system service's socket in .ci/run
 	// (unix:///…/podman.sock), which pulls from Registry over plain HTTP.
 	DockerHost = "STELLA_TEST_DOCKER_HOST"
+	// DockerCompose is a Docker Compose command-line binary (built from its module source in .ci/run),
+	// for the agent's fallback driver, `docker compose` by exec.
+	DockerCompose = "STELLA_TEST_DOCKER_COMPOSE"
 	// A PKCS#11 token (SoftHSM2 in .ci/run, with SOFTHSM2_CONF pointing at its config).
 	PKCS11Module = "STELLA_TEST_PKCS11_MODULE" // path of the module, e.g. /usr/lib/softhsm/libsofthsm2.so
 	PKCS11Token  = "STELLA_TEST_PKCS11_TOKEN"  // label of an initialised token

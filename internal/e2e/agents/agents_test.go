@@ -535,13 +535,36 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 
 // An environment that asks for it (driftCorrection: redeploy) has drift corrected: a container replaced
 // behind the agent's back is found by a drift check, the server queues the deployment the target should
-// run again, the agent applies it, and the deployment_completed packet says it was a correction.
+// run again, the agent applies it, and the deployment_completed packet says it was a correction. Run
+// with stella-agent (the Docker Compose SDK) and with `stella agent` (its fallback: the docker compose
+// command line: the Docker CLI with the Compose plugin built from its module source).
 func TestAgentsCorrectDrift(t *testing.T) {
+	t.Run("sdk", func(t *testing.T) { correctDrift(t, []string{agentBin}, nil) })
+	t.Run("docker-compose-cli", func(t *testing.T) {
+		testenv.Command(t, "docker")
+		plugin := testenv.Var(t, testenv.DockerCompose)
+		cfg := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(cfg, "cli-plugins"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(plugin, filepath.Join(cfg, "cli-plugins", "docker-compose")); err != nil {
+			t.Fatal(err)
+		}
+		correctDrift(t, []string{bin, "agent"}, []string{"DOCKER_CONFIG=" + cfg})
+	})
+}
+
+func correctDrift(t *testing.T, agentCmd, agentEnv []string) {
 	reg := testenv.Var(t, testenv.Registry)
 	host := testenv.Var(t, testenv.DockerHost)
 	dir := t.TempDir()
 	w := &world{t: t, dir: dir, data: filepath.Join(dir, "data"), store: filepath.Join(dir, "store"), reg: reg, keys: "stella/signing/e2e"}
 	w.env = append(os.Environ(), "STELLA_KEYRING="+filepath.Join(dir, "keys"), "DOCKER_HOST="+host)
+	agentExec := func(args ...string) *exec.Cmd {
+		cmd := exec.Command(agentCmd[0], append(append([]string{}, agentCmd[1:]...), args...)...)
+		cmd.Env = append(append([]string{}, w.env...), agentEnv...)
+		return cmd
+	}
 	if _, err := (sign.Keyring{Dir: filepath.Join(dir, "keys")}).Generate(w.keys, sign.EdDSA); err != nil {
 		t.Fatal(err)
 	}
@@ -563,13 +586,11 @@ func TestAgentsCorrectDrift(t *testing.T) {
 	defer func() { w.stopServe() }()
 	w.admin = w.must("tokens", "create", "--tenant", "acme", "--role", "admin", "--data", w.data)
 	state := filepath.Join(dir, "agent-t9")
-	cmd := exec.Command(agentBin, "register", "--server", w.url, "--token", w.must("agents", "token", "create", "--tenant", "acme", "--target", "t9", "--data", w.data), "--state-dir", state)
-	cmd.Env = w.env
+	cmd := agentExec("register", "--server", w.url, "--token", w.must("agents", "token", "create", "--tenant", "acme", "--target", "t9", "--data", w.data), "--state-dir", state)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("register: %v %s", err, out)
 	}
-	run := exec.Command(agentBin, "run", "--state-dir", state, "--sticker-dir", filepath.Join(dir, "sticker-t9"), "--project", "e2e-t9", "--verbose")
-	run.Env = w.env
+	run := agentExec("run", "--state-dir", state, "--sticker-dir", filepath.Join(dir, "sticker-t9"), "--project", "e2e-t9", "--verbose")
 	logf, _ := os.Create(filepath.Join(dir, "agent-t9.log"))
 	run.Stdout, run.Stderr = logf, logf
 	if err := run.Start(); err != nil {
