@@ -246,7 +246,7 @@ type keyChange struct {
 	At        time.Time `json:"at"`
 	Reason    string    `json:"reason,omitempty"`
 	Algorithm string    `json:"algorithm,omitempty"`
-	// Evidence lists the key_rotation packets recorded, TENANT/ID each.
+	// Evidence lists the key_rotation or key_revocation packets recorded, TENANT/ID each.
 	Evidence []string `json:"evidence,omitempty"`
 }
 
@@ -315,8 +315,12 @@ first: rotate then records the key it now holds as the successor of the recorded
 				return keyErr("REF", err)
 			}
 			defer next.Close()
-			res := keyChange{Ref: pubRef, Action: "rotate", KeyID: oldID, NewKeyID: next.Verifier().KeyID(), At: at.UTC().Truncate(time.Second), Algorithm: next.Alg}
-			if res.Evidence, err = recordRotation(cmd, db, tenants, next, res); err != nil {
+			res := keyChange{Ref: pubRef, Action: "rotate", KeyID: oldID, NewKeyID: next.Verifier().KeyID(), At: trust.CloseAt(at), Algorithm: next.Alg}
+			revoked := ""
+			if k, ok := st.Key(oldID); ok && !k.RevokedAt.IsZero() {
+				revoked = fmt.Sprintf("key %s was revoked from %s: %s", oldID, k.RevokedAt.UTC().Format(time.RFC3339), k.Reason)
+			}
+			if res.Evidence, err = recordRotation(cmd, db, tenants, next, res, revoked); err != nil {
 				return fmt.Errorf("%s was rotated (key %s closed, key %s in use) but the key_rotation evidence could not be recorded: %w", pubRef, res.KeyID, res.NewKeyID, err)
 			}
 			if g.JSON() {
@@ -352,26 +356,33 @@ func rotationDB(cmd *cobra.Command, g *Globals, o *dbOptions, tenants []string) 
 
 // recordRotation appends a key_rotation packet, signed with the new key, to the chain of each tenant
 // (every tenant of the database unless --tenant names them).
-func recordRotation(cmd *cobra.Command, db meta.DB, tenants []string, next *sign.Signer, res keyChange) ([]string, error) {
+func recordRotation(cmd *cobra.Command, db meta.DB, tenants []string, next *sign.Signer, res keyChange, revoked string) ([]string, error) {
 	if db == nil {
 		return nil, nil
-	}
-	ctx := cmd.Context()
-	var err error
-	if len(tenants) == 0 {
-		if tenants, err = db.Tenants(ctx); err != nil {
-			return nil, err
-		}
 	}
 	pub, err := next.Verifier().PublicPEM()
 	if err != nil {
 		return nil, err
 	}
-	k := evidence.KeyEvent{Action: "rotate", Ref: res.Ref, OldKeyID: res.KeyID, NewKeyID: res.NewKeyID, Algorithm: res.Algorithm, At: res.At, NewPublicKey: string(pub)}
+	k := evidence.KeyEvent{Action: "rotate", Ref: res.Ref, OldKeyID: res.KeyID, NewKeyID: res.NewKeyID, Algorithm: res.Algorithm, At: res.At, NewPublicKey: string(pub), Reason: revoked}
+	return appendEveryTenant(cmd, db, tenants, func(t string, by evidence.Person) (meta.Evidence, error) {
+		return evidence.AppendKeyRotation(cmd.Context(), db, t, next, k, by)
+	})
+}
+
+// appendEveryTenant appends one packet to the chain of each tenant (every tenant of the database
+// unless tenants names them), by whoever runs the command; it returns TENANT/ID of each.
+func appendEveryTenant(cmd *cobra.Command, db meta.DB, tenants []string, add func(tenant string, by evidence.Person) (meta.Evidence, error)) ([]string, error) {
+	var err error
+	if len(tenants) == 0 {
+		if tenants, err = db.Tenants(cmd.Context()); err != nil {
+			return nil, err
+		}
+	}
 	who := actor()
 	var ids []string
 	for _, t := range tenants {
-		ev, err := evidence.AppendKeyRotation(ctx, db, t, next, k, evidence.Person{ID: who, Name: who})
+		ev, err := add(t, evidence.Person{ID: who, Name: who})
 		if err != nil {
 			return ids, fmt.Errorf("tenant %s: %w", t, err)
 		}
@@ -410,14 +421,21 @@ func rotateInPlace(be sign.Backend, r, ref, pubRef string, st *trust.Store, stPa
 }
 
 func newKeysRevokeCommand(g *Globals) *cobra.Command {
-	var dir, reason, keyID, now, at string
+	var dir, reason, keyID, now, at, signWith string
+	var o dbOptions
+	var tenants []string
 	cmd := &cobra.Command{
 		Use:   "revoke REF --reason TEXT",
 		Short: "Revoke a key: its signatures dated at or after the revocation no longer count",
 		Long: `Revoke marks a key of REF revoked at --at (default now) with the reason. Signatures the key made
 before that time still verify against the trust file; later ones are refused, naming the revocation.
 For a compromised key, give --at the earliest time it may have been exposed. Without --key-id the open
-key of REF is revoked; --key-id picks any recorded key of REF (one already rotated away, say).`,
+key of REF is revoked; --key-id picks any recorded key of REF (one already rotated away, say).
+
+Where a metadata database exists, the revocation is also appended to each tenant's evidence chain as a
+key_revocation packet, signed with --key, or else with REF's current key when that is not the revoked
+one. Revoking REF's current key without --key records it in the trust store only (a note says so); the
+key_rotation packet of the next stella keys rotate of REF then names the revocation.`,
 		Example: `  stella keys revoke stella/signing/prod --reason "laptop lost" --at 2026-03-01T00:00:00Z`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -438,6 +456,20 @@ key of REF is revoked; --key-id picks any recorded key of REF (one already rotat
 			if err != nil {
 				return keyErr("REF", err)
 			}
+			var signer *sign.Signer
+			if signWith != "" {
+				if signer, err = loadSigner(signWith, dir); err != nil {
+					return err
+				}
+				defer signer.Close()
+			}
+			db, err := rotationDB(cmd, g, &o, tenants)
+			if err != nil {
+				return err
+			}
+			if db != nil {
+				defer db.Close()
+			}
 			st, stPath, unlock, err := lockedTrustStore(dir)
 			if err != nil {
 				return err
@@ -452,6 +484,20 @@ key of REF is revoked; --key-id picks any recorded key of REF (one already rotat
 			} else if k, ok := st.Key(keyID); !ok || k.Ref != pubRef {
 				return fault.Inputf("--key-id: %s is not a key of %s in %s", keyID, pubRef, stPath)
 			}
+			if signer == nil && db != nil {
+				// REF's current key signs, unless it is the one revoked.
+				if cur, err := openSigner(args[0], dir); err == nil {
+					if cur.Verifier().KeyID() != keyID {
+						signer = cur
+						defer cur.Close()
+					} else {
+						cur.Close()
+					}
+				}
+			}
+			if signer != nil && signer.Verifier().KeyID() == keyID {
+				return fault.Inputf("--key: %s is the key being revoked; sign the revocation with another key", signWith)
+			}
 			if err := st.Revoke(keyID, when, reason); err != nil {
 				return fault.Inputf("REF: %v", err)
 			}
@@ -459,6 +505,17 @@ key of REF is revoked; --key-id picks any recorded key of REF (one already rotat
 				return err
 			}
 			res := keyChange{Ref: pubRef, Action: "revoke", KeyID: keyID, At: when.UTC().Truncate(time.Second), Reason: reason}
+			switch {
+			case db != nil && signer != nil:
+				k := evidence.KeyEvent{Action: "revoke", Ref: pubRef, OldKeyID: keyID, At: res.At, Reason: reason}
+				if res.Evidence, err = appendEveryTenant(cmd, db, tenants, func(t string, by evidence.Person) (meta.Evidence, error) {
+					return evidence.AppendKeyRevocation(cmd.Context(), db, t, signer, k, by)
+				}); err != nil {
+					return fmt.Errorf("%s: key %s was revoked in %s but the key_revocation evidence could not be recorded: %w", pubRef, keyID, stPath, err)
+				}
+			case db != nil:
+				fmt.Fprintf(g.Stderr, "stella: note: the revocation is recorded in the trust store only; give --key (another key) to record a key_revocation packet, or rotate %s: its key_rotation packet names the revocation\n", pubRef)
+			}
 			if g.JSON() {
 				return g.PrintJSON(res)
 			}
@@ -470,7 +527,10 @@ key of REF is revoked; --key-id picks any recorded key of REF (one already rotat
 	cmd.Flags().StringVar(&keyID, "key-id", "", "the key of REF to revoke (default: its open key)")
 	cmd.Flags().StringVar(&at, "at", "", "revocation time (RFC 3339; default --now)")
 	cmd.Flags().StringVar(&now, "now", "", "the current time (RFC 3339; default now)")
+	cmd.Flags().StringVar(&signWith, "key", "", "signing key of the key_revocation evidence (default: REF's current key, unless it is the one revoked)")
+	cmd.Flags().StringArrayVar(&tenants, "tenant", nil, "record the key_revocation evidence in this tenant's chain (repeatable; default: every tenant of the database)")
 	keyringFlag(cmd, &dir)
+	o.flags(cmd)
 	return cmd
 }
 

@@ -36,7 +36,11 @@ const (
 )
 
 // Types lists the packet types.
-var Types = []string{TypeReleaseDecision, TypeDeployment, TypeRollback, TypeRetentionHold, TypeRetentionRelease, TypeSetRemoved, TypeKeyRotation, TypeDeploymentCompleted}
+var Types = []string{TypeReleaseDecision, TypeDeployment, TypeRollback, TypeRetentionHold, TypeRetentionRelease, TypeSetRemoved, TypeKeyRotation, TypeDeploymentCompleted, TypeKeyRevocation}
+
+// TypeKeyRevocation (schema version 10): a signing key revoked (stella keys revoke), signed with
+// another key: its signatures dated at or after key.at no longer count.
+const TypeKeyRevocation = "key_revocation"
 
 // TypeDeploymentCompleted (schema version 9) completes a deployment (or rollback) packet with what one
 // target's agent reported: the outcome, the containers it read back and the sticker issued to it.
@@ -130,6 +134,8 @@ type KeyEvent struct {
 	At        time.Time `json:"at"`
 	// NewPublicKey is the new key's public key, PEM, so the packet carries what verifies it.
 	NewPublicKey string `json:"newPublicKey,omitempty"`
+	// Reason is why a key was revoked (key_revocation).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Release is the released set of components.
@@ -320,9 +326,11 @@ func (d Draft) Check() error {
 		return fault.Inputf("evidence: a release_decision needs a promotion id")
 	case d.Type == TypeKeyRotation && (d.Content.Key == nil || d.Content.Key.OldKeyID == "" || d.Content.Key.NewKeyID == ""):
 		return fault.Inputf("evidence: a key_rotation packet needs key (old and new key ids)")
+	case d.Type == TypeKeyRevocation && (d.Content.Key == nil || d.Content.Key.OldKeyID == "" || d.Content.Key.Reason == ""):
+		return fault.Inputf("evidence: a key_revocation packet needs key (the revoked key id and a reason)")
 	case (d.Type == TypeRetentionHold || d.Type == TypeRetentionRelease || d.Type == TypeSetRemoved) && (d.Content.Retention == nil || d.Content.Retention.Reason == ""):
 		return fault.Inputf("evidence: a %s packet needs retention with a reason", d.Type)
-	case d.Type != TypeReleaseDecision && d.Type != TypeKeyRotation && (d.Content.Execution == nil || d.Content.Execution.DeploymentJobID == ""):
+	case d.Type != TypeReleaseDecision && d.Type != TypeKeyRotation && d.Type != TypeKeyRevocation && (d.Content.Execution == nil || d.Content.Execution.DeploymentJobID == ""):
 		return fault.Inputf("evidence: a %s packet needs execution.deploymentJobId", d.Type)
 	case d.Type == TypeDeploymentCompleted && (d.Content.Completion == nil || d.Content.Completion.TargetID == ""):
 		return fault.Inputf("evidence: a deployment_completed packet needs completion with a target")
@@ -446,13 +454,36 @@ func Parse(raw []byte) (*Packet, error) {
 
 // AppendKeyRotation records a key rotation in a tenant's chain: a key_rotation packet, signed with the
 // new key s, naming the reference, the closed key and its successor, and who rotated it.
+// AppendKeyRevocation appends a key_revocation packet (k: action revoke, the revoked key as OldKeyID,
+// the revocation time and the reason), signed with s — never the revoked key — to tenant's chain.
+func AppendKeyRevocation(ctx context.Context, db meta.DB, tenant string, s *sign.Signer, k KeyEvent, by Person) (meta.Evidence, error) {
+	if s.Verifier().KeyID() == k.OldKeyID {
+		return meta.Evidence{}, fault.Inputf("evidence: a key_revocation packet cannot be signed with the key it revokes")
+	}
+	var ev meta.Evidence
+	err := db.Update(ctx, tenant, func(tx meta.Tx) error {
+		var err error
+		ev, err = Append(ctx, tx, s, Draft{Type: TypeKeyRevocation, TenantID: tenant, Content: Content{
+			Actors:   Actors{Requester: by},
+			Decision: Decision{Result: "allow", Reasons: []string{fmt.Sprintf("key %s of %s revoked from %s: %s", k.OldKeyID, k.Ref, k.At.UTC().Format(time.RFC3339), k.Reason)}},
+			Key:      &k,
+		}})
+		return err
+	})
+	return ev, err
+}
+
 func AppendKeyRotation(ctx context.Context, db meta.DB, tenant string, s *sign.Signer, k KeyEvent, by Person) (meta.Evidence, error) {
 	var ev meta.Evidence
 	err := db.Update(ctx, tenant, func(tx meta.Tx) error {
 		var err error
+		reasons := []string{fmt.Sprintf("key %s of %s closed at %s; key %s in use", k.OldKeyID, k.Ref, k.At.UTC().Format(time.RFC3339), k.NewKeyID)}
+		if k.Reason != "" {
+			reasons = append(reasons, k.Reason)
+		}
 		ev, err = Append(ctx, tx, s, Draft{Type: TypeKeyRotation, TenantID: tenant, Content: Content{
 			Actors:   Actors{Requester: by},
-			Decision: Decision{Result: "allow", Reasons: []string{fmt.Sprintf("key %s of %s closed at %s; key %s in use", k.OldKeyID, k.Ref, k.At.UTC().Format(time.RFC3339), k.NewKeyID)}},
+			Decision: Decision{Result: "allow", Reasons: reasons},
 			Key:      &k,
 		}})
 		return err

@@ -219,8 +219,11 @@ func (s *Store) Add(v *sign.Verifier, use string, at time.Time) error {
 }
 
 // Rotate closes old's window at at and opens next's there. old need not be recorded yet (a key made
-// before the trust store existed): it is then recorded with no NotBefore.
+// before the trust store existed): it is then recorded with no NotBefore. Windows are whole seconds:
+// next's opens at the second at falls in, old's closes at the end of it (CloseAt), so that what old
+// signed earlier in that second — evidence carries sub-second times — still counts.
 func (s *Store) Rotate(old, next *sign.Verifier, use string, at time.Time) error {
+	closeAt := CloseAt(at)
 	at = at.UTC().Truncate(time.Second)
 	if old.KeyID() == next.KeyID() {
 		return fmt.Errorf("rotate %s: the new key is the old key %s", old.Ref, old.KeyID())
@@ -241,10 +244,10 @@ func (s *Store) Rotate(old, next *sign.Verifier, use string, at time.Time) error
 	if !o.NotAfter.IsZero() {
 		return fmt.Errorf("rotate %s: key %s was already rotated at %s", old.Ref, o.KeyID, o.NotAfter.Format(time.RFC3339))
 	}
-	if !o.NotBefore.IsZero() && !at.After(o.NotBefore) {
+	if !o.NotBefore.IsZero() && !closeAt.After(o.NotBefore) {
 		return fmt.Errorf("rotate %s: rotation time %s is not after key %s's window opened (%s)", old.Ref, at.Format(time.RFC3339), o.KeyID, o.NotBefore.Format(time.RFC3339))
 	}
-	o.NotAfter, o.ReplacedBy = at, next.KeyID()
+	o.NotAfter, o.ReplacedBy = closeAt, next.KeyID()
 	n, err := entry(next, use)
 	if err != nil {
 		return err
@@ -252,6 +255,16 @@ func (s *Store) Rotate(old, next *sign.Verifier, use string, at time.Time) error
 	n.NotBefore = at
 	s.remember(n)
 	return nil
+}
+
+// CloseAt is when a rotation at t closes the old key's window: t when it is a whole second, else the
+// next whole second.
+func CloseAt(t time.Time) time.Time {
+	t = t.UTC()
+	if f := t.Truncate(time.Second); !f.Equal(t) {
+		return f.Add(time.Second)
+	}
+	return t
 }
 
 // Revoke marks keyID revoked at at for reason: its signatures made at or after at no longer count.

@@ -196,3 +196,37 @@ func TestSignedAt(t *testing.T) {
 		}
 	}
 }
+
+// A rotation inside a second closes the old key's window at the end of that second and opens the new
+// key's at its start: what the old key signed earlier in that second (evidence has sub-second times)
+// still counts, and a second rotation in the same second is not refused as an empty window.
+func TestRotateWithinASecond(t *testing.T) {
+	kr := sign.Keyring{Dir: t.TempDir()}
+	a := newKey(t, kr, "prod")
+	st := New()
+	t0 := time.Date(2026, 12, 2, 1, 40, 35, 0, time.UTC)
+	if err := st.Add(a.Verifier(), "prod", t0.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	signed, rotated := t0.Add(400*time.Millisecond), t0.Add(700*time.Millisecond)
+	var b *sign.Signer
+	if _, err := kr.Rotate("prod", "", func(old *sign.Verifier, n *sign.Signer) error {
+		b = n
+		return st.Rotate(old, n.Verifier(), "prod", rotated)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ka, _ := st.Key(a.Verifier().KeyID())
+	kb, _ := st.Key(b.Verifier().KeyID())
+	if !ka.Current(signed) {
+		t.Errorf("the old key's signature at %s, before the rotation at %s, does not count: %s", signed, rotated, ka.check(signed))
+	}
+	if ka.Current(t0.Add(time.Second)) || !kb.Current(rotated) || !ka.NotAfter.Equal(t0.Add(time.Second)) || !kb.NotBefore.Equal(t0) {
+		t.Errorf("windows: old closes %s, new opens %s", ka.NotAfter, kb.NotBefore)
+	}
+	if _, err := kr.Rotate("prod", "", func(old *sign.Verifier, n *sign.Signer) error {
+		return st.Rotate(old, n.Verifier(), "prod", t0.Add(900*time.Millisecond))
+	}); err != nil {
+		t.Errorf("a second rotation in the same second: %v", err)
+	}
+}

@@ -723,14 +723,15 @@ func testLeases(t *testing.T, h Harness) {
 	}
 }
 
-// The evidence types of retention and key rotation are accepted by the database (schema version 8),
-// an unknown type still is not; a key rotation packet has no deployment.
+// The evidence types of retention and key rotation (schema version 8) and key revocation (10) are
+// accepted by the database, an unknown type still is not; a key rotation or revocation packet has no
+// deployment.
 func testRetentionEvidenceTypes(t *testing.T, h Harness) {
 	ctx := context.Background()
 	Seed(t, h.DB, "t1", "d1", T0)
-	for i, typ := range []string{"retention_hold", "retention_release", "set_removed", "key_rotation"} {
+	for i, typ := range []string{"retention_hold", "retention_release", "set_removed", "key_rotation", "key_revocation"} {
 		dep := "d1"
-		if typ == "key_rotation" {
+		if typ == "key_rotation" || typ == "key_revocation" {
 			dep = ""
 		}
 		must(t, h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
@@ -742,7 +743,7 @@ func testRetentionEvidenceTypes(t *testing.T, h Harness) {
 			return err
 		}))
 	}
-	checkLinear(t, h.DB, "t1", 4)
+	checkLinear(t, h.DB, "t1", 5)
 	err := h.DB.Update(ctx, "t1", func(tx meta.Tx) error {
 		_, err := tx.AppendEvidence(ctx, func(hd meta.ChainHead) (meta.Evidence, error) {
 			e, _ := packet("ev-bad", "d1")(hd)
