@@ -161,6 +161,9 @@ func New(cfg Config) *Server {
 	s.handle("POST /api/v1/targets/{id}/drift-check", writers, s.driftCheckNow)
 	s.handle("POST /api/v1/environments/{id}/rollback", writers, s.idempotent(s.rollback))
 	s.handle("DELETE /api/v1/environments/{id}/blocked-releases/{releaseId}", writers, s.unblock)
+	s.handle("GET /api/v1/deployment-jobs/{id}/hold", people, s.getHold)
+	s.handle("PUT /api/v1/deployment-jobs/{id}/hold", []string{meta.RoleAdmin}, s.putHold)
+	s.handle("DELETE /api/v1/deployment-jobs/{id}/hold", []string{meta.RoleAdmin}, s.deleteHold)
 	s.handle("GET /api/v1/environments/{id}/drift", people, s.environmentDrift)
 	s.handle("GET /api/v1/targets/{id}/drift", people, s.targetDrift)
 	return s
