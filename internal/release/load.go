@@ -231,6 +231,11 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 			return nil, e("deployTimeout", "%q is not a positive duration (e.g. 10m)", env.DeployTimeout)
 		}
 	}
+	if env.DriftInterval != "" {
+		if d, err := time.ParseDuration(env.DriftInterval); err != nil || d < MinDriftInterval {
+			return nil, e("driftInterval", "%q is not a duration of at least %s (e.g. 5m)", env.DriftInterval, MinDriftInterval)
+		}
+	}
 	switch env.DriftCorrection {
 	case "", DriftReport, DriftRedeploy:
 	default:
@@ -251,6 +256,9 @@ func ParseEnvironment(file string, data []byte) (*Environment, error) {
 	}
 	return env, nil
 }
+
+// MinDriftInterval is the shortest Environment.DriftInterval.
+const MinDriftInterval = 10 * time.Second
 
 // Drift corrections (Environment.DriftCorrection).
 const (

@@ -75,6 +75,9 @@ type Environment struct {
 	// default: a metric, a log line, the drift API — never a change on the target) or "redeploy" (it
 	// also queues the deployment the target should run for the target's agent to apply again).
 	DriftCorrection string `yaml:"driftCorrection,omitempty" json:"driftCorrection,omitempty"`
+	// DriftInterval is how often the server's drift schedule checks the environment's targets (a Go
+	// duration, at least 10s; default the schedule's own interval, stella serve --drift-interval).
+	DriftInterval string `yaml:"driftInterval,omitempty" json:"driftInterval,omitempty"`
 
 	File  string `yaml:"-" json:"-"`
 	lines map[string]int

@@ -159,6 +159,7 @@ var mutations = map[string][]mutation{
 		{"fractional replicas", "replicas.api", 1.5},
 		{"bad deployTimeout", "deployTimeout", "ten minutes"},
 		{"bad driftCorrection", "driftCorrection", "fix-it"},
+		{"bad driftInterval", "driftInterval", "5 minutes"},
 		{"empty mirror", "registries.mirrors.docker\\.io", ""},
 		{"empty insecure host", "registries.insecure.0", ""},
 		{"target id not a safe name", "targets.0.id", "tgt/1"},

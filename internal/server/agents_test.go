@@ -182,6 +182,66 @@ func TestWatchDrift(t *testing.T) {
 	}
 }
 
+// An environment's driftInterval replaces the schedule's interval for its targets: with the schedule
+// ticking every 20ms, a target of an environment checked hourly is checked once while another is
+// checked again each time its last check has finished.
+func TestWatchDriftIntervals(t *testing.T) {
+	w := newWriteWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	now := time.Now()
+	agents := map[string]string{}
+	for _, target := range []string{"tgt-fast", "tgt-slow"} {
+		reg, rec := server.NewRegistration("acme", target, now, time.Minute)
+		if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.CreateRegistration(ctx, rec) }); err != nil {
+			t.Fatal(err)
+		}
+		pub, _, _ := ed25519.GenerateKey(rand.Reader)
+		a := w.do(t, "POST", "/api/v1/agents/register", "", map[string]any{"registrationToken": reg, "publicKey": base64.StdEncoding.EncodeToString(pub)})
+		a.expect(t, "register "+target, 201)
+		var out struct{ AgentID string }
+		_ = json.Unmarshal(a.body, &out)
+		agents[target] = out.AgentID
+	}
+	if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error {
+		if err := tx.PutEnvironment(ctx, meta.Environment{ID: "env-slow", Name: "slow", Tier: "development", Doc: []byte(`{"id":"env-slow","driftInterval":"1h"}`)}); err != nil {
+			return err
+		}
+		return tx.PutTarget(ctx, meta.Target{EnvironmentID: "env-slow", ID: "tgt-slow", Name: "slow-1", Type: "compose-host"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	go w.srv.WatchDrift(ctx, 20*time.Millisecond, "replica-1")
+	count := func(target string) int {
+		var ks []meta.AgentTask
+		_ = w.db.View(ctx, "acme", func(tx meta.Tx) error {
+			ks, _ = tx.AgentTasks(ctx, target, "read-sticker", 0)
+			return nil
+		})
+		return len(ks)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for count("tgt-fast") < 4 {
+		// The agents take and finish what is queued.
+		for target, agent := range agents {
+			_ = w.db.Update(ctx, "acme", func(tx meta.Tx) error {
+				k, err := tx.LeaseAgentTask(ctx, target, agent, time.Now())
+				if err != nil {
+					return err
+				}
+				return tx.FinishAgentTask(ctx, k.ID, agent, meta.TaskSucceeded, []byte(`{"status":"succeeded"}`), time.Now())
+			})
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the target without an interval of its own was checked %d times in 10s", count("tgt-fast"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := count("tgt-slow"); n != 1 {
+		t.Errorf("the target of the hourly environment was checked %d times, want 1", n)
+	}
+}
+
 // Rollback: a new job from the exact digests of the deployment before the current one, with a rollback
 // packet naming who asked and what it returns to.
 func TestRollback(t *testing.T) {

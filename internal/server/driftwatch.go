@@ -11,6 +11,7 @@ import (
 	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/meta"
+	"github.com/stella-ops/stella/internal/release"
 )
 
 // DriftState is a target's drift as last checked: the spec's DriftCheck, when it was checked, and since
@@ -199,23 +200,27 @@ func ReadDrift(ctx context.Context, tx meta.Tx, target string) (DriftState, erro
 	return st, nil
 }
 
-// WatchDrift queues a read-sticker task for every registered agent's target every interval (skipping a
-// target whose last drift task is still pending), until ctx ends — on the replica that holds the
-// DriftLease lease as holder (taken or renewed each tick for two intervals, so another replica takes
-// over within two intervals of the holder's end).
+// WatchDrift queues a read-sticker task for every registered agent's target every interval — its
+// environment's driftInterval where it has one, else every — skipping a target whose last drift task
+// is still pending, until ctx ends. It runs on the replica that holds the DriftLease lease as holder
+// (taken or renewed each tick for two ticks, so another replica takes over within two ticks of the
+// holder's end); it ticks every min(every, 30s) and queues the targets that are due.
 func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder string) {
-	t := time.NewTicker(every)
+	tick := min(every, driftTick)
+	t := time.NewTicker(tick)
 	defer t.Stop()
+	due := map[string]time.Time{} // TENANT/TARGET → when its next check is due
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if ok, err := s.cfg.DB.TryLease(ctx, DriftLease, holder, 2*every); err != nil || !ok {
+		if ok, err := s.cfg.DB.TryLease(ctx, DriftLease, holder, 2*tick); err != nil || !ok {
 			if err != nil {
 				s.cfg.Log.Warn("drift watch", "err", err)
 			}
+			clear(due) // another replica schedules meanwhile: start over when this one holds it again
 			continue
 		}
 		tenants, err := s.cfg.DB.Tenants(ctx)
@@ -227,16 +232,26 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder str
 			var queued []string
 			err := s.cfg.DB.Update(ctx, tenant, func(tx meta.Tx) error {
 				queued = queued[:0]
+				now := s.now()
 				as, err := tx.Agents(ctx)
+				if err != nil {
+					return err
+				}
+				intervals, err := driftIntervals(ctx, tx)
 				if err != nil {
 					return err
 				}
 				seen := map[string]bool{}
 				for _, a := range as {
-					if !a.RevokedAt.IsZero() || seen[a.TargetID] {
+					key := tenant + "/" + a.TargetID
+					if !a.RevokedAt.IsZero() || seen[a.TargetID] || now.Before(due[key]) {
 						continue
 					}
 					seen[a.TargetID] = true
+					iv := every
+					if d, ok := intervals[a.TargetID]; ok {
+						iv = d
+					}
 					last, err := tx.AgentTasks(ctx, a.TargetID, "read-sticker", 1)
 					if err != nil {
 						return err
@@ -244,9 +259,15 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder str
 					if len(last) == 1 && (last[0].Status == meta.TaskQueued || last[0].Status == meta.TaskLeased) {
 						continue
 					}
-					if _, err := queueDriftCheck(ctx, tx, a.TargetID, s.now()); err != nil {
+					// Due half a tick early, so that a check every tick is not put off to every other.
+					if len(last) == 1 && now.Sub(last[0].CreatedAt) < iv-tick/2 {
+						due[key] = last[0].CreatedAt.Add(iv - tick/2)
+						continue
+					}
+					if _, err := queueDriftCheck(ctx, tx, a.TargetID, now); err != nil {
 						return err
 					}
+					due[key] = now.Add(iv - tick/2)
 					queued = append(queued, a.TargetID)
 				}
 				return nil
@@ -259,4 +280,36 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder str
 			}
 		}
 	}
+}
+
+// driftTick is the longest time between two looks of the drift schedule.
+const driftTick = 30 * time.Second
+
+// driftIntervals are the targets of a tenant's environments that have a driftInterval, with it.
+func driftIntervals(ctx context.Context, tx meta.Tx) (map[string]time.Duration, error) {
+	envs, err := tx.Environments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]time.Duration{}
+	for _, e := range envs {
+		var doc struct {
+			DriftInterval string `json:"driftInterval"`
+		}
+		if json.Unmarshal(e.Doc, &doc) != nil || doc.DriftInterval == "" {
+			continue
+		}
+		d, err := time.ParseDuration(doc.DriftInterval)
+		if err != nil || d < release.MinDriftInterval {
+			continue
+		}
+		ts, err := tx.Targets(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			out[t.ID] = d
+		}
+	}
+	return out, nil
 }
