@@ -38,6 +38,15 @@ type DB interface {
 	// docs/decisions.md. ReleaseLease gives it up early (a no-op unless holder holds it).
 	TryLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
+	// PutSession records a web session; Session finds one by the SHA-256 of its id (ErrNotFound when
+	// there is none or it expired at now); TouchSession moves its expiry; DropSession removes it, and
+	// DropExpiredSessions every session expired at now. Like tokens they are not scoped to a tenant:
+	// the session's cookie is what names it.
+	PutSession(ctx context.Context, s Session) error
+	Session(ctx context.Context, idSHA256 string, now time.Time) (Session, error)
+	TouchSession(ctx context.Context, idSHA256 string, expires time.Time) error
+	DropSession(ctx context.Context, idSHA256 string) error
+	DropExpiredSessions(ctx context.Context, now time.Time) error
 	// Engine names the engine ("sqlite" or "postgres").
 	Engine() string
 	Close() error
@@ -181,6 +190,16 @@ const (
 
 // Roles are the valid roles, in the order they are documented.
 var Roles = []string{RoleAdmin, RoleDeployer, RoleAuditor, RoleAgent}
+
+// Session is a signed-in browser of the web interface: hashes of its id and of the API token it was
+// opened with, the CSRF token of its forms, and when it expires.
+type Session struct {
+	IDSHA256    string
+	TenantID    string
+	TokenSHA256 string
+	CSRF        string
+	ExpiresAt   time.Time
+}
 
 // Token is an API bearer token's record. The token itself is never stored: SHA256 is the hex SHA-256
 // of its exact string.

@@ -1220,3 +1220,55 @@ func (s *SQL) ReleaseLease(ctx context.Context, name, holder string) error {
 	}
 	return nil
 }
+
+// PutSession records a web session.
+func (s *SQL) PutSession(ctx context.Context, x Session) error {
+	if len(x.IDSHA256) != 64 || len(x.TokenSHA256) != 64 || x.TenantID == "" || x.CSRF == "" {
+		return fmt.Errorf("record session: need 64-hex hashes of its id and token, a tenant and a CSRF token")
+	}
+	if _, err := s.W.ExecContext(ctx, `INSERT INTO web_sessions (id_sha256, tenant_id, token_sha256, csrf, expires_at_us) VALUES ($1, $2, $3, $4, $5)`,
+		x.IDSHA256, x.TenantID, x.TokenSHA256, x.CSRF, us(x.ExpiresAt)); err != nil {
+		return fmt.Errorf("record session: %w", err)
+	}
+	return nil
+}
+
+// Session finds the session whose id hashes to idSHA256 and has not expired at now.
+func (s *SQL) Session(ctx context.Context, idSHA256 string, now time.Time) (Session, error) {
+	x := Session{IDSHA256: idSHA256}
+	var exp int64
+	err := s.R.QueryRowContext(ctx, `SELECT tenant_id, token_sha256, csrf, expires_at_us FROM web_sessions WHERE id_sha256 = $1 AND expires_at_us > $2`,
+		idSHA256, us(now)).Scan(&x.TenantID, &x.TokenSHA256, &x.CSRF, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, fault.Wrap(fault.NotFound, fmt.Errorf("session: %w", ErrNotFound))
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("read session: %w", err)
+	}
+	x.ExpiresAt = fromUS(exp)
+	return x, nil
+}
+
+// TouchSession moves a session's expiry.
+func (s *SQL) TouchSession(ctx context.Context, idSHA256 string, expires time.Time) error {
+	if _, err := s.W.ExecContext(ctx, `UPDATE web_sessions SET expires_at_us = $1 WHERE id_sha256 = $2`, us(expires), idSHA256); err != nil {
+		return fmt.Errorf("extend session: %w", err)
+	}
+	return nil
+}
+
+// DropSession removes a session (nothing when there is none).
+func (s *SQL) DropSession(ctx context.Context, idSHA256 string) error {
+	if _, err := s.W.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_sha256 = $1`, idSHA256); err != nil {
+		return fmt.Errorf("drop session: %w", err)
+	}
+	return nil
+}
+
+// DropExpiredSessions removes every session expired at now.
+func (s *SQL) DropExpiredSessions(ctx context.Context, now time.Time) error {
+	if _, err := s.W.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at_us <= $1`, us(now)); err != nil {
+		return fmt.Errorf("drop expired sessions: %w", err)
+	}
+	return nil
+}

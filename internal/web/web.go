@@ -6,8 +6,9 @@
 // It is a front door like the API and as thin: every read and check is the API's own function
 // (internal/server: JobArtifacts, Artifact, VerifyJob, ReadDrift, CheckDriftNow, Authenticate), under
 // the same tokens, roles and tenant scoping. Sign-in trades a token posted in a form for a server-side
-// session: the cookie holds a random session id (HttpOnly, SameSite=Strict, Secure over TLS), the
-// session the token's hash, never the token; the token is re-checked on every request, so revoking it
+// session, kept in the metadata database (it outlives a restart; every replica knows it): the cookie
+// holds a random session id (HttpOnly, SameSite=Strict, Secure over TLS), the database the id's hash
+// and the token's hash, never either; the token is re-checked on every request, so revoking it
 // ends its sessions. Every POST carries the session's CSRF token and is refused (403) without it.
 package web
 
@@ -18,6 +19,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -40,9 +42,8 @@ const Prefix = "/ui/"
 const (
 	sessionCookie = "stella_session"
 	signinCookie  = "stella_signin"
-	// SessionTTL is how long a session lasts without being used; MaxSessions bounds the table.
-	SessionTTL  = 8 * time.Hour
-	MaxSessions = 10000
+	// SessionTTL is how long a session lasts without being used.
+	SessionTTL = 8 * time.Hour
 	// requestTimeout bounds every database read of a page.
 	requestTimeout = 10 * time.Second
 )
@@ -83,7 +84,7 @@ func New(cfg Config) (*UI, error) {
 		cfg.PageSize = 25
 	}
 	u := &UI{api: cfg.API, db: cfg.API.DB(), log: cfg.Log, pageSize: cfg.PageSize, mux: http.NewServeMux(), pages: map[string]*template.Template{}}
-	u.sessions.m = map[string]*session{}
+	u.sessions.db = u.db
 	u.chains.m = map[string]*chainState{}
 	u.drifts.m = map[string]driftEntry{}
 	u.times.m = map[string][]meta.EvidenceTime{}
@@ -142,9 +143,12 @@ type session struct {
 	expires   time.Time
 }
 
+// sessions are kept in the metadata database (meta.DB's sessions: the SHA-256 of the id, never the
+// id), so that a session outlives a restart of the server and every replica knows it.
 type sessions struct {
-	mu sync.Mutex
-	m  map[string]*session
+	db        meta.DB
+	mu        sync.Mutex
+	lastSweep time.Time
 }
 
 func randomID() string {
@@ -153,49 +157,52 @@ func randomID() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func (s *sessions) create(tokenHash string, now time.Time) *session {
+func hashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// create records a new session of the token (its hash) for its tenant; expired sessions are removed
+// at most every sweepEvery.
+func (s *sessions) create(ctx context.Context, tenant, tokenHash string, now time.Time) (*session, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.m) >= MaxSessions {
-		for id, x := range s.m {
-			if now.After(x.expires) {
-				delete(s.m, id)
-			}
-		}
-		for id := range s.m { // still full: drop one (any) so a sign-in always works
-			if len(s.m) < MaxSessions {
-				break
-			}
-			delete(s.m, id)
+	sweep := now.Sub(s.lastSweep) >= sweepEvery
+	if sweep {
+		s.lastSweep = now
+	}
+	s.mu.Unlock()
+	if sweep {
+		if err := s.db.DropExpiredSessions(ctx, now); err != nil {
+			return nil, err
 		}
 	}
 	x := &session{id: randomID(), tokenHash: tokenHash, csrf: randomID(), expires: now.Add(SessionTTL)}
-	s.m[x.id] = x
-	return x
+	err := s.db.PutSession(ctx, meta.Session{IDSHA256: hashID(x.id), TenantID: tenant, TokenSHA256: tokenHash, CSRF: x.csrf, ExpiresAt: x.expires})
+	return x, err
 }
 
-// get finds the session of id and extends it; an expired one is removed.
-func (s *sessions) get(id string, now time.Time) *session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	x := s.m[id]
-	if x == nil {
+// get finds the live session of id and extends it (a write at most once a minute of use); nil when
+// there is none, it expired, or the database does not answer.
+func (s *sessions) get(ctx context.Context, id string, now time.Time) *session {
+	if id == "" || len(id) > 128 {
 		return nil
 	}
-	if now.After(x.expires) {
-		delete(s.m, id)
+	rec, err := s.db.Session(ctx, hashID(id), now)
+	if err != nil {
 		return nil
 	}
-	x.expires = now.Add(SessionTTL)
-	c := *x
-	return &c
+	if rec.ExpiresAt.Sub(now) < SessionTTL-time.Minute {
+		if err := s.db.TouchSession(ctx, hashID(id), now.Add(SessionTTL)); err == nil {
+			rec.ExpiresAt = now.Add(SessionTTL)
+		}
+	}
+	return &session{id: id, tokenHash: rec.TokenSHA256, csrf: rec.CSRF, expires: rec.ExpiresAt}
 }
 
-func (s *sessions) drop(id string) {
-	s.mu.Lock()
-	delete(s.m, id)
-	s.mu.Unlock()
-}
+func (s *sessions) drop(ctx context.Context, id string) { _ = s.db.DropSession(ctx, hashID(id)) }
+
+// sweepEvery is how often sign-ins remove expired sessions.
+const sweepEvery = 10 * time.Minute
 
 // caller is who asks: the token's record and the session.
 type caller struct {
@@ -211,9 +218,12 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, c caller) error
 // not expired). A GET without one goes to the sign-in page; a POST needs the session's CSRF token.
 func (u *UI) signedIn(h pageFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
 		var sess *session
 		if ck, err := r.Cookie(sessionCookie); err == nil {
-			sess = u.sessions.get(ck.Value, u.api.Now())
+			sess = u.sessions.get(ctx, ck.Value, u.api.Now())
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -226,13 +236,10 @@ func (u *UI) signedIn(h pageFunc) http.HandlerFunc {
 			u.toSignin(w, r)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
-		defer cancel()
-		r = r.WithContext(ctx)
 		tok, err := u.api.AuthenticateHash(ctx, sess.tokenHash)
 		if err != nil || tok.Role == meta.RoleAgent {
 			if fault.KindOf(err) == fault.Unauthenticated || err == nil {
-				u.sessions.drop(sess.id)
+				u.sessions.drop(ctx, sess.id)
 				u.toSignin(w, r)
 				return
 			}
@@ -275,7 +282,9 @@ func localNext(next string) string {
 // signinForm shows the sign-in form. A sign-in CSRF token (a cookie and the form's field, compared on
 // POST) keeps another site from signing a browser in with its own token.
 func (u *UI) signinForm(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(sessionCookie); err == nil && u.sessions.get(ck.Value, u.api.Now()) != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+	defer cancel()
+	if ck, err := r.Cookie(sessionCookie); err == nil && u.sessions.get(ctx, ck.Value, u.api.Now()) != nil {
 		http.Redirect(w, r, localNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
@@ -309,14 +318,18 @@ func (u *UI) signin(w http.ResponseWriter, r *http.Request) {
 		u.showSignin(w, r, http.StatusForbidden, "That is an agent's token; sign in with a person's token (admin, deployer or auditor).")
 		return
 	}
-	sess := u.sessions.create(tok.SHA256, u.api.Now())
+	sess, err := u.sessions.create(ctx, tok.TenantID, tok.SHA256, u.api.Now())
+	if err != nil {
+		u.fail(w, r, nil, err)
+		return
+	}
 	http.SetCookie(w, u.cookie(r, signinCookie, "", -1))
 	http.SetCookie(w, u.cookie(r, sessionCookie, sess.id, int(SessionTTL/time.Second)))
 	http.Redirect(w, r, localNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
 func (u *UI) signout(w http.ResponseWriter, r *http.Request, c caller) error {
-	u.sessions.drop(c.sess.id)
+	u.sessions.drop(r.Context(), c.sess.id)
 	http.SetCookie(w, u.cookie(r, sessionCookie, "", -1))
 	http.Redirect(w, r, "/ui/signin", http.StatusSeeOther)
 	return nil

@@ -357,3 +357,19 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	}
 	must(t, b.get("/ui/deployments/d1"), 200, "Deployment d1")
 }
+
+// Sessions live in the database: one opened through a server is known to another on the same database
+// (a restart, or a second replica), and signing out through either ends it for both.
+func TestSessionSharedByServers(t *testing.T) {
+	f := webtest.New(t)
+	one, two := f.Serve(t), f.Serve(t)
+	b := newBrowser(t, one)
+	b.signIn(f.Tokens["acme/auditor"])
+	must(t, b.get("/ui/environments"), 200, "production")
+	other := &browser{t: t, base: two, c: b.c} // the same cookies (they do not depend on the port)
+	must(t, other.get("/ui/environments"), 200, "production")
+	must(t, other.post("/ui/signout", url.Values{"csrf": {csrfOf(t, other.get("/ui/environments"))}}), http.StatusSeeOther)
+	if p := b.get("/ui/environments"); p.status != http.StatusSeeOther {
+		t.Fatalf("after signing out through the other server, the first still answers %d", p.status)
+	}
+}

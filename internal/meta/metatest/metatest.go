@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -53,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"Holds", testHolds},
 		{"Leases", testLeases},
 		{"RetentionEvidenceTypes", testRetentionEvidenceTypes},
+		{"WebSessions", testWebSessions},
 		{"Pages", testPages},
 	}
 	for _, tc := range tests {
@@ -754,5 +756,36 @@ func testRetentionEvidenceTypes(t *testing.T, h Harness) {
 	})
 	if err == nil {
 		t.Fatal("an unknown evidence type was stored")
+	}
+}
+
+// Web sessions: found by the hash of their id until they expire, extended, dropped; expired ones go.
+func testWebSessions(t *testing.T, h Harness) {
+	ctx := context.Background()
+	Seed(t, h.DB, "t1", "d1", T0)
+	hex64 := func(c string) string { return strings.Repeat(c, 64) }
+	must(t, h.DB.PutSession(ctx, meta.Session{IDSHA256: hex64("a"), TenantID: "t1", TokenSHA256: hex64("b"), CSRF: "c1", ExpiresAt: T0.Add(time.Hour)}))
+	must(t, h.DB.PutSession(ctx, meta.Session{IDSHA256: hex64("d"), TenantID: "t1", TokenSHA256: hex64("b"), CSRF: "c2", ExpiresAt: T0.Add(time.Minute)}))
+	if err := h.DB.PutSession(ctx, meta.Session{IDSHA256: hex64("a"), TenantID: "t1", TokenSHA256: hex64("b"), CSRF: "c3", ExpiresAt: T0.Add(time.Hour)}); err == nil {
+		t.Error("a session id recorded twice")
+	}
+	x, err := h.DB.Session(ctx, hex64("a"), T0)
+	if err != nil || x.TenantID != "t1" || x.TokenSHA256 != hex64("b") || x.CSRF != "c1" || !x.ExpiresAt.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("session: %+v %v", x, err)
+	}
+	if _, err := h.DB.Session(ctx, hex64("a"), T0.Add(time.Hour)); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("an expired session is found: %v", err)
+	}
+	must(t, h.DB.TouchSession(ctx, hex64("a"), T0.Add(2*time.Hour)))
+	if _, err := h.DB.Session(ctx, hex64("a"), T0.Add(90*time.Minute)); err != nil {
+		t.Errorf("an extended session: %v", err)
+	}
+	must(t, h.DB.DropExpiredSessions(ctx, T0.Add(30*time.Minute)))
+	if _, err := h.DB.Session(ctx, hex64("d"), T0); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("an expired session outlived DropExpiredSessions: %v", err)
+	}
+	must(t, h.DB.DropSession(ctx, hex64("a")))
+	if _, err := h.DB.Session(ctx, hex64("a"), T0); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("a dropped session is found: %v", err)
 	}
 }
