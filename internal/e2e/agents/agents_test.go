@@ -12,10 +12,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -535,7 +539,9 @@ func TestAgentsDeployRealContainers(t *testing.T) {
 
 // An environment that asks for it (driftCorrection: redeploy) has drift corrected: a container replaced
 // behind the agent's back is found by a drift check, the server queues the deployment the target should
-// run again, the agent applies it, and the deployment_completed packet says it was a correction. Run
+// run again, the agent applies it, and the deployment_completed packet says it was a correction. Before
+// that, the server goes away in the middle of the first download (a proxy cuts it): that deploy fails,
+// leaves no set and runs nothing, and the next one deploys. Run
 // with stella-agent (the Docker Compose SDK) and with `stella agent` (its fallback: the docker compose
 // command line: the Docker CLI with the Compose plugin built from its module source).
 func TestAgentsCorrectDrift(t *testing.T) {
@@ -586,7 +592,32 @@ func correctDrift(t *testing.T, agentCmd, agentEnv []string) {
 	defer func() { w.stopServe() }()
 	w.admin = w.must("tokens", "create", "--tenant", "acme", "--role", "admin", "--data", w.data)
 	state := filepath.Join(dir, "agent-t9")
-	cmd := agentExec("register", "--server", w.url, "--token", w.must("agents", "token", "create", "--tenant", "acme", "--target", "t9", "--data", w.data), "--state-dir", state)
+	// The agent reaches the server through a proxy that cuts the first download of the lock halfway:
+	// the server going away mid-download.
+	target, _ := url.Parse(w.url)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var cut atomic.Bool
+	cut.Store(true)
+	proxy := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/artifacts/compose.stella.lock.yml") && cut.CompareAndSwap(true, false) {
+			rec := httptest.NewRecorder()
+			rp.ServeHTTP(rec, r)
+			for k, v := range rec.Header() {
+				rw.Header()[k] = v
+			}
+			rw.WriteHeader(rec.Code)
+			b := rec.Body.Bytes()
+			_, _ = rw.Write(b[:len(b)/2])
+			rw.(http.Flusher).Flush()
+			if conn, _, err := rw.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		rp.ServeHTTP(rw, r)
+	}))
+	defer proxy.Close()
+	cmd := agentExec("register", "--server", proxy.URL, "--token", w.must("agents", "token", "create", "--tenant", "acme", "--target", "t9", "--data", w.data), "--state-dir", state)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("register: %v %s", err, out)
 	}
@@ -620,6 +651,16 @@ func correctDrift(t *testing.T, agentCmd, agentEnv []string) {
 			}
 		}
 		t.Fatalf("t9 runs %v, want %s", cs[0].Digests, want)
+	}
+	// The cut download fails the first deploy and leaves nothing behind; the next one deploys.
+	if st, e, _ := result(w.task("t9", "deploy", "dep-fix")); st != "failed" || !strings.Contains(e, "compose.stella.lock.yml") {
+		t.Fatalf("deploy through a cut download: %s %s", st, e)
+	}
+	if left, _ := filepath.Glob(filepath.Join(state, "sets", "*")); len(left) != 0 {
+		t.Fatalf("a cut download left %v", left)
+	}
+	if cs, _ := drv.Ps(context.Background(), "e2e-t9"); len(cs) != 0 {
+		t.Fatalf("a cut download ran containers: %+v", cs)
 	}
 	if st, e, _ := result(w.task("t9", "deploy", "dep-fix")); st != "succeeded" {
 		t.Fatalf("deploy: %s %s", st, e)
