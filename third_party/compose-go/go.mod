@@ -23,3 +23,5 @@ require (
 	github.com/stretchr/testify v1.12.1 // indirect
 	golang.org/x/sys v0.13.0 // indirect
 )
+
+replace github.com/santhosh-tekuri/jsonschema/v6 => ../jsonschema

@@ -126,13 +126,15 @@ var (
 )
 
 // draftsOnce compiles the drafts' metaschemas on first use (Stella's patch: upstream compiles them in
-// init, ~10 ms at the start of every program that links this package). NewCompiler calls it: every
-// schema is compiled by a Compiler, so no schema is compiled or validated before the drafts are.
+// init, ~10 ms at the start of every program that links this package). The first validation of a
+// schema against its metaschema calls it (roots.validate), the only use of the compiled drafts; their
+// own compilation (bootstrap) validates as upstream's init did.
 var draftsOnce sync.Once
 
 func compileDrafts() {
 	draftsOnce.Do(func() {
-		c := newCompiler()
+		c := NewCompiler()
+		c.roots.bootstrap = true
 		c.AssertFormat()
 		for _, d := range []*Draft{Draft4, Draft6, Draft7, Draft2019, Draft2020} {
 			d.sch = c.MustCompile(d.url)

@@ -12,6 +12,9 @@ type roots struct {
 	regexpEngine RegexpEngine
 	vocabularies map[string]*Vocabulary
 	assertVocabs bool
+	// bootstrap marks the compiler of the drafts themselves; skipValidation, a compiler that does not
+	// validate schemas against their metaschema (Stella's patch: SkipMetaschemaValidation).
+	bootstrap, skipValidation bool
 }
 
 func newRoots() *roots {
@@ -235,6 +238,12 @@ func (rr *roots) addSubschema(r *root, ptr jsonPointer) error {
 }
 
 func (rr *roots) validate(r *root, v any, ptr jsonPointer) error {
+	if rr.skipValidation {
+		return nil
+	}
+	if !rr.bootstrap {
+		compileDrafts()
+	}
 	dialect := r.resource(ptr).dialect
 	meta := dialect.getSchema(rr.assertVocabs, rr.vocabularies)
 	if err := meta.validate(v, rr.regexpEngine, meta, r.resources, rr.assertVocabs, rr.vocabularies); err != nil {

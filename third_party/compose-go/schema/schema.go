@@ -62,6 +62,9 @@ var (
 func compileSchema() (*jsonschema.Schema, error) {
 	compiledSchemaOnce.Do(func() {
 		compiler := jsonschema.NewCompiler()
+		// Stella's patch: the embedded schema is valid (schema_stella_test.go checks it against its
+		// metaschema); validating it again at every start was half the cost of compiling it.
+		compiler.SkipMetaschemaValidation()
 		shema, err := jsonschema.UnmarshalJSON(strings.NewReader(Schema))
 		if err != nil {
 			compiledSchemaErr = err
