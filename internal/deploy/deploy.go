@@ -167,6 +167,12 @@ func (s *Service) Create(ctx context.Context, req Request) (*Result, error) {
 	for i, f := range set.Files {
 		files[i] = store.File{Name: f.Name, Data: f.Data}
 		recFiles[i] = record.File{Name: f.Name, Data: f.Data}
+		if f.Streamed() {
+			// A large extra artifact: copied into the store through one buffer and stored only if it
+			// still has the bytes the manifest lists.
+			files[i] = store.File{Name: f.Name, Open: f.Open, Size: f.Size, SHA256: f.SHA256}
+			recFiles[i] = record.File{Name: f.Name, Size: f.Size, SHA256: f.SHA256}
+		}
 	}
 	// The set is stored while its records are written; the records commit only once the set is stored
 	// (BeforeCommit), so the database never names a set the store does not have.
