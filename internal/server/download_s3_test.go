@@ -28,8 +28,8 @@ import (
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/store/local"
 	"github.com/stella-ops/stella/internal/store/s3/s3gw"
-	"github.com/stella-ops/stella/internal/store/storeurl"
 	"github.com/stella-ops/stella/internal/store/storetest"
+	"github.com/stella-ops/stella/internal/store/storeurl"
 )
 
 const access, secret = "stella-test-access", "stella-test-secret-0123456789"
