@@ -466,7 +466,13 @@ func checkUserShell(ctx context.Context, wf *workflow.Workflow, opts Options) (A
 			linted <- err
 		}()
 	}
-	perr := syntax.NewParser(syntax.Variant(syntax.LangBash)).Stmts(src, func(*syntax.Stmt) bool { return true })
+	var perr error
+	for _, err := range syntax.NewParser(syntax.Variant(syntax.LangBash)).StmtsSeq(src) {
+		if err != nil {
+			perr = err
+			break
+		}
+	}
 	if perr == nil {
 		_, perr = io.Copy(io.Discard, src) // the parser stops at EOF; anything after it is hashed too
 	}
