@@ -321,6 +321,30 @@ func TestStreamedArtifact(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The same id again, recorded in another database: the stored set is adopted (verified and recorded
+	// from the store, its large script streamed rather than read into memory) with the script's sums.
+	db3 := openDB(t, filepath.Join(w.dir, "meta3.db"))
+	if _, err := create(db3, "streamed", generate.Artifact{Name: "deploy.stella.sh", Type: "script-shell", Path: p}); !fault.Is(err, fault.Exists) ||
+		!strings.Contains(err.Error(), "now is, from the stored set itself") {
+		t.Fatalf("the same id into another database: %v, want the stored set adopted", err)
+	}
+	err = db3.View(ctx, "acme", func(tx meta.Tx) error {
+		arts, err := tx.Artifacts(ctx, "streamed")
+		found := false
+		for _, a := range arts {
+			if a.Name == "deploy.stella.sh" {
+				found = a.Size == int64(len(script)) && a.SHA256 == checksum.Sum(script)
+			}
+		}
+		if !found {
+			t.Errorf("adopted records %+v do not list deploy.stella.sh with %d bytes and sha256 %s", arts, len(script), checksum.Sum(script))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	// The file was changed after it was hashed: the digest given is of other bytes. (Another database:
 	// the promotion was carried out in the first.)
 	db = openDB(t, filepath.Join(w.dir, "meta2.db"))
