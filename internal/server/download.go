@@ -39,7 +39,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 	content, seeks := f.(io.ReadSeeker)
 	if !seeks || !hasID {
 		// A store whose files have no identity to keep a digest with (S3): checked as it is sent.
-		return s.sendChecked(w, r, d, a, f, mismatch)
+		return s.sendChecked(w, r, d, a, f, content, mismatch)
 	}
 	known := hasID && s.sums.holds(fid, a.SHA256)
 	if a.Size <= smallFile {
@@ -88,9 +88,11 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 // one streams through checksum.Exact, which hands on its last bytes only once the whole file has been
 // seen to have the recorded size and SHA-256: a file that does not match ends the response short of
 // its Content-Length, and the connection is closed, so a client never receives it whole — and never a
-// complete 200 for bytes that are not the recorded ones. Its Range is ignored (the whole file is sent,
-// as RFC 9110 allows): a part could only be vouched for after reading the whole file first.
-func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, f fs.File, mismatch func(string) error) error {
+// complete 200 for bytes that are not the recorded ones. A Range is ignored (the whole file is sent, as
+// RFC 9110 allows) unless the file seeks: a part can only be vouched for once the whole file has been
+// read, so the file is then hashed first, streaming, and the part sent from a second read (S3: a
+// ranged GET).
+func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, f fs.File, seeker io.ReadSeeker, mismatch func(string) error) error {
 	if a.Size <= smallFile {
 		bp := smallBuffers.Get().(*[]byte)
 		defer smallBuffers.Put(bp)
@@ -103,6 +105,20 @@ func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Depl
 			return mismatch(got)
 		}
 		serveBytes(w, r, a, bytes.NewReader(data))
+		return nil
+	}
+	if r.Header.Get("Range") != "" && seeker != nil {
+		got, n, err := checksum.Stream(seeker)
+		if err != nil {
+			return fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
+		}
+		if got != a.SHA256 || n != a.Size {
+			return mismatch(got)
+		}
+		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
+		}
+		serveBytes(w, r, a, seeker)
 		return nil
 	}
 	r.Header.Del("Range")

@@ -86,7 +86,7 @@ func startGateway(t *testing.T) string {
 // Downloads from the S3 store (versitygw's gateway, in a child process) are read once and checked as they
 // are sent: a small file before anything is sent (a mismatch is 422), a large one through
 // checksum.Exact (a mismatch ends the response before its last bytes, so no client gets it whole). A
-// Range on a large file is answered with the whole file.
+// Range on a large file is answered after the whole file was hashed (then 422 on a mismatch).
 func TestDownloadS3(t *testing.T) {
 	f := newFixture(t)
 	endpoint := startGateway(t)
@@ -160,12 +160,17 @@ func TestDownloadS3(t *testing.T) {
 	if r := call(t, "GET", api+"big/artifacts/small.txt", tok); r.status != 200 || !bytes.Equal(r.body, small) {
 		t.Fatalf("small artifact from S3: %d %q", r.status, r.body)
 	}
-	for _, hdr := range [][]string{nil, {"Range", "bytes=100-199"}} {
-		r := call(t, "GET", api+"big/artifacts/big.bin", tok, hdr...)
-		if r.status != 200 || !bytes.Equal(r.body, bigData) || r.header.Get("ETag") != `"`+big.SHA256+`"` {
-			t.Fatalf("large artifact from S3 (%q): %d, %d bytes, ETag %s", hdr, r.status, len(r.body), r.header.Get("ETag"))
+	if r := call(t, "GET", api+"big/artifacts/big.bin", tok); r.status != 200 || !bytes.Equal(r.body, bigData) || r.header.Get("ETag") != `"`+big.SHA256+`"` {
+		t.Fatalf("large artifact from S3: %d, %d bytes, ETag %s", r.status, len(r.body), r.header.Get("ETag"))
+	}
+	// A part: the whole object hashed first, then the part read with a ranged GET.
+	for rng, want := range map[string][]byte{"bytes=100-199": bigData[100:200], "bytes=-10": bigData[len(bigData)-10:],
+		"bytes=500000-": bigData[500000:]} {
+		if r := call(t, "GET", api+"big/artifacts/big.bin", tok, "Range", rng); r.status != 206 || !bytes.Equal(r.body, want) {
+			t.Fatalf("Range %s of the large artifact from S3: %d, %d bytes, want 206 with %d", rng, r.status, len(r.body), len(want))
 		}
 	}
+	call(t, "GET", api+"bad/artifacts/big.bin", tok, "Range", "bytes=0-9").want(t, "a part of a large artifact that is not the recorded one", 422, "verification_failed")
 	if r := call(t, "GET", api+"big/artifacts/big.bin", tok, "If-None-Match", `"`+big.SHA256+`"`); r.status != http.StatusNotModified {
 		t.Fatalf("conditional GET of the large artifact: %d", r.status)
 	}
