@@ -241,7 +241,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	if g.JSON() {
 		type fileOut struct {
 			Name   string `json:"name"`
-			Size   int    `json:"size"`
+			Size   int64  `json:"size"`
 			SHA256 string `json:"sha256"`
 		}
 		out := struct {
@@ -256,7 +256,8 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			EvidenceID   string    `json:"evidenceId"`
 		}{o.Tenant, o.DeploymentID, dir, nil, res.Pins, res.Manifest.Resolutions, signer.Ref, signer.Alg, out.Record.EvidenceID}
 		for _, f := range res.Files {
-			out.Files = append(out.Files, fileOut{f.Name, len(f.Data), sumHex(f.Data)})
+			size, sum := f.Sum()
+			out.Files = append(out.Files, fileOut{f.Name, size, sum})
 		}
 		if len(res.Manifest.Resolutions) == 0 {
 			out.Resolutions = []any{} // [] rather than null when every image was pinned

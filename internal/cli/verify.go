@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/store"
@@ -16,8 +15,6 @@ import (
 )
 
 var _ = register(newVerifyCommand)
-
-func sumHex(b []byte) string { return checksum.Sum(b) }
 
 // loadKeys builds the trusted keys from --public-key files, else from the keyring.
 func loadKeys(pubFiles []string, keyringDir string) (verify.Keys, error) {

@@ -53,7 +53,7 @@ func workflowArtifacts(ctx context.Context, g *Globals, o WorkflowOptions, tenan
 	}
 	extra := make([]generate.Artifact, len(arts))
 	for i, a := range arts {
-		extra[i] = generate.Artifact{Name: a.Name, Type: a.Type, Data: a.Data}
+		extra[i] = generate.Artifact{Name: a.Name, Type: a.Type, Data: a.Data, Path: a.Path, Size: a.Size, SHA256: a.SHA256}
 	}
 	data, err := os.ReadFile(o.Workflow)
 	if err != nil {
@@ -61,11 +61,26 @@ func workflowArtifacts(ctx context.Context, g *Globals, o WorkflowOptions, tenan
 	}
 	inputs := []manifest.Input{{Role: "workflow", Name: filepath.Base(o.Workflow), SHA256: checksum.Sum(data)}}
 	if wf.ScriptPath != "" {
-		src, err := os.ReadFile(wf.ScriptPath)
-		if err != nil {
-			return workflow.Strategy{}, nil, nil, err
+		// A user's shell script is the artifact itself, already hashed as it was checked; a C# source
+		// is hashed here, streaming (either may be large).
+		sum := ""
+		for _, a := range arts {
+			if a.Path == wf.ScriptPath && a.SHA256 != "" {
+				sum = a.SHA256
+			}
 		}
-		inputs = append(inputs, manifest.Input{Role: "script", Name: filepath.Base(wf.ScriptPath), SHA256: checksum.Sum(src)})
+		if sum == "" {
+			f, err := os.Open(wf.ScriptPath)
+			if err != nil {
+				return workflow.Strategy{}, nil, nil, err
+			}
+			sum, _, err = checksum.Stream(f)
+			f.Close()
+			if err != nil {
+				return workflow.Strategy{}, nil, nil, err
+			}
+		}
+		inputs = append(inputs, manifest.Input{Role: "script", Name: filepath.Base(wf.ScriptPath), SHA256: sum})
 	}
 	return wf.Strategy, extra, inputs, nil
 }

@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path"
+	"slices"
 	"strings"
 	"testing/fstest"
 	"time"
@@ -167,6 +169,12 @@ func (s *Service) Create(ctx context.Context, req Request) (*Result, error) {
 	for i, f := range set.Files {
 		files[i] = store.File{Name: f.Name, Data: f.Data}
 		recFiles[i] = record.File{Name: f.Name, Data: f.Data}
+		if f.Streamed() {
+			// A large extra artifact: copied into the store through one buffer and stored only if it
+			// still has the bytes the manifest lists.
+			files[i] = store.File{Name: f.Name, Open: f.Open, Size: f.Size, SHA256: f.SHA256}
+			recFiles[i] = record.File{Name: f.Name, Size: f.Size, SHA256: f.SHA256}
+		}
 	}
 	// The set is stored while its records are written; the records commit only once the set is stored
 	// (BeforeCommit), so the database never names a set the store does not have.
@@ -237,6 +245,18 @@ func (s *Service) adopt(ctx context.Context, db meta.DB, ref store.Ref, mine *ma
 	if err != nil {
 		return err
 	}
+	// A large file was not read into memory: it is recorded with the size and SHA-256 that verify found
+	// as it streamed it.
+	for i, f := range files {
+		if f.Data != nil || f.SHA256 != "" {
+			continue
+		}
+		j := slices.IndexFunc(res.Files, func(r verify.FileResult) bool { return r.Name == f.Name })
+		if j < 0 {
+			return fmt.Errorf("deployment %s: %s was not verified", ref, f.Name)
+		}
+		files[i].Size, files[i].SHA256 = res.Files[j].Size, res.Files[j].SHA256
+	}
 	if !res.Valid {
 		probs := make([]string, 0, len(res.Problems))
 		for _, p := range res.Problems {
@@ -292,7 +312,10 @@ func manifestOf(fsys fs.FS) (*manifest.Manifest, error) {
 	return manifest.Parse(raw)
 }
 
-// readStored reads every file of a stored set into memory once, refusing anything but regular files.
+// readStored reads the files of a stored set into memory once, refusing anything but regular files, and
+// returns them with the fs.FS to verify them in: the files read, from memory (so that what is recorded is
+// what was verified), and any other file over maxInMemory, from the store itself, streamed by verify.
+// Such a large file comes back without Data or sums: adopt records it with verify's.
 func readStored(ctx context.Context, st store.Store, ref store.Ref) ([]record.File, fs.FS, error) {
 	fsys, err := st.Open(ctx, ref)
 	if err != nil {
@@ -303,17 +326,49 @@ func readStored(ctx context.Context, st store.Store, ref store.Ref) ([]record.Fi
 		return nil, nil, err
 	}
 	var files []record.File
-	mem := fstest.MapFS{}
+	set := &storedFS{mem: fstest.MapFS{}, store: fsys, ents: ents, large: map[string]bool{}}
 	for _, e := range ents {
 		if !e.Type().IsRegular() {
 			return nil, nil, fault.Wrap(fault.Verification, fmt.Errorf("deployment %s: %s is not a regular file", ref, e.Name()))
+		}
+		if fi, err := e.Info(); err == nil && fi.Size() > maxInMemory && path.Ext(e.Name()) != ".json" {
+			files = append(files, record.File{Name: e.Name()})
+			set.large[e.Name()] = true
+			continue
 		}
 		b, err := fs.ReadFile(fsys, e.Name())
 		if err != nil {
 			return nil, nil, err
 		}
 		files = append(files, record.File{Name: e.Name(), Data: b})
-		mem[e.Name()] = &fstest.MapFile{Data: b, Mode: 0o444}
+		set.mem[e.Name()] = &fstest.MapFile{Data: b, Mode: 0o444}
 	}
-	return files, mem, nil
+	return files, set, nil
+}
+
+// maxInMemory is the largest stored file (other than the signed JSON documents record parses) that
+// adopt reads into memory.
+const maxInMemory = 1 << 20
+
+// storedFS is a stored set for verify: its listing as the store gave it, the files read into memory
+// from memory, the large ones from the store.
+type storedFS struct {
+	mem   fstest.MapFS
+	store fs.FS
+	ents  []fs.DirEntry
+	large map[string]bool
+}
+
+func (s *storedFS) Open(name string) (fs.File, error) {
+	if s.large[name] {
+		return s.store.Open(name)
+	}
+	return s.mem.Open(name)
+}
+
+func (s *storedFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name == "." {
+		return s.ents, nil
+	}
+	return fs.ReadDir(s.mem, name)
 }

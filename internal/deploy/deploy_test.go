@@ -1,13 +1,17 @@
 package deploy_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/deploy"
 	"github.com/stella-ops/stella/internal/evidence"
 	"github.com/stella-ops/stella/internal/fault"
@@ -259,5 +263,106 @@ func TestPromotionRules(t *testing.T) {
 	}
 	if _, err := w.store.Open(ctx, store.Ref{Tenant: "acme", Deployment: "d-2"}); err == nil {
 		t.Error("the refused replay stored a set")
+	}
+}
+
+// A large extra artifact given by path streams from its file into the store: the stored set verifies,
+// holds the file's exact bytes, and its records carry their size and SHA-256. A file that no longer has
+// the bytes that were hashed (here: a caller's digest that does not match it) fails the deployment
+// with nothing stored and nothing recorded.
+func TestStreamedArtifact(t *testing.T) {
+	w := newWorld(t)
+	db := openDB(t, filepath.Join(w.dir, "meta.db"))
+	script := []byte(strings.Repeat("echo 'deploying with a long script'\n", 40_000))
+	p := filepath.Join(w.dir, "deploy.sh")
+	if err := os.WriteFile(p, script, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	create := func(db meta.DB, id string, a generate.Artifact) (*deploy.Result, error) {
+		in, err := generate.Load(filepath.Join(w.dir, "release.yaml"), filepath.Join(w.dir, "environment.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := evidence.LoadPromotion(filepath.Join(w.dir, "promotion.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &deploy.Service{DB: func(context.Context) (meta.DB, error) { return db, nil }, Store: w.store, Trust: verify.Keys{Keyring: &w.kr}}
+		return svc.Create(ctx, deploy.Request{
+			Generate:  generate.Request{Inputs: in, TenantID: "acme", DeploymentID: id, Signer: w.signer, Now: time.Now(), Extra: []generate.Artifact{a}},
+			Promotion: pr,
+		})
+	}
+	if _, err := create(db, "streamed", generate.Artifact{Name: "deploy.stella.sh", Type: "script-shell", Path: p}); err != nil {
+		t.Fatal(err)
+	}
+	ref := store.Ref{Tenant: "acme", Deployment: "streamed"}
+	fsys, err := w.store.Open(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := fs.ReadFile(fsys, "deploy.stella.sh"); err != nil || !bytes.Equal(got, script) {
+		t.Fatalf("stored script: %d bytes, %v; want the file's %d", len(got), err, len(script))
+	}
+	res, err := verify.SetAt(fsys, verify.Keys{Keyring: &w.kr}, "acme", "streamed")
+	if err != nil || !res.Valid {
+		t.Fatalf("stored set does not verify: %v %+v", err, res)
+	}
+	err = db.View(ctx, "acme", func(tx meta.Tx) error {
+		arts, err := tx.Artifacts(ctx, "streamed")
+		for _, a := range arts {
+			if a.Name == "deploy.stella.sh" && (a.Size != int64(len(script)) || a.SHA256 != checksum.Sum(script)) {
+				t.Errorf("recorded %+v, want %d bytes with sha256 %s", a, len(script), checksum.Sum(script))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same id again, recorded in another database: the stored set is adopted (verified and recorded
+	// from the store, its large script streamed rather than read into memory) with the script's sums.
+	db3 := openDB(t, filepath.Join(w.dir, "meta3.db"))
+	if _, err := create(db3, "streamed", generate.Artifact{Name: "deploy.stella.sh", Type: "script-shell", Path: p}); !fault.Is(err, fault.Exists) ||
+		!strings.Contains(err.Error(), "now is, from the stored set itself") {
+		t.Fatalf("the same id into another database: %v, want the stored set adopted", err)
+	}
+	err = db3.View(ctx, "acme", func(tx meta.Tx) error {
+		arts, err := tx.Artifacts(ctx, "streamed")
+		found := false
+		for _, a := range arts {
+			if a.Name == "deploy.stella.sh" {
+				found = a.Size == int64(len(script)) && a.SHA256 == checksum.Sum(script)
+			}
+		}
+		if !found {
+			t.Errorf("adopted records %+v do not list deploy.stella.sh with %d bytes and sha256 %s", arts, len(script), checksum.Sum(script))
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The file was changed after it was hashed: the digest given is of other bytes. (Another database:
+	// the promotion was carried out in the first.)
+	db = openDB(t, filepath.Join(w.dir, "meta2.db"))
+	other := checksum.Sum([]byte("the bytes that were checked"))
+	_, err = create(db, "changed", generate.Artifact{Name: "deploy.stella.sh", Type: "script-shell", Path: p, Size: int64(len(script)), SHA256: other})
+	if !errors.Is(err, checksum.ErrMismatch) {
+		t.Fatalf("deployment of a changed file: %v, want checksum.ErrMismatch", err)
+	}
+	if _, err := w.store.Open(ctx, store.Ref{Tenant: "acme", Deployment: "changed"}); !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("the changed file's set: Open error %v, want store.ErrNotExist", err)
+	}
+	err = db.View(ctx, "acme", func(tx meta.Tx) error {
+		if d, err := tx.Deployment(ctx, "changed"); err == nil {
+			t.Errorf("the changed file's deployment was recorded: %+v", d)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

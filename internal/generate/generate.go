@@ -6,9 +6,12 @@
 package generate
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -26,17 +29,50 @@ import (
 	"github.com/stella-ops/stella/internal/version"
 )
 
-// File is one file of a generated set.
+// File is one file of a generated set: its bytes in Data, or — an extra artifact given by path, which
+// may be of any size — the file at Path, whose Size and SHA256 the manifest and checksums.sha256 list.
+// Whoever stores such a file copies it from Path and must check it still has exactly those bytes
+// (store.File does: deploy passes it on as a streamed file).
 type File struct {
 	Name string
 	Data []byte
+
+	Path   string
+	Size   int64
+	SHA256 string
 }
 
-// Artifact is an extra file a later step adds to the set (a deployment script), with its manifest type.
+// Streamed reports whether the file's bytes are at Path rather than in Data.
+func (f File) Streamed() bool { return f.Path != "" }
+
+// Sum is the file's size and lowercase hex SHA-256.
+func (f File) Sum() (int64, string) {
+	if f.Streamed() {
+		return f.Size, f.SHA256
+	}
+	return int64(len(f.Data)), checksum.Sum(f.Data)
+}
+
+// Open reads the file's bytes (unchecked: see File).
+func (f File) Open() (io.ReadCloser, error) {
+	if f.Streamed() {
+		return os.Open(f.Path)
+	}
+	return io.NopCloser(bytes.NewReader(f.Data)), nil
+}
+
+// Artifact is an extra file a later step adds to the set (a deployment script), with its manifest type:
+// its bytes in Data, or the file at Path (a user's script of any size), never held in memory. For a Path
+// with a SHA256, Size and SHA256 are the bytes the caller already read and checked (script.Build hashes
+// what it parses); otherwise Generate hashes the file, streaming.
 type Artifact struct {
 	Name string
 	Type string
 	Data []byte
+
+	Path   string
+	Size   int64
+	SHA256 string
 }
 
 // Inputs are the loaded input files.
@@ -286,10 +322,12 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 		m.Subject.Requester = &evidence.Person{ID: req.Deployer.UserID, Name: req.Deployer.UserName}
 	}
 	var files []File
-	add := func(name, typ string, data []byte) {
-		files = append(files, File{Name: name, Data: data})
-		m.Artifacts = append(m.Artifacts, manifest.Artifact{Name: name, Type: typ, Size: int64(len(data)), SHA256: checksum.Sum(data)})
+	addFile := func(f File, typ string) {
+		files = append(files, f)
+		size, sum := f.Sum()
+		m.Artifacts = append(m.Artifacts, manifest.Artifact{Name: f.Name, Type: typ, Size: size, SHA256: sum})
 	}
+	add := func(name, typ string, data []byte) { addFile(File{Name: name, Data: data}, typ) }
 	add(lockfile.FileName, manifest.TypeComposeLock, lock)
 	envFile, err := lockfile.EnvFile(env)
 	if err != nil {
@@ -318,7 +356,15 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 		if err := checkID("artifact name", a.Name); err != nil {
 			return nil, err
 		}
-		add(a.Name, a.Type, a.Data)
+		if a.Path == "" {
+			add(a.Name, a.Type, a.Data)
+			continue
+		}
+		f, err := streamedFile(a)
+		if err != nil {
+			return nil, err
+		}
+		addFile(f, a.Type)
 	}
 	manifestData, err := m.Sign(req.Signer)
 	if err != nil {
@@ -328,7 +374,11 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 
 	entries := make([]checksum.Entry, len(files))
 	for i, f := range files {
-		entries[i] = checksum.Entry{Name: f.Name, SHA256: checksum.Sum(f.Data)}
+		_, sum := f.Sum()
+		if i < len(m.Artifacts) && m.Artifacts[i].Name == f.Name {
+			sum = m.Artifacts[i].SHA256 // hashed once, above
+		}
+		entries[i] = checksum.Entry{Name: f.Name, SHA256: sum}
 	}
 	sums := checksum.Format(entries)
 	sig, err := req.Signer.SignBase64(sums)
@@ -351,6 +401,27 @@ func assemble(req Request, targets []release.Target, pins []lockfile.Pin, resolu
 		}
 	}
 	return &Result{TenantID: req.TenantID, DeploymentID: req.DeploymentID, Files: files, Manifest: m, Pins: pins}, nil
+}
+
+// streamedFile is the set's file of an artifact given by path: the size and SHA-256 the caller gives, or
+// those of the file, hashed through one buffer.
+func streamedFile(a Artifact) (File, error) {
+	if a.Data != nil {
+		return File{}, fmt.Errorf("artifact %s: both Data and Path given", a.Name)
+	}
+	if a.SHA256 != "" {
+		return File{Name: a.Name, Path: a.Path, Size: a.Size, SHA256: a.SHA256}, nil
+	}
+	r, err := os.Open(a.Path)
+	if err != nil {
+		return File{}, fmt.Errorf("artifact %s: %w", a.Name, err)
+	}
+	defer r.Close()
+	sum, n, err := checksum.Stream(r)
+	if err != nil {
+		return File{}, fmt.Errorf("artifact %s: read %s: %w", a.Name, a.Path, err)
+	}
+	return File{Name: a.Name, Path: a.Path, Size: n, SHA256: sum}, nil
 }
 
 func newSticker(req Request, pins []lockfile.Pin, now time.Time) *sticker.Sticker {

@@ -31,10 +31,24 @@ import (
 	"github.com/stella-ops/stella/internal/sticker"
 )
 
-// File is one stored file of the set.
+// File is one stored file of the set: its bytes, or — for a file not held in memory (a large
+// deployment script, streamed into the store) — its size and SHA-256, which the store checked as it
+// wrote the file.
 type File struct {
 	Name string
 	Data []byte
+
+	// Size and SHA256, when SHA256 is set, describe the file instead of Data (which is then nil).
+	Size   int64
+	SHA256 string
+}
+
+// sum is the file's size and lowercase hex SHA-256.
+func (f File) sum() (int64, string) {
+	if f.SHA256 != "" {
+		return f.Size, f.SHA256
+	}
+	return int64(len(f.Data)), checksum.Sum(f.Data)
 }
 
 // Deployment is one stored set to record.
@@ -74,8 +88,10 @@ type Set struct {
 // set that the caller verified.
 func ParseSet(tenant, deployment string, files []File) (*Set, error) {
 	byName := map[string][]byte{}
+	byNameFile := map[string]File{}
 	for _, f := range files {
 		byName[f.Name] = f.Data
+		byNameFile[f.Name] = f
 	}
 	bad := func(format string, args ...any) error {
 		return fault.Wrap(fault.Verification, fmt.Errorf("set %s/%s: "+format, append([]any{tenant, deployment}, args...)...))
@@ -95,8 +111,8 @@ func ParseSet(tenant, deployment string, files []File) (*Set, error) {
 		return nil, bad("%s has no subject (release, environment, promotion): made by an older stella, it cannot be recorded", manifest.FileName)
 	}
 	for _, a := range m.Artifacts {
-		b, ok := byName[a.Name]
-		if !ok || int64(len(b)) != a.Size || checksum.Sum(b) != a.SHA256 {
+		f, ok := byNameFile[a.Name]
+		if size, sum := f.sum(); !ok || size != a.Size || sum != a.SHA256 {
 			return nil, bad("%s does not match its manifest entry", a.Name)
 		}
 	}
@@ -109,6 +125,8 @@ func ParseSet(tenant, deployment string, files []File) (*Set, error) {
 	}
 	return &Set{Files: files, Manifest: m, Sticker: st}, nil
 }
+
+func sumOf(f File) string { _, sum := f.sum(); return sum }
 
 // typeOf is a file's artifact type: the manifest's, else what the set's own signed files are.
 func (s *Set) typeOf(name string) string {
@@ -134,7 +152,7 @@ func (s *Set) Content() evidence.Content {
 	rel, env := sub.Release, sub.Environment
 	var evArts []evidence.Artifact
 	for _, f := range s.Files {
-		evArts = append(evArts, evidence.Artifact{Type: s.typeOf(f.Name), Name: f.Name, ContentHash: "sha256:" + checksum.Sum(f.Data)})
+		evArts = append(evArts, evidence.Artifact{Type: s.typeOf(f.Name), Name: f.Name, ContentHash: "sha256:" + sumOf(f)})
 	}
 	pinned := map[string]string{}
 	for _, c := range s.Sticker.Release.Components {
@@ -215,7 +233,8 @@ func Record(ctx context.Context, db meta.DB, d Deployment) (Result, error) {
 	rel, env := sub.Release, sub.Environment
 	var arts []meta.Artifact
 	for _, f := range d.Files {
-		arts = append(arts, meta.Artifact{Name: f.Name, Type: set.typeOf(f.Name), Size: int64(len(f.Data)), SHA256: checksum.Sum(f.Data), StorageKey: path.Join(d.StoreKey, f.Name)})
+		size, sum := f.sum()
+		arts = append(arts, meta.Artifact{Name: f.Name, Type: set.typeOf(f.Name), Size: size, SHA256: sum, StorageKey: path.Join(d.StoreKey, f.Name)})
 	}
 	relDoc, err := json.Marshal(rel)
 	if err != nil {
@@ -294,7 +313,7 @@ func Recorded(ctx context.Context, db meta.DB, tenant, deployment string, files 
 		}
 		want := map[string]string{}
 		for _, f := range files {
-			want[f.Name] = checksum.Sum(f.Data)
+			want[f.Name] = sumOf(f)
 		}
 		same = len(arts) == len(want)
 		for _, a := range arts {

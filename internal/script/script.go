@@ -42,11 +42,17 @@ const (
 // resolves to it when V has the same major version and is not newer.
 const SDKVersion = "1.0.0"
 
-// Artifact is one file of the set produced from the workflow.
+// Artifact is one file of the set produced from the workflow: its bytes in Data, or — for a user's own
+// shell script, which goes into the set byte for byte and may be of any size — the file at Path, of
+// Size bytes with SHA-256 SHA256 as Build read them (it parsed, linted and hashed them in one read).
 type Artifact struct {
 	Name string
 	Type string
 	Data []byte
+
+	Path   string
+	Size   int64
+	SHA256 string
 }
 
 // Options configure generation.
@@ -99,11 +105,11 @@ func Build(ctx context.Context, wf *workflow.Workflow, opts Options) ([]Artifact
 	case wf.Script != "" && strings.HasSuffix(wf.Script, ".csx"):
 		return buildCSharp(ctx, wf, opts)
 	case wf.Script != "":
-		data, err := checkUserShell(ctx, wf, opts)
+		a, err := checkUserShell(ctx, wf, opts)
 		if err != nil {
 			return nil, err
 		}
-		return []Artifact{{Name: ShellName, Type: TypeShell, Data: data}}, nil
+		return []Artifact{a}, nil
 	case !wf.Hooks.Empty():
 		data, err := Shell(ctx, wf, opts)
 		if err != nil {

@@ -1,17 +1,23 @@
 package script
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/workflow"
 	"mvdan.cc/sh/v3/syntax"
@@ -373,8 +379,13 @@ func shellcheck(ctx context.Context, opts Options, src []byte, where func(line i
 		}
 		return err
 	}
+	return runShellcheck(ctx, path, bytes.NewReader(src), where)
+}
+
+// runShellcheck runs shellcheck at path on the script read from stdin.
+func runShellcheck(ctx context.Context, path string, stdin io.Reader, where func(line int) (string, int)) error {
 	cmd := exec.CommandContext(ctx, path, "--shell=bash", "--severity=warning", "--format=json1", "-")
-	cmd.Stdin = bytes.NewReader(src)
+	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -406,31 +417,109 @@ func shellcheck(ctx context.Context, opts Options, src []byte, where func(line i
 	return &shellcheckErr{field: field, line: line, msg: msg}
 }
 
+// errLintEnded is what the parse reads once shellcheck has stopped reading the script.
+var errLintEnded = errors.New("shellcheck stopped reading the script")
+
 // checkUserShell checks a user's own shell script: parsed with mvdan.cc/sh and linted with shellcheck.
-// The script goes into the set byte for byte.
-func checkUserShell(ctx context.Context, wf *workflow.Workflow, opts Options) ([]byte, error) {
-	data, err := os.ReadFile(wf.ScriptPath)
+// The script goes into the set byte for byte, so it may be of any size: it is read once, through one
+// buffer, into the parser (statement by statement, so that memory does not grow with the script),
+// shellcheck's standard input and SHA-256 at the same time. The artifact names the file with the size
+// and digest of the bytes checked; storing the set copies the file again and fails unless it still
+// has exactly them.
+func checkUserShell(ctx context.Context, wf *workflow.Workflow, opts Options) (Artifact, error) {
+	f, err := os.Open(wf.ScriptPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, inputErr(wf, wf.ScriptLine, "script", "%s: no such file", wf.ScriptPath)
+			return Artifact{}, inputErr(wf, wf.ScriptLine, "script", "%s: no such file", wf.ScriptPath)
 		}
-		return nil, fmt.Errorf("read script %s: %w", wf.ScriptPath, err)
+		return Artifact{}, fmt.Errorf("read script %s: %w", wf.ScriptPath, err)
 	}
-	if _, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(bytes.NewReader(data), wf.ScriptPath); err != nil {
-		var pe syntax.ParseError
-		if errors.As(err, &pe) {
-			return nil, fault.Inputf("script %s:%d:%d: shell syntax error: %s", wf.ScriptPath, pe.Pos.Line(), pe.Pos.Col(), pe.Text)
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return Artifact{}, fmt.Errorf("read script %s: %w", wf.ScriptPath, err)
+	} else if !fi.Mode().IsRegular() {
+		return Artifact{}, inputErr(wf, wf.ScriptLine, "script", "%s: not a regular file", wf.ScriptPath)
+	}
+	h := sha256.New()
+	n := &counter{}
+	src := io.TeeReader(bufio.NewReaderSize(f, checksum.BufferSize), io.MultiWriter(h, n))
+	lintPath := ""
+	if !opts.noLint {
+		if lintPath, err = shellcheckPath(opts); err != nil {
+			return Artifact{}, err
 		}
-		return nil, fault.Inputf("script %s: %v", wf.ScriptPath, err)
+		if lintPath == "" {
+			opts.Log.Warn("shellcheck is not installed; the deployment script was parsed but not linted")
+		}
 	}
-	err = shellcheck(ctx, opts, data, func(line int) (string, int) { return "", line })
-	if fe := (*shellcheckErr)(nil); errors.As(err, &fe) {
-		return nil, fault.Inputf("script %s:%d: shellcheck: %s", wf.ScriptPath, fe.line, fe.msg)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var pw *io.PipeWriter
+	linted := make(chan error, 1)
+	if lintPath != "" {
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		src = io.TeeReader(src, pw)
+		go func() {
+			err := runShellcheck(lctx, lintPath, pr, func(line int) (string, int) { return "", line })
+			pr.CloseWithError(errLintEnded)
+			linted <- err
+		}()
 	}
-	if err != nil {
-		return nil, err
+	var perr error
+	for _, err := range syntax.NewParser(syntax.Variant(syntax.LangBash)).StmtsSeq(src) {
+		if err != nil {
+			perr = err
+			break
+		}
 	}
-	return data, nil
+	if perr == nil {
+		_, perr = io.Copy(io.Discard, src) // the parser stops at EOF; anything after it is hashed too
+	}
+	var lerr error
+	if pw != nil {
+		if perr != nil {
+			cancel() // the script is refused anyway
+		}
+		pw.Close()
+		lerr = <-linted
+	}
+	var pe syntax.ParseError
+	switch {
+	case errors.As(perr, &pe):
+		return Artifact{}, fault.Inputf("script %s:%d:%d: shell syntax error: %s", wf.ScriptPath, pe.Pos.Line(), pe.Pos.Col(), pe.Text)
+	case perr != nil && !errors.Is(perr, errLintEnded):
+		return Artifact{}, fault.Inputf("script %s: %v", wf.ScriptPath, perr)
+	}
+	if fe := (*shellcheckErr)(nil); errors.As(lerr, &fe) {
+		return Artifact{}, fault.Inputf("script %s:%d: shellcheck: %s", wf.ScriptPath, fe.line, fe.msg)
+	}
+	if lerr != nil {
+		return Artifact{}, lerr
+	}
+	if perr != nil { // shellcheck ended, content, before the end of the script
+		return Artifact{}, fmt.Errorf("check script %s: %w", wf.ScriptPath, perr)
+	}
+	return Artifact{Name: ShellName, Type: TypeShell, Path: wf.ScriptPath, Size: n.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// counter counts the bytes written to it — the script as the parser reads it — and collects garbage
+// after every collectEvery bytes: the parser allocates a few bytes for each byte of the script (nodes
+// and strings that are garbage once their statement is parsed), and with the command line's GOGC=400
+// (cli.Main) that garbage would grow the heap to five times whatever else is live at the time. So the
+// heap stays within a few buffers of what is live, whatever the size of the script; a script smaller
+// than collectEvery is never collected for.
+type counter struct{ n int64 }
+
+const collectEvery = 2 << 20
+
+func (c *counter) Write(p []byte) (int, error) {
+	before := c.n
+	c.n += int64(len(p))
+	if c.n/collectEvery != before/collectEvery {
+		runtime.GC()
+	}
+	return len(p), nil
 }
 
 // firstCmdLine is a command's first line, with " ..." when more follow.

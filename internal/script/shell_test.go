@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/testenv"
 	"github.com/stella-ops/stella/internal/workflow"
@@ -357,7 +358,8 @@ func TestUserShellScript(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(arts) != 1 || arts[0].Name != ShellName || arts[0].Type != TypeShell || string(arts[0].Data) != good {
+	if len(arts) != 1 || arts[0].Name != ShellName || arts[0].Type != TypeShell || arts[0].Data != nil ||
+		arts[0].Path != filepath.Join(dir, "mine.sh") || arts[0].Size != int64(len(good)) || arts[0].SHA256 != checksum.Sum([]byte(good)) {
 		t.Fatalf("artifacts = %+v", arts)
 	}
 
@@ -378,6 +380,39 @@ func TestUserShellScript(t *testing.T) {
 	_, err = Build(context.Background(), wf, Options{})
 	if !fault.Is(err, fault.Input) || !strings.Contains(err.Error(), "mine.sh:3: shellcheck: SC2164") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A user's script of many buffers is parsed, linted and hashed in one read: the artifact carries the
+// size and digest of exactly its bytes, with and without shellcheck; a syntax error after the first
+// buffers is still found.
+func TestUserShellScriptLarge(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("#!/usr/bin/env bash\nset -euo pipefail\n")
+	for i := 0; b.Len() < 1<<20+12345; i++ {
+		fmt.Fprintf(&b, "printf '%%s\\n' 'line %d %s' >/dev/null\n", i, strings.Repeat("x", 200))
+	}
+	good := b.String()
+	p := filepath.Join(dir, "big.sh")
+	if err := os.WriteFile(p, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wf := parseWorkflow(t, dir, "script: big.sh\n")
+	for _, o := range []Options{{noLint: true}, {}} {
+		arts, err := Build(context.Background(), wf, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(arts) != 1 || arts[0].Path != p || arts[0].Size != int64(len(good)) || arts[0].SHA256 != checksum.Sum([]byte(good)) {
+			t.Fatalf("artifact = %+v, want %d bytes with sha256 %s", arts[0], len(good), checksum.Sum([]byte(good)))
+		}
+	}
+	if err := os.WriteFile(p, []byte(good+"if true; then\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(context.Background(), wf, Options{}); !fault.Is(err, fault.Input) || !strings.Contains(err.Error(), "shell syntax error") {
+		t.Fatalf("syntax error at the end of a large script: %v", err)
 	}
 }
 

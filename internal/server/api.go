@@ -246,11 +246,11 @@ func (s *Server) openArtifact(ctx context.Context, p meta.Token, id, name string
 }
 
 func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	return s.download(w, r, p, manifest.FileName)
+	return s.download(w, r, p, r.PathValue("id"), manifest.FileName, s.downloadRecords)
 }
 
 func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	return s.download(w, r, p, r.PathValue("name"))
+	return s.download(w, r, p, r.PathValue("id"), r.PathValue("name"), s.downloadRecords)
 }
 
 // contentType is the media type of an artifact by its name.

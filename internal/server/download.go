@@ -16,14 +16,14 @@ import (
 )
 
 // download answers GET of one artifact with its stored bytes, which must be the recorded ones (size and
-// SHA-256). A file of the local store is hashed once, streaming, the first time it is asked for; its
+// SHA-256). A file of the S3 store is checked as it is sent (sendChecked). A file of the local store is hashed once, streaming, the first time it is asked for; its
 // digest is then kept with the file's identity (device, inode, size, mtime and ctime), and while the
 // identity holds the file is sent by http.ServeContent straight from the *os.File (sendfile: the bytes
 // never pass through the process, and no request allocates more as the file grows). Any change to the
 // file changes its ctime, which no system call sets back, so a file rewritten in place is hashed again
 // before it is served. docs/decisions.md says why this and not a check while sending.
-func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, name string) error {
-	d, a, f, err := s.openArtifact(r.Context(), p, r.PathValue("id"), name, s.downloadRecords)
+func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, id, name string, records func(context.Context, meta.Token, string) (meta.Deployment, []meta.Artifact, error)) error {
+	d, a, f, err := s.openArtifact(r.Context(), p, id, name, records)
 	if err != nil {
 		return err
 	}
@@ -31,25 +31,17 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 	mismatch := func(found string) error {
 		return &fault.Problems{List: []fault.Problem{{File: name, Message: "stored bytes of deployment " + d.ID + " do not match the recorded sha256", Expected: a.SHA256, Found: found}}}
 	}
-	content, ok := f.(io.ReadSeeker)
-	if !ok {
-		// A store whose files do not seek (S3): the file in memory, checked, as before.
-		data, err := io.ReadAll(f)
-		if err != nil {
-			return fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
-		}
-		if got := checksum.Sum(data); got != a.SHA256 || int64(len(data)) != a.Size {
-			return mismatch(got)
-		}
-		serveBytes(w, r, a, bytes.NewReader(data))
-		return nil
-	}
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
 	}
-	id, hasID := identity(fi)
-	known := hasID && s.sums.holds(id, a.SHA256)
+	fid, hasID := identity(fi)
+	content, seeks := f.(io.ReadSeeker)
+	if !seeks || !hasID {
+		// A store whose files have no identity to keep a digest with (S3): checked as it is sent.
+		return s.sendChecked(w, r, d, a, f, content, mismatch)
+	}
+	known := hasID && s.sums.holds(fid, a.SHA256)
 	if a.Size <= smallFile {
 		// A small file (a manifest, a sticker) is read into a pooled buffer and sent with its headers in
 		// one write: sendfile would cost a header write, a read of its first 512 bytes and a sendfile call.
@@ -65,7 +57,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 				return mismatch(got)
 			}
 			if hasID {
-				s.sums.put(id, a.SHA256)
+				s.sums.put(fid, a.SHA256)
 			}
 		}
 		serveBytes(w, r, a, bytes.NewReader(data))
@@ -84,11 +76,97 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 		}
 		if hasID {
 			// The identity read before hashing: a change while hashing gives a new identity next time.
-			s.sums.put(id, got)
+			s.sums.put(fid, got)
 		}
 	}
 	serveBytes(w, r, a, content)
 	return nil
+}
+
+// sendChecked sends a file of a store without file identities (S3), reading it once. A small file is
+// read into a pooled buffer and checked before anything is sent (a mismatch is the usual 422). A larger
+// one streams through checksum.Exact, which hands on its last bytes only once the whole file has been
+// seen to have the recorded size and SHA-256: a file that does not match ends the response short of
+// its Content-Length, and the connection is closed, so a client never receives it whole — and never a
+// complete 200 for bytes that are not the recorded ones. A Range is ignored (the whole file is sent, as
+// RFC 9110 allows) unless the file seeks: a part can only be vouched for once the whole file has been
+// read, so the file is then hashed first, streaming, and the part sent from a second read (S3: a
+// ranged GET).
+func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, f fs.File, seeker io.ReadSeeker, mismatch func(string) error) error {
+	if a.Size <= smallFile {
+		bp := smallBuffers.Get().(*[]byte)
+		defer smallBuffers.Put(bp)
+		n, err := io.ReadFull(f, (*bp)[:a.Size+1]) // one byte more than recorded must not be there
+		if err != io.ErrUnexpectedEOF && err != io.EOF && err != nil {
+			return fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
+		}
+		data := (*bp)[:n]
+		if got := checksum.Sum(data); got != a.SHA256 || int64(n) != a.Size {
+			return mismatch(got)
+		}
+		serveBytes(w, r, a, bytes.NewReader(data))
+		return nil
+	}
+	if r.Header.Get("Range") != "" && seeker != nil {
+		got, n, err := checksum.Stream(seeker)
+		if err != nil {
+			return fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
+		}
+		if got != a.SHA256 || n != a.Size {
+			return mismatch(got)
+		}
+		if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
+		}
+		serveBytes(w, r, a, seeker)
+		return nil
+	}
+	r.Header.Del("Range")
+	r.Header.Del("If-Range")
+	c := &checkedContent{e: checksum.NewExact(f, a.SHA256, a.Size), size: a.Size}
+	serveBytes(w, r, a, c)
+	if err := c.e.Err(); err != nil {
+		s.cfg.Log.ErrorContext(r.Context(), "download stopped before its end: the stored bytes are not the recorded ones, or could not be read",
+			"deployment", d.ID, "artifact", a.Name, "sent", c.read, "size", a.Size, "err", err)
+	}
+	return nil
+}
+
+// checkedContent is a checked stream as http.ServeContent reads it: asked for its size (a seek to the
+// end and back), then read from the start.
+type checkedContent struct {
+	e    *checksum.Exact
+	size int64
+	read int64
+	end  bool
+}
+
+func (c *checkedContent) Read(p []byte) (int, error) {
+	if c.end {
+		return 0, io.EOF
+	}
+	n, err := c.e.Read(p)
+	c.read += int64(n)
+	return n, err
+}
+
+func (c *checkedContent) Seek(offset int64, whence int) (int64, error) {
+	switch {
+	case offset == 0 && whence == io.SeekEnd && c.read == 0:
+		c.end = true
+		return c.size, nil
+	case offset == 0 && whence == io.SeekStart && c.read == 0:
+		c.end = false
+		return 0, nil
+	}
+	return 0, fmt.Errorf("checked download: seek to %d (whence %d) after %d bytes: not supported", offset, whence, c.read)
+}
+
+// Download answers with artifact name of deployment job id as the API's download does (only bytes that
+// match their record, checked as they are sent, never the whole file in memory), for the web
+// interface: its records are looked up afresh (JobArtifacts), not through the API's lookup cache.
+func (s *Server) Download(w http.ResponseWriter, r *http.Request, p meta.Token, id, name string) error {
+	return s.download(w, r, p, id, name, s.JobArtifacts)
 }
 
 // smallFile is the largest artifact sent from a buffer instead of by sendfile.

@@ -29,6 +29,7 @@ import (
 	"github.com/stella-ops/stella/internal/meta/connect"
 	"github.com/stella-ops/stella/internal/server"
 	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/store/local"
 	"github.com/stella-ops/stella/internal/verify"
 )
@@ -100,13 +101,19 @@ func newFixtureDB(t testing.TB, dbURL string) *fixture {
 // database it reads, and the log it writes. Cleanup stops it and checks the shutdown was graceful.
 func (f *fixture) serve(t testing.TB, storeDir string) (string, meta.DB, *syncBuffer) {
 	t.Helper()
+	return f.serveStore(t, local.New(storeDir))
+}
+
+// serveStore is serve on any store.
+func (f *fixture) serveStore(t testing.TB, st store.Store) (string, meta.DB, *syncBuffer) {
+	t.Helper()
 	db, err := connect.Open(context.Background(), f.dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h := server.New(server.Config{DB: db, Store: local.New(storeDir), Keys: verify.Keys{Keyring: &sign.Keyring{Dir: f.keys}}, Log: log, LookupCacheTTL: f.cacheTTL})
+	h := server.New(server.Config{DB: db, Store: st, Keys: verify.Keys{Keyring: &sign.Keyring{Dir: f.keys}}, Log: log, LookupCacheTTL: f.cacheTTL})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -5,10 +5,16 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"strconv"
+	"strings"
+
+	"github.com/stella-ops/stella/internal/checksum"
 )
 
 // Ref names one artifact set: a deployment of a tenant.
@@ -27,10 +33,50 @@ func (r Ref) Check() error {
 	return CheckName("deployment id", r.Deployment)
 }
 
-// File is one file of a set: a safe name (no directories) and its exact bytes.
+// File is one file of a set: a safe name (no directories) and its exact bytes — in Data, or, for a file
+// too large to hold in memory (a deployment script of any size), read from Open while it is stored.
 type File struct {
 	Name string
 	Data []byte
+	// Open, when not nil, gives the file's bytes instead of Data (which must then be nil). A Create reads
+	// it from the start, streaming through one buffer, and stores it only if it yields exactly Size bytes
+	// with SHA-256 SHA256 (lowercase hex): a stream that ends short, runs long or hashes differently
+	// (a file changed after it was hashed) fails the Create, and nothing is stored. Open may be called
+	// more than once (a retried upload reads it again).
+	Open   func() (io.ReadCloser, error)
+	Size   int64
+	SHA256 string
+}
+
+// Streamed reports whether the file's bytes come from Open.
+func (f File) Streamed() bool { return f.Open != nil }
+
+// Sum is the file's size and lowercase hex SHA-256: the given ones of a streamed file, else Data's.
+func (f File) Sum() (int64, string) {
+	if f.Open != nil {
+		return f.Size, f.SHA256
+	}
+	return int64(len(f.Data)), checksum.Sum(f.Data)
+}
+
+// Reader opens the file's bytes. A streamed file's reader is a checksum.Exact: it yields exactly Size
+// bytes with SHA-256 SHA256 or fails, withholding the last bytes, so that even a consumer that reads
+// only Size bytes (an upload of that Content-Length) never gets a whole stream that is not the one
+// hashed.
+func (f File) Reader() (io.ReadCloser, error) {
+	if f.Open == nil {
+		return io.NopCloser(bytes.NewReader(f.Data)), nil
+	}
+	r, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", f.Name, err)
+	}
+	return checkedReader{checksum.NewExact(r, f.SHA256, f.Size), r}, nil
+}
+
+type checkedReader struct {
+	*checksum.Exact
+	io.Closer
 }
 
 // Store keeps artifact sets. Errors wrap ErrNotExist, ErrExist, ErrBadName or ErrBadSet where those apply
@@ -102,6 +148,14 @@ func CheckFiles(files []File) error {
 		}
 		if seen[f.Name] {
 			return fmt.Errorf("%w: file name %q given twice", ErrBadSet, f.Name)
+		}
+		if f.Open != nil {
+			if f.Data != nil {
+				return fmt.Errorf("%w: file %s has both Data and Open", ErrBadSet, f.Name)
+			}
+			if _, err := hex.DecodeString(f.SHA256); err != nil || len(f.SHA256) != 64 || strings.ToLower(f.SHA256) != f.SHA256 || f.Size < 0 {
+				return fmt.Errorf("%w: file %s is streamed without a valid size and lowercase hex SHA-256", ErrBadSet, f.Name)
+			}
 		}
 		seen[f.Name] = true
 	}

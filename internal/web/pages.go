@@ -405,16 +405,12 @@ func (u *UI) verify(w http.ResponseWriter, r *http.Request, c caller) error {
 
 // download serves an artifact's bytes exactly as the API does (only bytes that match their record).
 func (u *UI) download(w http.ResponseWriter, r *http.Request, c caller) error {
-	a, data, err := u.api.Artifact(r.Context(), c.tok, r.PathValue("id"), r.PathValue("name"))
-	if err != nil {
-		var ps *fault.Problems
-		if errors.As(err, &ps) {
-			return fault.Wrap(fault.Verification, fmt.Errorf("%s is not served: %s", r.PathValue("name"), ps.Error()))
-		}
-		return err
+	err := u.api.Download(w, r, c.tok, r.PathValue("id"), r.PathValue("name"))
+	var ps *fault.Problems
+	if errors.As(err, &ps) {
+		return fault.Wrap(fault.Verification, fmt.Errorf("%s is not served: %s", r.PathValue("name"), ps.Error()))
 	}
-	server.ServeArtifact(w, r, a, data)
-	return nil
+	return err
 }
 
 type evidencePage struct {

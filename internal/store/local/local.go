@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"syscall"
 
+	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/store"
 )
 
@@ -68,7 +70,7 @@ func (s *Store) Create(ctx context.Context, ref store.Ref, files []store.File) (
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := writeFile(filepath.Join(tmp, f.Name), f.Data); err != nil {
+		if err := writeFile(ctx, filepath.Join(tmp, f.Name), f); err != nil {
 			return err
 		}
 	}
@@ -101,13 +103,18 @@ func (s *Store) Create(ctx context.Context, ref store.Ref, files []store.File) (
 	return nil
 }
 
-// writeFile creates name (which must not exist), writes data, fsyncs and makes it read-only.
-func writeFile(name string, data []byte) error {
+// writeFile creates name (which must not exist), writes src's bytes (a streamed file through one buffer,
+// checked against its size and SHA-256 as it is copied), fsyncs and makes it read-only.
+func writeFile(ctx context.Context, name string, src store.File) error {
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(data)
+	if src.Streamed() {
+		err = copyChecked(ctx, f, src)
+	} else {
+		_, err = f.Write(src.Data)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -118,6 +125,32 @@ func writeFile(name string, data []byte) error {
 		err = cerr
 	}
 	return err
+}
+
+// copyChecked copies a streamed file into w; ctx is checked between buffers.
+func copyChecked(ctx context.Context, w io.Writer, src store.File) error {
+	r, err := src.Reader()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if _, err := checksum.Copy(w, ctxReader{ctx, r}); err != nil {
+		return fmt.Errorf("write %s: %w", src.Name, err)
+	}
+	return nil
+}
+
+// ctxReader fails a read once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // removeTemp deletes a temp set dir, which is read-only once complete.

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/stella-ops/stella/internal/fault"
@@ -179,15 +180,49 @@ func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
 }
 
 // file is one open file. The first Read sends the GET (of the version the marker names); reaching the
-// end checks the size and SHA-256 against the marker.
+// end checks the size and SHA-256 against the marker. Seek moves where the next Read starts: the next
+// GET asks for the rest of the object from there (Range), and only a read from the start is checked
+// against the marker's SHA-256 (a read from elsewhere, against its size).
 type file struct {
 	fsys   *setFS
 	e      *fileEntry
 	body   io.ReadCloser
 	h      hash.Hash
-	n      int64
-	err    error // sticky: io.EOF once the whole file is read and checked, or the failure
+	start  int64 // where the current GET started (or the next will)
+	n      int64 // bytes read since start
+	err    error // sticky: io.EOF once the file is read to its end (and checked), or the failure
 	closed bool
+}
+
+var _ io.Seeker = (*file)(nil)
+
+func (f *file) Seek(offset int64, whence int) (int64, error) {
+	if f.closed {
+		return 0, &fs.PathError{Op: "seek", Path: f.e.Name, Err: fs.ErrClosed}
+	}
+	if f.err != nil && f.err != io.EOF {
+		return 0, f.err
+	}
+	pos := f.start + f.n
+	switch whence {
+	case io.SeekStart:
+		pos = offset
+	case io.SeekCurrent:
+		pos += offset
+	case io.SeekEnd:
+		pos = f.e.Size + offset
+	default:
+		return 0, &fs.PathError{Op: "seek", Path: f.e.Name, Err: fs.ErrInvalid}
+	}
+	if pos < 0 {
+		return 0, &fs.PathError{Op: "seek", Path: f.e.Name, Err: fs.ErrInvalid}
+	}
+	if f.body != nil {
+		f.body.Close()
+		f.body = nil
+	}
+	f.start, f.n, f.err = pos, 0, nil
+	return pos, nil
 }
 
 func (f *file) Stat() (fs.FileInfo, error) { return fileInfo{f.e, f.fsys.m.CreatedAt}, nil }
@@ -200,21 +235,27 @@ func (f *file) Read(p []byte) (int, error) {
 		return 0, f.err
 	}
 	if f.body == nil {
+		if f.start >= f.e.Size && f.start > 0 {
+			f.err = io.EOF // nothing after the end to ask for
+			return 0, io.EOF
+		}
 		if err := f.get(); err != nil {
 			return 0, err
 		}
 	}
 	n, err := f.body.Read(p)
-	f.h.Write(p[:n])
+	if f.start == 0 {
+		f.h.Write(p[:n])
+	}
 	f.n += int64(n)
-	if f.n > f.e.Size {
+	if f.start+f.n > f.e.Size {
 		return n, f.corrupt(fmt.Sprintf("more than the %d bytes the marker records", f.e.Size))
 	}
 	if err == io.EOF {
-		if f.n != f.e.Size {
-			return n, f.corrupt(fmt.Sprintf("%d bytes, the marker records %d", f.n, f.e.Size))
+		if f.start+f.n != f.e.Size {
+			return n, f.corrupt(fmt.Sprintf("%d bytes, the marker records %d", f.start+f.n, f.e.Size))
 		}
-		if got := hex.EncodeToString(f.h.Sum(nil)); got != f.e.SHA256 {
+		if got := hex.EncodeToString(f.h.Sum(nil)); f.start == 0 && got != f.e.SHA256 {
 			return n, f.corrupt("SHA-256 " + got + ", the marker records " + f.e.SHA256)
 		}
 		f.err = io.EOF
@@ -236,6 +277,9 @@ func (f *file) get() error {
 	in := &awss3.GetObjectInput{Bucket: &s.bucket, Key: &key}
 	if f.e.VersionID != "" {
 		in.VersionId = &f.e.VersionID
+	}
+	if f.start > 0 {
+		in.Range = aws.String(fmt.Sprintf("bytes=%d-", f.start))
 	}
 	out, err := s.client.GetObject(f.fsys.ctx, in)
 	if err != nil {

@@ -35,9 +35,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"golang.org/x/sync/errgroup"
 
@@ -198,9 +200,21 @@ func (s *Store) upload(ctx context.Context, ref store.Ref, files []store.File, u
 			break
 		}
 		g.Go(func() error {
-			sum := sha256.Sum256(f.Data)
+			size, hexSum := f.Sum()
+			var sum [sha256.Size]byte
+			hex.Decode(sum[:], []byte(hexSum)) // CheckCreate checked a streamed file's
 			key := s.fileKey(ref, attempt, f.Name)
-			v, err := s.put(gctx, key, f.Data, sum, until)
+			var body io.ReadSeeker = bytes.NewReader(f.Data)
+			if f.Streamed() {
+				body = &streamBody{f: f}
+			}
+			v, err := s.putBody(gctx, key, body, size, sum, until)
+			if sb, ok := body.(*streamBody); ok {
+				sb.close()
+				if err == nil {
+					err = sb.err // a stream that did not give its bytes: never committed
+				}
+			}
 			if err != nil {
 				if isPrecondition(err) {
 					// Only this process writes under its random attempt: a 412 is the SDK retrying a PUT
@@ -211,7 +225,7 @@ func (s *Store) upload(ctx context.Context, ref store.Ref, files []store.File, u
 					return err
 				}
 			}
-			m.Files[i] = fileEntry{Name: f.Name, Size: int64(len(f.Data)), SHA256: hex.EncodeToString(sum[:]), VersionID: v}
+			m.Files[i] = fileEntry{Name: f.Name, Size: size, SHA256: hexSum, VersionID: v}
 			return nil
 		})
 	}
@@ -249,11 +263,17 @@ func (s *Store) commit(ctx context.Context, ref store.Ref, m *marker, until *tim
 // put writes one object create-only, with its SHA-256 for the server to check, locked until until (if
 // not nil), and returns its version id.
 func (s *Store) put(ctx context.Context, key string, data []byte, sum [sha256.Size]byte, until *time.Time) (string, error) {
+	return s.putBody(ctx, key, bytes.NewReader(data), int64(len(data)), sum, until)
+}
+
+// putBody is put of size bytes from body, whose SHA-256 is sum. The SigV4 payload hash is sum itself
+// (the SDK would otherwise read the whole body once more to compute it before sending).
+func (s *Store) putBody(ctx context.Context, key string, body io.ReadSeeker, size int64, sum [sha256.Size]byte, until *time.Time) (string, error) {
 	in := &awss3.PutObjectInput{
 		Bucket:         &s.bucket,
 		Key:            &key,
-		Body:           bytes.NewReader(data),
-		ContentLength:  aws.Int64(int64(len(data))),
+		Body:           body,
+		ContentLength:  aws.Int64(size),
 		IfNoneMatch:    aws.String("*"),
 		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum[:])),
 	}
@@ -261,11 +281,79 @@ func (s *Store) put(ctx context.Context, key string, data []byte, sum [sha256.Si
 		in.ObjectLockMode = types.ObjectLockModeCompliance
 		in.ObjectLockRetainUntilDate = until
 	}
-	out, err := s.client.PutObject(ctx, in)
+	out, err := s.client.PutObject(ctx, in, awss3.WithAPIOptions(payloadHash(hex.EncodeToString(sum[:]))))
 	if err != nil {
 		return "", s.opErr("put", key, err)
 	}
 	return aws.ToString(out.VersionId), nil
+}
+
+// payloadHash gives SigV4 the request's payload hash, known beforehand: the signer's own middleware
+// computes it only when none is set.
+func payloadHash(hexSum string) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("StellaPayloadHash",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				return next.HandleFinalize(v4.SetPayloadHash(ctx, hexSum), in)
+			}), middleware.Before)
+	}
+}
+
+// streamBody is a streamed file as a PUT's body: read through a checksum.Verifier (so a body that is
+// not the recorded bytes fails the request before its last byte is sent), and rewound for a retry by
+// opening the file again. err keeps the first failure of the stream itself (open, read or mismatch),
+// which the SDK may report only as a failed send.
+type streamBody struct {
+	f   store.File
+	r   io.ReadCloser
+	n   int64
+	err error
+}
+
+func (b *streamBody) Read(p []byte) (int, error) {
+	if b.r == nil {
+		r, err := b.f.Reader()
+		if err != nil {
+			b.fail(err)
+			return 0, err
+		}
+		b.r = r
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err != nil && err != io.EOF {
+		b.fail(fmt.Errorf("read %s: %w", b.f.Name, err))
+	}
+	return n, err
+}
+
+func (b *streamBody) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+// Seek supports what the SDK asks of a body: its position (offset 0 from the current one) and a rewind
+// to the start.
+func (b *streamBody) Seek(offset int64, whence int) (int64, error) {
+	switch {
+	case offset == 0 && whence == io.SeekCurrent:
+		return b.n, nil
+	case offset == 0 && whence == io.SeekStart:
+		b.close()
+		b.n, b.err = 0, nil
+		return 0, nil
+	case offset == 0 && whence == io.SeekEnd && b.n == 0:
+		return b.f.Size, nil // the length, asked before reading; the position stays at 0
+	}
+	return 0, fmt.Errorf("seek %s: only a rewind to the start is supported", b.f.Name)
+}
+
+func (b *streamBody) close() {
+	if b.r != nil {
+		b.r.Close()
+		b.r = nil
+	}
 }
 
 // versionOf is the current version id of key.

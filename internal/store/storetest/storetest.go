@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -40,6 +41,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Delete", testDelete},
 		{"DeleteRetained", testDeleteRetained},
 		{"ConcurrentDelete", testConcurrentDelete},
+		{"Streamed", testStreamed},
+		{"StreamFailures", testStreamFailures},
+		{"StreamCanceled", testStreamCanceled},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
@@ -76,8 +80,12 @@ func Check(t *testing.T, s store.Store, ref store.Ref, files []store.File) {
 			t.Errorf("ReadFile(%s, %s): %v", ref, f.Name, err)
 			continue
 		}
-		if !bytes.Equal(got, f.Data) {
-			t.Errorf("ReadFile(%s, %s) = %d bytes %.40q, want %d bytes %.40q", ref, f.Name, len(got), got, len(f.Data), f.Data)
+		want := f.Data
+		if f.Streamed() {
+			want = readAll(t, f)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("ReadFile(%s, %s) = %d bytes %.40q, want %d bytes %.40q", ref, f.Name, len(got), got, len(want), want)
 		}
 	}
 	entries, err := fs.ReadDir(fsys, ".")
@@ -337,8 +345,11 @@ func checkBadName(t *testing.T, op, why, what string, err error) {
 func testBadSets(t *testing.T, s store.Store) {
 	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
 	for why, files := range map[string][]store.File{
-		"no files":  nil,
-		"duplicate": {{Name: "a", Data: []byte("1")}, {Name: "a", Data: []byte("2")}},
+		"no files":                          nil,
+		"duplicate":                         {{Name: "a", Data: []byte("1")}, {Name: "a", Data: []byte("2")}},
+		"a streamed file without a SHA-256": {{Name: "a", Size: 1, Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("x")), nil }}},
+		"a streamed file with an uppercase SHA-256": {{Name: "a", Size: 1, SHA256: strings.Repeat("A", 64), Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("x")), nil }}},
+		"a streamed file with Data too":             {{Name: "a", Data: []byte("x"), Size: 1, SHA256: strings.Repeat("a", 64), Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("x")), nil }}},
 	} {
 		err := s.Create(ctx(), ref, files)
 		if !errors.Is(err, store.ErrBadSet) || !fault.Is(err, fault.Input) {
