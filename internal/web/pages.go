@@ -317,6 +317,8 @@ type deploymentPage struct {
 	Components []component
 	Artifacts  []meta.Artifact
 	Packets    []packetView
+	// Hold is the deployment's legal hold, if it has one (the retention sweep keeps its set).
+	Hold *meta.Hold
 	// Verified is set once "verify now" ran: every artifact's result, by name.
 	Verified   bool
 	Results    map[string]server.Verification
@@ -333,6 +335,11 @@ func (u *UI) deploymentData(ctx context.Context, c caller, id string) (deploymen
 			return err
 		}
 		if p.Artifacts, err = tx.Artifacts(ctx, id); err != nil {
+			return err
+		}
+		if h, err := tx.Hold(ctx, id); err == nil {
+			p.Hold = &h
+		} else if !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
 		es, err := tx.DeploymentEvidence(ctx, id)

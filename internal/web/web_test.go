@@ -378,3 +378,15 @@ func TestSessionSharedByServers(t *testing.T) {
 		t.Fatalf("after signing out through the other server, the first still answers %d", p.status)
 	}
 }
+
+// A deployment under a legal hold says so on its page, with who, since when, why and the packet.
+func TestDeploymentShowsHold(t *testing.T) {
+	f := webtest.New(t)
+	webtest.Stella(t, "retention", "hold", "acme/d1", "--reason", "litigation hold 2026-17", "--data", f.Data, "--store", f.Store, "--keyring", f.Keys)
+	b := newBrowser(t, f.Serve(t))
+	b.signIn(f.Tokens["acme/auditor"])
+	must(t, b.get("/ui/deployments/d1"), 200, `id="hold"`, "litigation hold 2026-17", `href="/ui/evidence/ev-`)
+	if p := b.get("/ui/deployments/d2"); strings.Contains(p.body, `id="hold"`) {
+		t.Error("a deployment without a hold shows one")
+	}
+}
