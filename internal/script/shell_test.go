@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -452,5 +453,32 @@ func TestShellPassesEnvFile(t *testing.T) {
 		if got := readLog(t, log); len(got) != 1 || got[0] != want {
 			t.Errorf("with env file %v: log = %q, want %q", withEnv, got, want)
 		}
+	}
+}
+
+// A user's script over MaxLintSize is parsed, hashed and stored but not given to shellcheck (whose
+// memory grows with it): a lint warning in it does not refuse it, and the log says it was not linted.
+func TestUserShellScriptTooLargeToLint(t *testing.T) {
+	testenv.Command(t, "shellcheck")
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("#!/usr/bin/env bash\necho start\ncd /srv/app\n") // shellcheck: SC2164
+	for b.Len() <= MaxLintSize {
+		b.WriteString("echo " + strings.Repeat("x", 100) + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mine.sh"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	wf := parseWorkflow(t, dir, "script: mine.sh\n")
+	arts, err := Build(context.Background(), wf, Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatalf("a script too large to lint was refused: %v", err)
+	}
+	if len(arts) != 1 || arts[0].SHA256 != checksum.Sum([]byte(b.String())) {
+		t.Fatalf("artifacts = %+v", arts)
+	}
+	if !strings.Contains(logs.String(), "not linted") {
+		t.Errorf("no warning that the script was not linted: %s", logs.String())
 	}
 }
