@@ -29,19 +29,31 @@ type canonPacket struct {
 
 // canonicalize is CanonicalHash, ContentHash of the content member, sign.Payload and sign.JSONSignature
 // of the stored packet raw, over one canonical form.
-func canonicalize(raw []byte) (*canonPacket, error) {
-	v, err := sign.Canonical(raw)
-	if err != nil {
-		return nil, err
+func canonicalize(raw []byte) (*canonPacket, error) { return canonicalizeKnown(raw, "") }
+
+// canonicalizeKnown is canonicalize for a stored packet whose packet hash was recorded: when raw's own
+// SHA-256 is that hash, raw is exactly the canonical form the hash was taken over (packets are stored
+// canonical since schema version 10's Stella), and is walked as it is instead of canonicalised again —
+// with the walk's checks on (valid UTF-8, no duplicate names), though whatever else the bytes held would
+// fail the signature over the payload read off them anyway. Other bytes (packets stored indented by
+// earlier versions, or altered ones) are canonicalised first.
+func canonicalizeKnown(raw []byte, recorded string) (*canonPacket, error) {
+	sum := sha256.Sum256(raw)
+	v, strict := raw, true
+	if recorded == "" || "sha256:"+hex.EncodeToString(sum[:]) != recorded {
+		var err error
+		if v, err = sign.Canonical(raw); err != nil {
+			return nil, err
+		}
+		sum, strict = sha256.Sum256(v), false
 	}
-	sum := sha256.Sum256(v)
 	c := &canonPacket{hash: "sha256:" + hex.EncodeToString(sum[:])}
 	if jsontext.Value(v).Kind() != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	// v is canonical already (valid, no duplicate names): the walk need not check it again; from a
-	// bytes.Buffer the decoder reads in place instead of copying into a buffer of its own.
-	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	// A canonical form made here is valid with no duplicate names: the walk need not check it again;
+	// from a bytes.Buffer the decoder reads in place instead of copying into a buffer of its own.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(!strict), jsontext.AllowInvalidUTF8(!strict))
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}

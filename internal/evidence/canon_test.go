@@ -103,3 +103,40 @@ func FuzzCanonicalize(f *testing.F) {
 		}
 	})
 }
+
+// A packet stored canonical with its recorded hash is read as it is; the same packet stored indented
+// (as before schema version 10), or altered, is canonicalised: every way gives what canonicalize gives
+// of the same bytes, and an altered packet never takes the fast path.
+func TestCanonicalizeKnown(t *testing.T) {
+	for _, raw := range canonSeeds {
+		want, err := canonicalize([]byte(raw))
+		if err != nil {
+			continue
+		}
+		canonical, err := sign.Canonical([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, c := range map[string]struct {
+			raw      []byte
+			recorded string
+		}{
+			"canonical, recorded":  {canonical, want.hash},
+			"as given, recorded":   {[]byte(raw), want.hash},
+			"canonical, no record": {canonical, ""},
+		} {
+			got, err := canonicalizeKnown(c.raw, c.recorded)
+			if err != nil {
+				t.Fatalf("%s %s: %v", name, raw, err)
+			}
+			if got.hash != want.hash || got.contentHash != want.contentHash || !bytes.Equal(got.payload, want.payload) || got.sig != want.sig {
+				t.Errorf("%s %s: %+v, want %+v", name, raw, got, want)
+			}
+		}
+		// Altered bytes under the recorded hash: canonicalised, and the hash shows the change.
+		altered := bytes.Replace(canonical, []byte(`"`), []byte(`"x`), 1)
+		if got, err := canonicalizeKnown(altered, want.hash); err == nil && got.hash == want.hash {
+			t.Errorf("%s altered still hashes as recorded", raw)
+		}
+	}
+}

@@ -390,6 +390,11 @@ func Append(ctx context.Context, tx meta.Tx, s *sign.Signer, d Draft) (meta.Evid
 		if err != nil {
 			return meta.Evidence{}, fmt.Errorf("sign evidence %s: %w", d.ID, err)
 		}
+		// Stored as its canonical form: the exact bytes its packet hash is taken over (sha256sum of the
+		// stored packet is the hash), which the chain's check then reads without canonicalising again.
+		if raw, err = sign.Canonical(raw); err != nil {
+			return meta.Evidence{}, fmt.Errorf("sign evidence %s: %w", d.ID, err)
+		}
 		ph, err := PacketHash(raw)
 		if err != nil {
 			return meta.Evidence{}, err

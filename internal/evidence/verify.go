@@ -159,7 +159,7 @@ type checked struct {
 }
 
 func (k *checked) check(tenant string, keys Keys) {
-	k.c, k.herr = canonicalize(k.e.Packet)
+	k.c, k.herr = canonicalizeKnown(k.e.Packet, k.e.PacketHash)
 	if k.herr != nil {
 		return
 	}
@@ -310,7 +310,7 @@ func VerifyStored(e meta.Evidence, tenant string, keys Keys) error {
 	add := func(msg, want, got string) {
 		probs = append(probs, fault.Problem{File: fmt.Sprintf("evidence %s/%s", tenant, e.ID), Message: msg, Expected: want, Found: got})
 	}
-	c, err := canonicalize(e.Packet)
+	c, err := canonicalizeKnown(e.Packet, e.PacketHash)
 	if err != nil {
 		add("packet is not valid JSON: "+err.Error(), "", "")
 	} else {
@@ -335,6 +335,21 @@ func Row(raw []byte) (meta.Evidence, *Packet, error) {
 	return rowOf(p, raw), p, nil
 }
 
+// writtenForm reports whether raw is p exactly as Stella stores a packet: canonical, or indented as
+// earlier versions stored it.
+func writtenForm(p *Packet, raw []byte) bool {
+	indented, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return false
+	}
+	indented = append(indented, '\n')
+	if bytes.Equal(indented, raw) {
+		return true
+	}
+	canonical, err := sign.Canonical(indented)
+	return err == nil && bytes.Equal(canonical, raw)
+}
+
 func rowOf(p *Packet, raw []byte) meta.Evidence {
 	ph, _ := PacketHash(raw)
 	return meta.Evidence{ID: p.ID, Seq: p.Sequence, Type: p.Type, DeploymentID: p.DeploymentJobID(), PromotionID: p.PromotionID,
@@ -353,8 +368,9 @@ func VerifyPacket(raw []byte, keys Keys) error {
 		probs = append(probs, fault.Problem{File: "evidence " + p.ID, Message: msg, Expected: want, Found: got})
 	}
 	// Alone, a packet has no chain to hold its bytes: they must be exactly those Stella writes (the
-	// signature covers the canonical form, which reordered keys or other spacing would keep).
-	if again, err := json.MarshalIndent(p, "", "  "); err != nil || !bytes.Equal(append(again, '\n'), raw) {
+	// signature covers the canonical form, which reordered keys or other spacing would keep): its
+	// canonical form (packets stored since schema version 10), or the indented form stored before.
+	if !writtenForm(p, raw) {
 		add("the file is not the packet as written (its keys reordered, spacing changed or fields added)", "", "")
 	}
 	// An exported packet has no row: its queryable copies are its own.

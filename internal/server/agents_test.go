@@ -115,7 +115,7 @@ func TestAgentIdentity(t *testing.T) {
 	w.do(t, "GET", "/api/v1/deployment-jobs/"+job, "acme/deployer/jane", nil).expect(t, "job after a failed deploy", 200, `"failed"`, "pull failed")
 	// The job's deployment packet is completed by a further one, with the outcome on this target.
 	w.do(t, "GET", "/api/v1/evidence?limit=1", "acme/auditor/audrey", nil).expect(t, "completion packet", 200,
-		`"type": "deployment_completed"`, `"deploymentJobId": "`+job+`"`, `"targetId": "tgt-web-02"`, `"status": "failed"`, "pull failed")
+		`"type":"deployment_completed"`, `"deploymentJobId":"`+job+`"`, `"targetId":"tgt-web-02"`, `"status":"failed"`, "pull failed")
 	if err := w.db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.RevokeAgent(ctx, id.AgentID, time.Now()) }); err != nil {
 		t.Fatal(err)
 	}
