@@ -33,27 +33,28 @@ func canonicalize(raw []byte) (*canonPacket, error) { return canonicalizeKnown(r
 
 // canonicalizeKnown is canonicalize for a stored packet whose packet hash was recorded: when raw's own
 // SHA-256 is that hash, raw is exactly the canonical form the hash was taken over (packets are stored
-// canonical since schema version 10's Stella), and is walked as it is instead of canonicalised again —
-// with the walk's checks on (valid UTF-8, no duplicate names), though whatever else the bytes held would
-// fail the signature over the payload read off them anyway. Other bytes (packets stored indented by
-// earlier versions, or altered ones) are canonicalised first.
+// canonical since schema version 10's Stella), and is walked as it is instead of canonicalised again.
+// Other bytes (packets stored indented by earlier versions, or altered ones) are canonicalised first.
 func canonicalizeKnown(raw []byte, recorded string) (*canonPacket, error) {
 	sum := sha256.Sum256(raw)
-	v, strict := raw, true
+	v := raw
 	if recorded == "" || "sha256:"+hex.EncodeToString(sum[:]) != recorded {
 		var err error
 		if v, err = sign.Canonical(raw); err != nil {
 			return nil, err
 		}
-		sum, strict = sha256.Sum256(v), false
+		sum = sha256.Sum256(v)
 	}
 	c := &canonPacket{hash: "sha256:" + hex.EncodeToString(sum[:])}
 	if jsontext.Value(v).Kind() != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	// A canonical form made here is valid with no duplicate names: the walk need not check it again;
-	// from a bytes.Buffer the decoder reads in place instead of copying into a buffer of its own.
-	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(!strict), jsontext.AllowInvalidUTF8(!strict))
+	// The walk does not check names for duplicates or strings for UTF-8: a canonical form made here has
+	// neither, and stored bytes read as they are were pinned by their recorded hash — which the chain's
+	// links and signed head hold — and are covered by the signature over the payload read off them,
+	// which no packet Stella signed with a duplicate name or invalid UTF-8 would pass. From a
+	// bytes.Buffer the decoder reads in place instead of copying into a buffer of its own.
+	dec := jsontext.NewDecoder(bytes.NewBuffer(v), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	if _, err := dec.ReadToken(); err != nil {
 		return nil, err
 	}
