@@ -35,56 +35,15 @@ func Copy(w io.Writer, r io.Reader) (int64, error) {
 	return io.CopyBuffer(w, struct{ io.Reader }{r}, *bp)
 }
 
-// ErrMismatch is the error a Verifier returns at the end of a stream whose size or digest is not the one
+// ErrMismatch is the error an Exact reader returns for a stream whose size or digest is not the one
 // expected.
 var ErrMismatch = errors.New("checksum: content does not match")
-
-// Verifier reads through r, hashing what it yields, and fails at EOF (instead of returning io.EOF)
-// when the bytes seen are not size bytes with SHA-256 want — and as soon as more than size bytes come.
-// A reader of a Verifier that reads to EOF without an error has read exactly the expected bytes.
-type Verifier struct {
-	r    io.Reader
-	h    hash.Hash
-	want string
-	size int64
-	n    int64
-	err  error
-}
-
-// NewVerifier returns a Verifier of r for want (lowercase hex) and size.
-func NewVerifier(r io.Reader, want string, size int64) *Verifier {
-	return &Verifier{r: r, h: sha256.New(), want: want, size: size}
-}
-
-func (v *Verifier) Read(p []byte) (int, error) {
-	if v.err != nil {
-		return 0, v.err
-	}
-	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
-	v.n += int64(n)
-	if v.n > v.size {
-		v.err = fmt.Errorf("%w: more than the expected %d bytes", ErrMismatch, v.size)
-		return n, v.err
-	}
-	if err == io.EOF {
-		if got := hex.EncodeToString(v.h.Sum(nil)); v.n != v.size || got != v.want {
-			v.err = fmt.Errorf("%w: %d bytes with sha256 %s, expected %d bytes with sha256 %s", ErrMismatch, v.n, got, v.size, v.want)
-			return n, v.err
-		}
-	}
-	if err != nil {
-		v.err = err
-	}
-	return n, err
-}
 
 // Exact reads through r and yields exactly size bytes with SHA-256 want (lowercase hex), or fails: the
 // last bytes are handed on only once r has been seen to end there and the digest matches. A consumer
 // that reads just size bytes and stops (an HTTP request or response body of that Content-Length)
-// therefore never receives the whole of a stream that is not the expected one — unlike a Verifier,
-// whose check waits for a read past the end. Any failure withholds the bytes of the read it happens
-// in, and sticks; mismatches wrap ErrMismatch.
+// therefore never receives the whole of a stream that is not the expected one. Any failure withholds
+// the bytes of the read it happens in, and sticks; mismatches wrap ErrMismatch.
 type Exact struct {
 	r    io.Reader
 	h    hash.Hash

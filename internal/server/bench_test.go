@@ -1,20 +1,12 @@
 package server_test
 
 import (
-	"context"
 	"crypto/rand"
 	"io"
 	"net/http"
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/stella-ops/stella/internal/checksum"
-	"github.com/stella-ops/stella/internal/meta"
-	"github.com/stella-ops/stella/internal/meta/connect"
-	"github.com/stella-ops/stella/internal/meta/metatest"
-	"github.com/stella-ops/stella/internal/store"
-	"github.com/stella-ops/stella/internal/store/local"
 )
 
 func benchClient() *http.Client {
@@ -66,21 +58,7 @@ func BenchmarkDownload(b *testing.B) {
 	f.cacheTTL = 5 * time.Second // as stella serve
 	big := make([]byte, 16<<20)
 	_, _ = rand.Read(big)
-	ctx := context.Background()
-	db, err := connect.Open(ctx, f.dbURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	metatest.Seed(b, db, "acme", "big", metatest.T0)
-	if err := local.New(f.store).Create(ctx, store.Ref{Tenant: "acme", Deployment: "big"}, []store.File{{Name: "big.bin", Data: big}}); err != nil {
-		b.Fatal(err)
-	}
-	if err := db.Update(ctx, "acme", func(tx meta.Tx) error {
-		return tx.PutArtifacts(ctx, "big", []meta.Artifact{{Name: "big.bin", Type: "other", Size: int64(len(big)), SHA256: checksum.Sum(big), StorageKey: "acme/big/big.bin"}})
-	}); err != nil {
-		b.Fatal(err)
-	}
-	db.Close()
+	f.putBig(b, big)
 	base, _, _ := f.serve(b, f.store)
 	url, tok := base+"/api/v1/deployment-jobs/big/artifacts/big.bin", f.tokens["acme/auditor"] // an agent sees only its target's jobs
 	c := benchClient()

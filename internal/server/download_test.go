@@ -54,21 +54,7 @@ func TestDownloadChangedAfterServed(t *testing.T) {
 func TestDownloadLargeChangedAfterServed(t *testing.T) {
 	f := newFixture(t)
 	big := bytes.Repeat([]byte("0123456789abcdef"), 200<<10/16)
-	ctx := context.Background()
-	db, err := connect.Open(ctx, f.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	metatest.Seed(t, db, "acme", "big", metatest.T0)
-	if err := local.New(f.store).Create(ctx, store.Ref{Tenant: "acme", Deployment: "big"}, []store.File{{Name: "big.bin", Data: big}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(ctx, "acme", func(tx meta.Tx) error {
-		return tx.PutArtifacts(ctx, "big", []meta.Artifact{{Name: "big.bin", Type: "other", Size: int64(len(big)), SHA256: checksum.Sum(big), StorageKey: "acme/big/big.bin"}})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	f.putBig(t, big)
 	base, _, _ := f.serve(t, f.store)
 	url, tok := base+"/api/v1/deployment-jobs/big/artifacts/big.bin", f.tokens["acme/auditor"]
 	for i := range 2 {
@@ -136,4 +122,25 @@ func TestTokenCacheRevocationWithinTTL(t *testing.T) {
 	call(t, "GET", url, secret2).want(t, "fresh token", 200, "")
 	advance(2 * time.Second)
 	call(t, "GET", url, secret2).want(t, "expired while cached", 401, "unauthenticated")
+}
+
+// putBig records a deployment acme/big whose one artifact, big.bin, is data, stored in the fixture's
+// local store.
+func (f *fixture) putBig(tb testing.TB, data []byte) {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := connect.Open(ctx, f.dbURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	metatest.Seed(tb, db, "acme", "big", metatest.T0)
+	if err := local.New(f.store).Create(ctx, store.Ref{Tenant: "acme", Deployment: "big"}, []store.File{{Name: "big.bin", Data: data}}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Update(ctx, "acme", func(tx meta.Tx) error {
+		return tx.PutArtifacts(ctx, "big", []meta.Artifact{{Name: "big.bin", Type: "other", Size: int64(len(data)), SHA256: checksum.Sum(data), StorageKey: "acme/big/big.bin"}})
+	}); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -35,16 +35,7 @@ func TestStoreNotWritableUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to switch to an unprivileged user; TestStoreNotWritable covers this unprivileged")
 	}
-	base, err := os.MkdirTemp("", "stella-store-ro-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(base, "local.test")
-	copyFile(t, os.Args[0], bin)
+	base, bin := childDir(t, "stella-store-ro-")
 
 	for _, c := range []struct{ name, store, named string }{
 		{"store root", filepath.Join(base, "root-store"), filepath.Join(base, "root-store", "acme")},
@@ -59,14 +50,7 @@ func TestStoreNotWritableUnprivileged(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd := exec.Command(bin, "-test.run=^$")
-			cmd.Env = append(os.Environ(), createEnv+"="+c.store)
-			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-			cmd.Stderr = os.Stderr
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("child: %v", err)
-			}
+			out := runAsNobody(t, bin, createEnv+"="+c.store)
 			code, msg, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
 			if code != "1" {
 				t.Errorf("exit code %s (%s), want 1", code, msg)
@@ -86,6 +70,37 @@ func TestStoreNotWritableUnprivileged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// childDir is a directory (removed after the test) that the unprivileged user may enter, holding a
+// copy of the test binary for it to run.
+func childDir(t *testing.T, prefix string) (dir, bin string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin = filepath.Join(dir, "local.test")
+	copyFile(t, os.Args[0], bin)
+	return dir, bin
+}
+
+// runAsNobody runs the test binary bin as user and group 65534 with env added, and returns its output.
+func runAsNobody(t *testing.T, bin, env string) []byte {
+	t.Helper()
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), env)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v", err)
+	}
+	return out
 }
 
 func copyFile(t *testing.T, from, to string) {
@@ -132,16 +147,7 @@ func TestDeleteUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to switch to an unprivileged user")
 	}
-	base, err := os.MkdirTemp("", "stella-store-del-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(base) })
-	if err := os.Chmod(base, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(base, "local.test")
-	copyFile(t, os.Args[0], bin)
+	base, bin := childDir(t, "stella-store-del-")
 	st := filepath.Join(base, "store")
 	if err := os.Mkdir(st, 0o755); err != nil {
 		t.Fatal(err)
@@ -149,14 +155,7 @@ func TestDeleteUnprivileged(t *testing.T) {
 	if err := os.Chown(st, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), deleteEnv+"="+st)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	cmd.Stderr = os.Stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("child: %v", err)
-	}
+	out := runAsNobody(t, bin, deleteEnv+"="+st)
 	if got := strings.TrimSpace(string(out)); got != "0" {
 		t.Fatalf("create and delete as the store's owner: %s", got)
 	}

@@ -299,7 +299,7 @@ func payloadHash(hexSum string) func(*middleware.Stack) error {
 	}
 }
 
-// streamBody is a streamed file as a PUT's body: read through a checksum.Verifier (so a body that is
+// streamBody is a streamed file as a PUT's body: read through its checksum.Exact (so a body that is
 // not the recorded bytes fails the request before its last byte is sent), and rewound for a retry by
 // opening the file again. err keeps the first failure of the stream itself (open, read or mismatch),
 // which the SDK may report only as a failed send.
