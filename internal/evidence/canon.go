@@ -36,7 +36,10 @@ func canonicalize(raw []byte) (*canonPacket, error) { return canonicalizeKnown(r
 // canonical since schema version 10's Stella), and is walked as it is instead of canonicalised again.
 // Other bytes (packets stored indented by earlier versions, or altered ones) are canonicalised first.
 func canonicalizeKnown(raw []byte, recorded string) (*canonPacket, error) {
-	sum := sha256.Sum256(raw)
+	var sum [sha256.Size]byte
+	if recorded != "" {
+		sum = sha256.Sum256(raw)
+	}
 	v := raw
 	if recorded == "" || "sha256:"+hex.EncodeToString(sum[:]) != recorded {
 		var err error

@@ -237,10 +237,7 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder str
 				if err != nil {
 					return err
 				}
-				intervals, err := driftIntervals(ctx, tx)
-				if err != nil {
-					return err
-				}
+				var intervals map[string]time.Duration // read once a target is due
 				seen := map[string]bool{}
 				for _, a := range as {
 					key := tenant + "/" + a.TargetID
@@ -248,6 +245,11 @@ func (s *Server) WatchDrift(ctx context.Context, every time.Duration, holder str
 						continue
 					}
 					seen[a.TargetID] = true
+					if intervals == nil {
+						if intervals, err = driftIntervals(ctx, tx); err != nil {
+							return err
+						}
+					}
 					iv := every
 					if d, ok := intervals[a.TargetID]; ok {
 						iv = d

@@ -412,31 +412,39 @@ func (s *Server) correctDrift(r *http.Request, tx meta.Tx, p meta.Token, deploym
 	return true, nil
 }
 
-// correctionOf is the driftCorrection of the environment in a deployment's signed manifest (remembered;
-// "report" when the set cannot be read: a correction is only ever what a set asked for).
+// correctionOf is the driftCorrection of the environment in a deployment's signed manifest ("report"
+// when it says none or the set cannot be read: a correction is only ever what a set asked for).
 func (s *Server) correctionOf(r *http.Request, tenant string, d meta.Deployment) string {
+	if env := s.environmentOf(r, tenant, d); env != nil && env.DriftCorrection != "" {
+		return env.DriftCorrection
+	}
+	return release.DriftReport
+}
+
+// environmentOf is the environment in a deployment's signed manifest (remembered; nil when the set or
+// its manifest cannot be read).
+func (s *Server) environmentOf(r *http.Request, tenant string, d meta.Deployment) *release.Environment {
 	key := tenant + "/" + d.ID
 	s.locks.mu.Lock()
-	c, ok := s.locks.corrections[key]
+	env, ok := s.locks.envs[key]
 	s.locks.mu.Unlock()
 	if ok {
-		return c
+		return env
 	}
-	c = release.DriftReport
 	if fsys, err := s.openSet(r.Context(), tenant, d); err == nil {
 		if raw, err := fs.ReadFile(fsys, manifest.FileName); err == nil {
-			if m, err := manifest.Parse(raw); err == nil && m.Subject != nil && m.Subject.Environment != nil && m.Subject.Environment.DriftCorrection != "" {
-				c = m.Subject.Environment.DriftCorrection
+			if m, err := manifest.Parse(raw); err == nil && m.Subject != nil {
+				env = m.Subject.Environment
 			}
 		}
 	}
 	s.locks.mu.Lock()
-	if s.locks.corrections == nil || len(s.locks.corrections) >= maxLockServices {
-		s.locks.corrections = map[string]string{}
+	if s.locks.envs == nil || len(s.locks.envs) >= maxLockServices {
+		s.locks.envs = map[string]*release.Environment{}
 	}
-	s.locks.corrections[key] = c
+	s.locks.envs[key] = env
 	s.locks.mu.Unlock()
-	return c
+	return env
 }
 
 // driftOf is the DriftCheck of the sticker an agent read (output {present, sticker}) against the last
@@ -538,9 +546,9 @@ func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID str
 // lockServices remembers what each deployment's lock says should run: a stored set never changes, and
 // loading a lock with compose-go costs milliseconds per service, for every drift check of every target.
 type lockServices struct {
-	mu          sync.Mutex
-	m           map[string][]drift.Service // TENANT/DEPLOYMENT
-	corrections map[string]string          // TENANT/DEPLOYMENT: its environment's driftCorrection
+	mu   sync.Mutex
+	m    map[string][]drift.Service      // TENANT/DEPLOYMENT
+	envs map[string]*release.Environment // TENANT/DEPLOYMENT: the environment its manifest signs
 }
 
 // maxLockServices bounds lockServices; when full it starts over.
@@ -577,13 +585,7 @@ func (s *Server) loadServices(r *http.Request, tenant string, d meta.Deployment)
 	if err != nil {
 		return nil, err
 	}
-	var env *release.Environment
-	if raw, err := fs.ReadFile(fsys, manifest.FileName); err == nil {
-		if m, err := manifest.Parse(raw); err == nil && m.Subject != nil {
-			env = m.Subject.Environment
-		}
-	}
-	return drift.Services(r.Context(), lock, env)
+	return drift.Services(r.Context(), lock, s.environmentOf(r, tenant, d))
 }
 
 // completionReasons say what the agent reported and, for a drift correction, why it ran.
