@@ -140,7 +140,6 @@ type session struct {
 	id        string
 	tokenHash string
 	csrf      string
-	expires   time.Time
 }
 
 // sessions are kept in the metadata database (meta.DB's sessions: the SHA-256 of the id, never the
@@ -176,8 +175,8 @@ func (s *sessions) create(ctx context.Context, tenant, tokenHash string, now tim
 			return nil, err
 		}
 	}
-	x := &session{id: randomID(), tokenHash: tokenHash, csrf: randomID(), expires: now.Add(SessionTTL)}
-	err := s.db.PutSession(ctx, meta.Session{IDSHA256: hashID(x.id), TenantID: tenant, TokenSHA256: tokenHash, CSRF: x.csrf, ExpiresAt: x.expires})
+	x := &session{id: randomID(), tokenHash: tokenHash, csrf: randomID()}
+	err := s.db.PutSession(ctx, meta.Session{IDSHA256: hashID(x.id), TenantID: tenant, TokenSHA256: tokenHash, CSRF: x.csrf, ExpiresAt: now.Add(SessionTTL)})
 	return x, err
 }
 
@@ -187,16 +186,15 @@ func (s *sessions) get(ctx context.Context, id string, now time.Time) *session {
 	if id == "" || len(id) > 128 {
 		return nil
 	}
-	rec, err := s.db.Session(ctx, hashID(id), now)
+	key := hashID(id)
+	rec, err := s.db.Session(ctx, key, now)
 	if err != nil {
 		return nil
 	}
 	if rec.ExpiresAt.Sub(now) < SessionTTL-time.Minute {
-		if err := s.db.TouchSession(ctx, hashID(id), now.Add(SessionTTL)); err == nil {
-			rec.ExpiresAt = now.Add(SessionTTL)
-		}
+		_ = s.db.TouchSession(ctx, key, now.Add(SessionTTL)) // a failed extension only shortens it
 	}
-	return &session{id: id, tokenHash: rec.TokenSHA256, csrf: rec.CSRF, expires: rec.ExpiresAt}
+	return &session{id: id, tokenHash: rec.TokenSHA256, csrf: rec.CSRF}
 }
 
 func (s *sessions) drop(ctx context.Context, id string) { _ = s.db.DropSession(ctx, hashID(id)) }
