@@ -96,6 +96,23 @@ func (b *browser) signIn(token string) {
 	}
 }
 
+// sessionCookie signs in with token and returns the Set-Cookie header of the session cookie.
+func (b *browser) sessionCookie(token string) string {
+	b.t.Helper()
+	form := b.get("/ui/signin")
+	res, err := b.c.PostForm(b.base+"/ui/signin", url.Values{"csrf": {csrfOf(b.t, form)}, "token": {token}})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, c := range res.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "stella_session=") {
+			return c
+		}
+	}
+	return ""
+}
+
 func must(t *testing.T, p page, status int, contains ...string) {
 	t.Helper()
 	if p.status != status {
@@ -147,19 +164,7 @@ func TestSignInSessionAndSignOut(t *testing.T) {
 		t.Fatalf("CSP %q", p.header.Get("Content-Security-Policy"))
 	}
 	// The Set-Cookie of the sign-in: HttpOnly and SameSite=Strict.
-	b2 := newBrowser(t, base)
-	form = b2.get("/ui/signin")
-	raw, err := b2.c.PostForm(base+"/ui/signin", url.Values{"csrf": {csrfOf(t, form)}, "token": {f.Tokens["acme/auditor"]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw.Body.Close()
-	var set string
-	for _, c := range raw.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(c, "stella_session=") {
-			set = c
-		}
-	}
+	set := newBrowser(t, base).sessionCookie(f.Tokens["acme/auditor"])
 	if !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Strict") || !strings.Contains(set, "Path=/ui/") {
 		t.Fatalf("session cookie %q", set)
 	}
@@ -345,18 +350,7 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	defer ts.Close()
 	b := newBrowser(t, ts.URL)
 	b.c.Transport = ts.Client().Transport
-	form := b.get("/ui/signin")
-	res, err := b.c.PostForm(ts.URL+"/ui/signin", url.Values{"csrf": {csrfOf(t, form)}, "token": {f.Tokens["acme/auditor"]}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	var set string
-	for _, c := range res.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(c, "stella_session=") {
-			set = c
-		}
-	}
+	set := b.sessionCookie(f.Tokens["acme/auditor"])
 	if !strings.Contains(set, "; Secure") || !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Strict") {
 		t.Fatalf("session cookie over TLS: %q", set)
 	}
