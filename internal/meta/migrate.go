@@ -50,27 +50,19 @@ func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	return out, nil
 }
 
-// Migrate brings the database to the newest of ms, each step in its own transaction (lock, if not empty,
-// is executed first in each, to keep concurrent starters apart). A database at a version newer than
-// the last of ms is refused with ErrNewerSchema and left untouched.
+// Migrate brings the database to the newest of ms in one transaction (lock, if not empty, is executed
+// first, to keep concurrent starters apart): every pending step commits together or not at all, and a
+// new database is created with one commit (one fsync) instead of one per step. A database at a version
+// newer than the last of ms is refused with ErrNewerSchema and left untouched.
 func Migrate(ctx context.Context, db *sql.DB, ms []Migration, lock string) error {
-	for {
-		done, err := migrateOne(ctx, db, ms, lock)
-		if err != nil || done {
-			return err
-		}
-	}
-}
-
-func migrateOne(ctx context.Context, db *sql.DB, ms []Migration, lock string) (bool, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
 	if lock != "" {
 		if _, err := tx.ExecContext(ctx, lock); err != nil {
-			return false, err
+			return err
 		}
 	}
 	var cur int
@@ -80,38 +72,40 @@ func migrateOne(ctx context.Context, db *sql.DB, ms []Migration, lock string) (b
 		// Only a missing table means a fresh database; create it and start at 0. Any other error (a file
 		// that is not a database, a refused connection) is returned as it is.
 		if !isMissingTable(err) {
-			return false, err
+			return err
 		}
 		_ = tx.Rollback()
 		if tx, err = db.BeginTx(ctx, nil); err != nil {
-			return false, err
+			return err
 		}
 		defer tx.Rollback() //nolint:errcheck
 		if lock != "" {
 			if _, err := tx.ExecContext(ctx, lock); err != nil {
-				return false, err
+				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS stella_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_us BIGINT NOT NULL)`); err != nil {
-			return false, err
+			return err
 		}
 	} else {
 		cur = int(v.Int64)
 	}
 	if cur > len(ms) {
-		return false, fmt.Errorf("%w: the database is at schema version %d, this stella knows up to %d; use a newer stella", ErrNewerSchema, cur, len(ms))
+		return fmt.Errorf("%w: the database is at schema version %d, this stella knows up to %d; use a newer stella", ErrNewerSchema, cur, len(ms))
 	}
 	if cur == len(ms) {
-		return true, tx.Commit()
+		return tx.Commit()
 	}
-	m := ms[cur]
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return false, fmt.Errorf("apply migration %s: %w", m.Name, err)
+	now := us(time.Now())
+	for _, m := range ms[cur:] {
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("apply migration %s: %w", m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO stella_schema (version, name, applied_at_us) VALUES ($1, $2, $3)`, m.Version, m.Name, now); err != nil {
+			return fmt.Errorf("apply migration %s: %w", m.Name, err)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO stella_schema (version, name, applied_at_us) VALUES ($1, $2, $3)`, m.Version, m.Name, us(time.Now())); err != nil {
-		return false, fmt.Errorf("apply migration %s: %w", m.Name, err)
-	}
-	return false, tx.Commit()
+	return tx.Commit()
 }
 
 func isMissingTable(err error) bool {
