@@ -34,6 +34,9 @@ type Options struct {
 	TypeCastMapping map[tree.Path]Cast
 	// Substitution function to use
 	Substitute func(string, template.Mapping) (string, error)
+
+	// casts is TypeCastMapping indexed, for one Interpolate (Stella's patch: see tree.Index).
+	casts *tree.Index[Cast]
 }
 
 // LookupValue is a function which maps from variable names to values.
@@ -61,6 +64,7 @@ func Interpolate(config map[string]interface{}, opts Options) (map[string]interf
 	if opts.Substitute == nil {
 		opts.Substitute = template.Substitute
 	}
+	opts.casts = tree.NewIndex(opts.TypeCastMapping)
 
 	out := map[string]interface{}{}
 	var errs []error
@@ -188,6 +192,9 @@ func newPathError(path tree.Path, err error) error {
 }
 
 func (o Options) getCasterForPath(path tree.Path) (Cast, bool) {
+	if o.casts != nil {
+		return o.casts.Lookup(path)
+	}
 	for pattern, caster := range o.TypeCastMapping {
 		if path.Matches(pattern) {
 			return caster, true

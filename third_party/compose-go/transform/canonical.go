@@ -18,6 +18,7 @@ package transform
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/compose-spec/compose-go/v2/tree"
 )
@@ -85,15 +86,17 @@ func Canonical(yaml map[string]any, ignoreParseError bool) (map[string]any, erro
 	return canonical.(map[string]any), nil
 }
 
+// transformerIndex is transformers indexed (Stella's patch: see tree.Index), made on first use, once
+// every init has filled transformers.
+var transformerIndex = sync.OnceValue(func() *tree.Index[Func] { return tree.NewIndex(transformers) })
+
 func transform(data any, p tree.Path, ignoreParseError bool) (any, error) {
-	for pattern, transformer := range transformers {
-		if p.Matches(pattern) {
-			t, err := transformer(data, p, ignoreParseError)
-			if err != nil {
-				return nil, err
-			}
-			return t, nil
+	if transformer, ok := transformerIndex().Lookup(p); ok {
+		t, err := transformer(data, p, ignoreParseError)
+		if err != nil {
+			return nil, err
 		}
+		return t, nil
 	}
 	switch v := data.(type) {
 	case map[string]any:
