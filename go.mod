@@ -203,3 +203,5 @@ require (
 replace github.com/compose-spec/compose-go/v2 => ./third_party/compose-go
 
 replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
+
+replace github.com/go-viper/mapstructure/v2 => ./third_party/mapstructure
