@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -22,34 +21,18 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// The Compose specification's JSON Schema, exactly as compose-go ships it (schema.Schema), compiled the
-// way compose-go compiles it. Validating with it directly spares compose-go's JSON round trip of the whole
-// model (its validator refuses Go types other than JSON's, which toJSON never makes) and lets services be
-// validated in parallel; when the model is invalid, compose-go's own Validate words the error, as Docker
-// Compose users know it.
+// The Compose specification's JSON Schema, exactly as compose-go ships it, compiled once: compose-go's
+// own compiled copy (the one its loader validates with) and its service definition from the same
+// compiler (third_party's patch: schema.Compiled, schema.Definition). Validating with it directly spares
+// compose-go's JSON round trip of the whole model (its validator refuses Go types other than JSON's, which
+// toJSON never makes) and lets services be validated in parallel; when the model is invalid, compose-go's
+// own Validate words the error, as Docker Compose users know it.
 var composeSchema = sync.OnceValues(func() (*compiledSchema, error) {
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema.Schema))
+	whole, err := schema.Compiled()
 	if err != nil {
 		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	c.SkipMetaschemaValidation() // compose-go's embedded schema, checked by its test (third_party)
-	if err := c.AddResource("compose-spec.json", doc); err != nil {
-		return nil, err
-	}
-	c.RegisterFormat(&jsonschema.Format{Name: "duration", Validate: func(v any) error {
-		s, ok := v.(string)
-		if !ok {
-			return fmt.Errorf("expected string")
-		}
-		_, err := time.ParseDuration(s)
-		return err
-	}})
-	whole, err := c.Compile("compose-spec.json")
-	if err != nil {
-		return nil, err
-	}
-	service, err := c.Compile("compose-spec.json#/$defs/service")
+	service, err := schema.Definition("#/$defs/service")
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +45,11 @@ type compiledSchema struct {
 	whole, service *jsonschema.Schema
 }
 
-// WarmUp compiles the Compose schema in the background (about 15 ms, once per process) so that the
-// first validation does not wait for it, and compose-go's own compiled copy, which the loader check
-// needs later (as long again); call it at the start of a command that will generate.
+// WarmUp compiles the Compose schema in the background (about 15 ms, once per process; the template's
+// validation and the loader check share it) so that the first validation does not wait for it; call it
+// at the start of a command that will generate.
 func WarmUp() {
 	go func() { _, _ = composeSchema() }()
-	go func() { _ = schema.Validate(map[string]any{}) }()
 }
 
 // validateModel validates the model against the Compose schema. The services — nearly all of the work

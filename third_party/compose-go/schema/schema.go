@@ -57,7 +57,27 @@ var (
 	compiledSchema     *jsonschema.Schema
 	compiledSchemaErr  error
 	compiledSchemaOnce sync.Once
+
+	// Stella's patch: the compiler is kept so that Definition compiles a part of the same schema
+	// without compiling the whole schema a second time.
+	schemaCompiler   *jsonschema.Compiler
+	schemaCompilerMu sync.Mutex
 )
+
+// Definition returns the compiled sub-schema at the JSON pointer ref of the embedded schema (say,
+// "#/$defs/service"), compiled by the compiler that compiled the whole schema for Validate, so that the
+// two share every compiled part (Stella's patch).
+func Definition(ref string) (*jsonschema.Schema, error) {
+	if _, err := compileSchema(); err != nil {
+		return nil, err
+	}
+	schemaCompilerMu.Lock()
+	defer schemaCompilerMu.Unlock()
+	return schemaCompiler.Compile("compose-spec.json" + ref)
+}
+
+// Compiled returns the whole compiled schema that Validate uses (Stella's patch).
+func Compiled() (*jsonschema.Schema, error) { return compileSchema() }
 
 func compileSchema() (*jsonschema.Schema, error) {
 	compiledSchemaOnce.Do(func() {
@@ -79,6 +99,7 @@ func compileSchema() (*jsonschema.Schema, error) {
 			Validate: durationFormatChecker,
 		})
 		compiledSchema, compiledSchemaErr = compiler.Compile("compose-spec.json")
+		schemaCompiler = compiler
 	})
 	return compiledSchema, compiledSchemaErr
 }
