@@ -154,6 +154,12 @@ func storeLocation(flag string) string {
 
 func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	ctx := cmd.Context()
+	valid := lockfile.DirCache{Dir: filepath.Join(o.DB.cacheDir(), "cache", "compose-valid")}
+	if valid.Empty() {
+		// No template was ever validated with this data directory: this one will be, so the Compose
+		// schema compiles on the second core while the inputs load.
+		lockfile.WarmUp()
+	}
 	now, err := parseNow(o.Now)
 	if err != nil {
 		return err
@@ -228,7 +234,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			TargetNames: o.TargetNames, Deployer: o.Deployer, Previous: o.Previous,
 			Strategy: strategy.Type, BatchSize: strategy.BatchSize, OnFailure: strategy.OnFailure, Extra: extra,
 			Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
-			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.cacheDir(), "cache", "compose-valid")},
+			ValidCache: valid,
 		},
 		Promotion: promo,
 	})

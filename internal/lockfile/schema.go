@@ -298,6 +298,17 @@ func (c DirCache) Valid(key string) bool {
 	return err == nil
 }
 
+// Empty reports whether nothing was ever remembered (no directory, or nothing in it).
+func (c DirCache) Empty() bool {
+	d, err := os.Open(c.Dir)
+	if err != nil {
+		return true
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(1)
+	return len(names) == 0
+}
+
 // Remember records key.
 func (c DirCache) Remember(key string) {
 	if os.MkdirAll(c.Dir, 0o755) != nil {
