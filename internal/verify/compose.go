@@ -16,14 +16,17 @@ import (
 func (c *checker) compose() {
 	lock, hasLock := c.content(lockfile.FileName)
 	env, hasEnv := c.content(lockfile.EnvFileName)
-	for _, p := range composeProblems(lock, hasLock, env, hasEnv) {
+	for _, p := range composeProblems(lock, hasLock, env, hasEnv, c.opts.LoadCache) {
 		c.problem(p.File, p.Message, "", "")
 	}
 }
 
 // composeProblems is compose's work on the lock's and the env file's bytes alone: check runs it beside
-// the hashing of the streamed files and reports its problems in their place.
-func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool) []fault.Problem {
+// the hashing of the streamed files and reports its problems in their place. When memo knows these exact
+// bytes to load (generate loaded them, or their template, with this build's checks), compose-go's load —
+// nearly all of verify's CPU for a large lock — is skipped; the lock is still checked to be self-contained
+// and the env file to be readable, which the marker does not vouch for.
+func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, memo LoadMemo) []fault.Problem {
 	if !hasLock {
 		return nil
 	}
@@ -36,6 +39,12 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool) []fault
 		} else {
 			vars = parsed
 		}
+	}
+	if memo != nil && memo.Valid(lockfile.LoadKey(data, env, hasEnv)) {
+		if err := lockfile.SelfContained(data); err != nil {
+			out = append(out, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + err.Error()})
+		}
+		return out
 	}
 	lookup := func(name string) (string, bool) {
 		v, ok := vars[name]
