@@ -229,6 +229,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			Strategy: strategy.Type, BatchSize: strategy.BatchSize, OnFailure: strategy.OnFailure, Extra: extra,
 			Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
 			ValidCache: lockfile.DirCache{Dir: filepath.Join(o.DB.cacheDir(), "cache", "compose-valid")},
+			LoadCache:  loadsCache(o.DB.cacheDir()),
 		},
 		Promotion: promo,
 	})
