@@ -359,7 +359,21 @@ func TestLoadCache(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !bytes.Contains(file(res, lockfile.FileName), []byte("${API_REPLICAS")) || len(loads) != 0 {
-			t.Fatalf("markers %v for a lock that refers to a secret", loads)
+			t.Fatalf("markers %v for a lock that refers to a secret in a typed field", loads)
+		}
+	})
+	t.Run("secret in an environment value", func(t *testing.T) {
+		const env = "id: env-prod\nname: production\ntier: production\nsecrets: [{name: DB_URL, ref: 'vault://kv/x#n'}]\n"
+		dir := write(t, archive(t, "typed-vars.txtar"), env)
+		tpl, _ := os.ReadFile(filepath.Join(dir, "compose.yaml"))
+		os.WriteFile(filepath.Join(dir, "compose.yaml"), append(tpl, "    environment:\n      - DB_URL=${DB_URL}\n"...), 0o644)
+		loads := memCache{}
+		res, err := gen(t, dir, "d1", memCache{}, loads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(file(res, lockfile.FileName), []byte("DB_URL=${DB_URL}")) || len(loads) != 1 || !loads[keyOf(res)] {
+			t.Fatalf("markers %v, want the lock's", loads)
 		}
 	})
 	t.Run("stella.env from an extra artifact", func(t *testing.T) {

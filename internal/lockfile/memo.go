@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/stella-ops/stella/internal/release"
 )
@@ -43,21 +44,113 @@ func loadKeyWith(checks string, lock, env []byte, hasEnv bool) string {
 }
 
 // LoadsAlike reports whether generation's load of lock (EnvLookup: the environment's variables, its
-// secrets as placeholders) and verification's (the variables of stella.env only, secrets unset) give it
-// the same values, so that the verdict of one is the other's: no secret of env is referred to in the lock.
-// It errs on the safe side (any "$NAME" or "${NAME" counts); when it is false, a verification loads the
-// lock itself.
+// secrets as the placeholder) and verification's (the variables of stella.env only, secrets unset) must
+// give the same verdict, so that generation's may stand for verification's. They differ only in the
+// values they give secrets, so it is true when no secret is referred to, and when every reference is
+// where Compose checks no value: in a service's environment, as the value of a mapping or of a list item
+// NAME=… whose NAME is literal and unique in the list (the schema wants the items unique, which unique
+// names keep whatever the values). Anything else — a secret in a typed field, a key, another section, a
+// lock this cannot read — is false, and a verification loads the lock itself.
 func LoadsAlike(lock []byte, env *release.Environment) bool {
 	if env == nil {
 		return true
 	}
+	var secrets []string
 	for _, s := range env.Secrets {
-		if _, isVar := env.Variables[s.Name]; isVar {
-			continue // the variable's value wins in both
+		if _, isVar := env.Variables[s.Name]; !isVar && refersTo(lock, s.Name) {
+			secrets = append(secrets, s.Name)
 		}
-		if bytes.Contains(lock, []byte("$"+s.Name)) || bytes.Contains(lock, []byte("${"+s.Name)) {
+	}
+	if len(secrets) == 0 {
+		return true
+	}
+	m, ok := lockModel(lock)
+	if !ok {
+		return false
+	}
+	refers := func(v string) bool {
+		for _, s := range secrets {
+			if refersTo([]byte(v), s) {
+				return true
+			}
+		}
+		return false
+	}
+	services, _ := m["services"].(map[string]any)
+	for k, v := range m {
+		if k != "services" && mentions(v, refers) || refers(k) {
 			return false
 		}
 	}
+	for name, def := range services {
+		svc, ok := def.(map[string]any)
+		if refers(name) || !ok && mentions(def, refers) {
+			return false
+		}
+		for k, v := range svc {
+			if k == "environment" && valuesOnly(v, refers) {
+				continue
+			}
+			if refers(k) || mentions(v, refers) {
+				return false
+			}
+		}
+	}
 	return true
+}
+
+// refersTo reports whether data may refer to variable name ($NAME or ${NAME…, possibly a longer name:
+// on the safe side).
+func refersTo(data []byte, name string) bool {
+	return bytes.Contains(data, []byte("$"+name)) || bytes.Contains(data, []byte("${"+name))
+}
+
+// mentions reports whether refers holds for any string of v, keys included.
+func mentions(v any, refers func(string) bool) bool {
+	switch v := v.(type) {
+	case string:
+		return refers(v)
+	case map[string]any:
+		for k, e := range v {
+			if refers(k) || mentions(e, refers) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if mentions(e, refers) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// valuesOnly reports whether a service's environment refers to secrets only in its values (see
+// LoadsAlike).
+func valuesOnly(env any, refers func(string) bool) bool {
+	switch env := env.(type) {
+	case map[string]any:
+		for k := range env {
+			if refers(k) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		names := map[string]bool{}
+		for _, e := range env {
+			item, ok := e.(string)
+			if !ok {
+				return false
+			}
+			name, _, _ := strings.Cut(item, "=")
+			if strings.Contains(name, "$") || names[name] {
+				return false
+			}
+			names[name] = true
+		}
+		return true
+	}
+	return !mentions(env, refers)
 }

@@ -51,18 +51,25 @@ func TestLoadKeyEmptyEnvIsNilEnv(t *testing.T) {
 	}
 }
 
-// A secret the lock refers to is a placeholder for generation's load and unset for verification's: the
-// two verdicts may differ, so none is shared; a secret the lock does not mention, or that is also a
-// variable, changes nothing.
+// A secret is the placeholder for generation's load and unset for verification's: their verdicts are
+// the same when the lock refers to no secret, or only in environment values, which Compose does not
+// check; anywhere else (a typed field, a label, a key, a list with a name twice) they may differ.
 func TestLoadsAlike(t *testing.T) {
 	env := &release.Environment{Variables: map[string]string{"SHARED": "v"}, Secrets: []release.SecretRef{{Name: "DB_PASS"}, {Name: "SHARED"}}}
+	const svc = "services:\n  api:\n    image: x\n"
 	for lock, want := range map[string]bool{
-		"services:\n  api:\n    image: x\n":                                                                     true,
-		"services:\n  api:\n    image: x\n    environment: [P=${DB_PASS}]\n":                                    false,
-		"services:\n  api:\n    image: x\n    environment: [P=$DB_PASS]\n":                                      false,
-		"services:\n  api:\n    image: x\n    scale: ${DB_PASS:-2}\n":                                           false,
-		"services:\n  api:\n    image: x\n    environment: [P=${SHARED:-x}]\n":                                  true,
-		"services:\n  api:\n    image: x\n    secrets: [DB_PASS]\nsecrets: {DB_PASS: {environment: DB_PASS}}\n": true,
+		svc: true,
+		svc + "    environment:\n      - P=${DB_PASS}\n      - Q=$DB_PASS\n      - R\n":         true,
+		svc + "    environment: {P: '${DB_PASS:-x}', Q: $DB_PASS}\n":                            true,
+		svc + "    environment: ['P=${SHARED:-x}']\n    scale: ${SHARED}\n":                     true,
+		svc + "    secrets: [DB_PASS]\nsecrets: {DB_PASS: {environment: DB_PASS}}\n":            true,
+		svc + "    scale: ${DB_PASS:-2}\n":                                                      false,
+		svc + "    labels: ['a=${DB_PASS}']\n":                                                    false,
+		svc + "    environment:\n      - P=${DB_PASS}\n      - P=\n":                            false,
+		svc + "    environment: ['${DB_PASS}=1']\n":                                             false,
+		svc + "    environment: {'${DB_PASS}': 1}\n":                                            false,
+		svc + "x-other: ${DB_PASS}\n":                                                           false,
+		svc + "    environment: &e ['P=${DB_PASS}']\n  b:\n    image: x\n    environment: *e\n": false,
 	} {
 		if got := LoadsAlike([]byte(lock), env); got != want {
 			t.Errorf("LoadsAlike(%q) = %v, want %v", lock, got, want)
