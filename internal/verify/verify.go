@@ -21,7 +21,6 @@ import (
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/sign"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // Keys are the public keys a set may be signed with. With Given set, only those keys are trusted;
@@ -215,10 +214,10 @@ func check(fsys fs.FS, keys Keys, o Options) (*checker, error) {
 		}
 		c.files[n] = f
 	}
-	composed := make(chan []fault.Problem, 1)
+	composing := make(chan composed, 1)
 	lock, hasLock := c.content(lockfile.FileName)
 	env, hasEnv := c.content(lockfile.EnvFileName)
-	go func() { composed <- composeProblems(lock, hasLock, env, hasEnv, o.LoadCache) }()
+	go func() { composing <- composeProblems(lock, hasLock, env, hasEnv, o.LoadCache) }()
 	files, errs := wait()
 	for i, n := range streamed {
 		if errs[i] != nil {
@@ -241,8 +240,9 @@ func check(fsys fs.FS, keys Keys, o Options) (*checker, error) {
 	sums := c.checksums()
 	c.signatures(sums)
 	c.manifest()
-	c.lock()
-	for _, p := range <-composed {
+	comp := <-composing
+	c.lock(comp.parsed)
+	for _, p := range comp.problems {
 		c.problem(p.File, p.Message, "", "")
 	}
 	slices.Sort(names)
@@ -409,7 +409,9 @@ func (c *checker) manifest() {
 	}
 }
 
-func (c *checker) lock() {
+// lock checks the lock's own checksum; parsed is the YAML parser's error on it (composeProblems parsed
+// it, once for every check).
+func (c *checker) lock(parsed error) {
 	data, ok := c.content(lockfile.FileName)
 	if !ok {
 		c.problem(lockfile.FileName, "missing", "", "")
@@ -423,9 +425,8 @@ func (c *checker) lock() {
 	if recorded != computed {
 		c.problem(lockfile.FileName, "x-stella.checksums.sha256 does not match the file", recorded, computed)
 	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(data, &n); err != nil {
-		c.problem(lockfile.FileName, "unparsable YAML: "+err.Error(), "", "")
+	if parsed != nil {
+		c.problem(lockfile.FileName, "unparsable YAML: "+parsed.Error(), "", "")
 	}
 }
 
