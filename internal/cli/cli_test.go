@@ -2,11 +2,15 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/sign"
+	"github.com/stella-ops/stella/internal/verify/verifytest"
 )
 
 func TestMain(m *testing.M) {
@@ -25,6 +29,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile": cmdWaitFile,
 			"envfile":  cmdEnvFile,
+			"resign":   cmdResign,
+			"loadkey":  cmdLoadKey,
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("STELLA_KEYRING", e.WorkDir+"/keys")
@@ -57,4 +63,42 @@ func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: envfile NAME FILE")
 	}
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// resign DIR KEY puts in the set in DIR a lock Compose refuses (verifytest.Refused) and signs the set
+// again with keyring key KEY: every checksum and signature holds.
+func cmdResign(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: resign DIR KEY")
+	}
+	dir := ts.MkAbs(args[0])
+	s, err := sign.Keyring{Dir: ts.Getenv("STELLA_KEYRING")}.Signer(args[1])
+	ts.Check(err)
+	ents, err := os.ReadDir(dir)
+	ts.Check(err)
+	files := map[string][]byte{}
+	for _, e := range ents {
+		files[e.Name()], err = os.ReadFile(filepath.Join(dir, e.Name()))
+		ts.Check(err)
+	}
+	ts.Check(verifytest.Resign(files, verifytest.Refused(files[lockfile.FileName]), s))
+	for n, d := range files {
+		os.Remove(filepath.Join(dir, n))
+		ts.Check(os.WriteFile(filepath.Join(dir, n), d, 0o444))
+	}
+}
+
+// loadkey DIR prints the memo's key (lockfile.LoadKey) of the set in DIR.
+func cmdLoadKey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: loadkey DIR")
+	}
+	lock, err := os.ReadFile(ts.MkAbs(filepath.Join(args[0], lockfile.FileName)))
+	ts.Check(err)
+	env, err := os.ReadFile(ts.MkAbs(filepath.Join(args[0], lockfile.EnvFileName)))
+	if err != nil && !os.IsNotExist(err) {
+		ts.Fatalf("%v", err)
+	}
+	_, err = ts.Stdout().Write([]byte(lockfile.LoadKey(lock, env, err == nil) + "\n"))
+	ts.Check(err)
 }

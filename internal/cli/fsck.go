@@ -25,7 +25,7 @@ func newFsckCommand(g *Globals) *cobra.Command {
 	var o dbOptions
 	var storeFlag, keyringDir, trustFile string
 	var pubs []string
-	var repair bool
+	var repair, noCache bool
 	cmd := &cobra.Command{
 		Use:   "fsck",
 		Short: "Check every stored set, every evidence chain and the metadata database",
@@ -40,7 +40,11 @@ evidence chain). Temp directories left by an interrupted generate are warnings; 
 older than 15 minutes. Sets past their retention (retainUntil) are warnings too (stella retention sweep
 removes them); a set whose S3 Object Lock ends before its manifest's retainUntil is a problem; a recorded
 deployment whose set the retention sweep removed (with its set_removed packet) is not. Fsck never
-changes a set or a record.`,
+changes a set or a record.
+
+As stella verify does, fsck reads the memo generate keeps in the data directory (cache/compose-loads) of
+the locks compose-go loads, and loads only the locks it does not know; it never writes the memo.
+--no-cache loads every lock.`,
 		Example: `  stella fsck --store artifacts --data stella-data
   stella fsck --database postgres://stella@db.internal/stella --public-key prod.pem --output json
   stella fsck --repair`,
@@ -66,6 +70,9 @@ changes a set or a record.`,
 				}
 			}
 			opts := fsck.Options{Store: st, SetKeys: setKeys, EvidenceKeys: evKeys, Repair: repair, MinLeftoverAge: leftoverAge, Log: g.Log}
+			if !noCache {
+				opts.LoadCache = loadsCache(o.cacheDir())
+			}
 			if trustFile != "" {
 				tf, err := trustKeys(trustFile, pubs)
 				if err != nil {
@@ -121,6 +128,7 @@ changes a set or a record.`,
 	cmd.Flags().StringVar(&storeFlag, "store", "", "artifact store: a directory, file:// URL or s3://BUCKET/PREFIX?endpoint=..&region=.. (default $STELLA_STORE, else ./artifacts)")
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key, PEM (repeatable); default: the keyring")
 	cmd.Flags().BoolVar(&repair, "repair", false, "remove temp directories of interrupted creates (never a set)")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "load every set's lock with compose-go, whatever the memo of generate says")
 	keyringFlag(cmd, &keyringDir)
 	trustFlag(cmd, &trustFile)
 	_ = cmd.MarkFlagDirname("store")

@@ -235,6 +235,7 @@ func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 			Strategy: strategy.Type, BatchSize: strategy.BatchSize, OnFailure: strategy.OnFailure, Extra: extra,
 			Resolver: resolver, CheckPinned: g.Verbose && !o.Offline,
 			ValidCache: valid,
+			LoadCache:  loadsCache(o.DB.cacheDir()),
 		},
 		Promotion: promo,
 	})

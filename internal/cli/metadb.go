@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/connect"
 )
@@ -70,4 +71,10 @@ func (o *dbOptions) cacheDir() string {
 		return filepath.Join(os.TempDir(), "stella-cache")
 	}
 	return connect.DefaultDataDir()
+}
+
+// loadsCache is the memo of locks compose-go loads (lockfile.LoadKey) in the cache directory dir: generate
+// writes it, verify and fsck only read it.
+func loadsCache(dir string) lockfile.DirCache {
+	return lockfile.DirCache{Dir: filepath.Join(dir, "cache", "compose-loads")}
 }

@@ -35,7 +35,8 @@ func loadKeys(pubFiles []string, keyringDir string) (verify.Keys, error) {
 
 func newVerifyCommand(g *Globals) *cobra.Command {
 	var pubs []string
-	var dir, storeURL, tenant, deployment, trustFile string
+	var dir, storeURL, tenant, deployment, trustFile, data string
+	var noCache bool
 	cmd := &cobra.Command{
 		Use:   "verify DIR | verify --store URL --tenant T --deployment-id D",
 		Short: "Prove that an artifact set is exactly what was generated and signed",
@@ -50,6 +51,14 @@ A set verifies only where it belongs: its signed manifest and stickers name its 
 which must be those of the place it is found — STORE/TENANT/DEPLOYMENT, so for DIR its last two path
 elements. A copy kept elsewhere (on removable media, say) is verified with --tenant and --deployment-id
 naming what it must be.
+
+The lock must also be a Compose file Compose loads: compose-go's loader reads it with the set's stella.env,
+which for a large lock is most of verify's time. Generate remembers each lock it stored (with its
+stella.env) in the data directory's cache/compose-loads, by a SHA-256 of those exact bytes and of this
+build's checks; verify reads that memo and, for a lock it knows, checks only that it is self-contained.
+Only generate writes the memo; verify never creates or changes anything in the data directory, a missing
+one just means no memo, and a lock whose bytes differ by one byte is not known. --no-cache always loads the
+lock (an auditor's full check); a set verified where it was not generated is always loaded in full.
 
 Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was expected, what was found).`,
 		Example: `  stella verify artifacts/acme/deploy-42 --public-key prod.pem
@@ -72,8 +81,13 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 			if err != nil {
 				return err
 			}
+			var opts verify.Options
+			if !noCache {
+				db := dbOptions{Data: data}
+				opts.LoadCache = loadsCache(db.cacheDir())
+			}
 			if storeURL != "" {
-				return verifyStored(cmd, g, keys, storeURL, store.Ref{Tenant: tenant, Deployment: deployment})
+				return verifyStored(cmd, g, keys, storeURL, store.Ref{Tenant: tenant, Deployment: deployment}, opts)
 			}
 			st, err := os.Stat(args[0])
 			if err != nil || !st.IsDir() {
@@ -87,7 +101,7 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 				return fault.Inputf("DIR %s: %v", args[0], err)
 			}
 			t, d := placeOf(args[0], tenant, deployment)
-			return printVerify(g, args[0], os.DirFS(args[0]), keys, t, d)
+			return printVerify(g, args[0], os.DirFS(args[0]), keys, t, d, opts)
 		},
 	}
 	cmd.Flags().StringArrayVar(&pubs, "public-key", nil, "trusted public key, PEM (repeatable); default: the keyring")
@@ -96,7 +110,10 @@ Exit 0: valid. Exit 3: invalid, one line per problem on stderr (file, what was e
 	cmd.Flags().StringVar(&storeURL, "store", "", "read the set from this store (a directory or s3:// URL) instead of DIR")
 	cmd.Flags().StringVar(&tenant, "tenant", "", "the set's tenant (with DIR: default the name of DIR's parent)")
 	cmd.Flags().StringVar(&deployment, "deployment-id", "", "the set's deployment id (with DIR: default DIR's own name)")
+	cmd.Flags().StringVar(&data, "data", "", "data directory whose memo of loading locks to read, never write (default: generate's, $STELLA_DATA, else ./stella-data)")
+	cmd.Flags().BoolVar(&noCache, "no-cache", false, "always load the lock with compose-go, whatever the memo says")
 	_ = cmd.MarkFlagFilename("public-key", "pem", "pub")
+	_ = cmd.MarkFlagDirname("data")
 	return cmd
 }
 
@@ -115,7 +132,7 @@ func placeOf(dir, tenant, deployment string) (string, string) {
 }
 
 // verifyStored verifies a set read from a store.
-func verifyStored(cmd *cobra.Command, g *Globals, keys verify.Keys, url string, ref store.Ref) error {
+func verifyStored(cmd *cobra.Command, g *Globals, keys verify.Keys, url string, ref store.Ref, opts verify.Options) error {
 	if err := store.CheckName("--tenant", ref.Tenant); err != nil {
 		return err
 	}
@@ -130,13 +147,13 @@ func verifyStored(cmd *cobra.Command, g *Globals, keys verify.Keys, url string, 
 	if err != nil {
 		return err
 	}
-	return printVerify(g, loc.SetLocation(ref), fsys, keys, ref.Tenant, ref.Deployment)
+	return printVerify(g, loc.SetLocation(ref), fsys, keys, ref.Tenant, ref.Deployment, opts)
 }
 
 // printVerify verifies the set in fsys and prints the result; name says where the set is.
 // The set must be bound (by its signed manifest and stickers) to tenant and deployment.
-func printVerify(g *Globals, name string, fsys fs.FS, keys verify.Keys, tenant, deployment string) error {
-	res, err := verify.SetAt(fsys, keys, tenant, deployment)
+func printVerify(g *Globals, name string, fsys fs.FS, keys verify.Keys, tenant, deployment string, opts verify.Options) error {
+	res, err := verify.SetAtWith(fsys, keys, tenant, deployment, opts)
 	if err != nil {
 		return err
 	}

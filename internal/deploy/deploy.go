@@ -241,7 +241,8 @@ func (s *Service) adopt(ctx context.Context, db meta.DB, ref store.Ref, mine *ma
 	if err != nil {
 		return fmt.Errorf("deployment %s is stored but cannot be read to record it: %w", ref, err)
 	}
-	res, err := verify.SetAt(fsys, s.Trust, ref.Tenant, ref.Deployment)
+	// The stored lock is loaded unless generation's memo knows its bytes; adopting only reads the memo.
+	res, err := verify.SetAtWith(fsys, s.Trust, ref.Tenant, ref.Deployment, verify.Options{LoadCache: g.LoadCache})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,8 @@ type Options struct {
 	// SetKeys verify the sets; EvidenceKeys the evidence packets.
 	SetKeys      verify.Keys
 	EvidenceKeys evidence.Keys
+	// LoadCache, when set, is the memo of locks compose-go loads (verify.Options); fsck only reads it.
+	LoadCache verify.LoadMemo
 	// Repair removes leftovers of interrupted creates that are at least MinLeftoverAge old (younger
 	// ones may belong to a create that is still running).
 	Repair         bool
@@ -291,7 +293,7 @@ func verifySet(ctx context.Context, o Options, rf store.Ref) *setResult {
 		add("", "cannot open the set: "+err.Error(), "", "")
 		return s
 	}
-	res, err := verify.SetAt(fsys, o.SetKeys, rf.Tenant, rf.Deployment)
+	res, err := verify.SetAtWith(fsys, o.SetKeys, rf.Tenant, rf.Deployment, verify.Options{LoadCache: o.LoadCache})
 	if err != nil {
 		add("", "cannot read the set: "+err.Error(), "", "")
 		return s

@@ -16,6 +16,7 @@ import (
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/fsck"
 	"github.com/stella-ops/stella/internal/generate"
+	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/postgres"
 	"github.com/stella-ops/stella/internal/meta/sqlite"
@@ -26,6 +27,7 @@ import (
 	"github.com/stella-ops/stella/internal/store"
 	"github.com/stella-ops/stella/internal/store/local"
 	"github.com/stella-ops/stella/internal/verify"
+	"github.com/stella-ops/stella/internal/verify/verifytest"
 )
 
 var (
@@ -379,4 +381,48 @@ func TestRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantProblems(t, run(), "acme/d3: recorded in the metadata database, but its set acme/d3 is missing from the store")
+}
+
+type loadMemo map[string]bool
+
+func (m loadMemo) Valid(k string) bool { return m[k] }
+
+// Fsck asks the memo of locks that load, as verify does: a signed set whose lock compose-go refuses is a
+// problem unless the memo knows its exact bytes.
+func TestLoadMemo(t *testing.T) {
+	e := newEnv(t)
+	res, err := generate.Generate(ctx, generate.Request{Inputs: e.inputs, TenantID: "acme", DeploymentID: "d1", Signer: e.signer, Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range res.Files {
+		files[f.Name] = f.Data
+	}
+	if err := verifytest.Resign(files, verifytest.Refused(files[lockfile.FileName]), e.signer); err != nil {
+		t.Fatal(err)
+	}
+	var stored []store.File
+	for n, d := range files {
+		stored = append(stored, store.File{Name: n, Data: d})
+	}
+	if err := e.store.Create(ctx, store.Ref{Tenant: "acme", Deployment: "d1"}, stored); err != nil {
+		t.Fatal(err)
+	}
+	env, hasEnv := files[lockfile.EnvFileName]
+	known := loadMemo{lockfile.LoadKey(files[lockfile.FileName], env, hasEnv): true}
+	for _, m := range []loadMemo{nil, {}, known} {
+		o := fsck.Options{Store: e.store, SetKeys: verify.Keys{Keyring: &e.kr}, Now: func() time.Time { return t0 }}
+		if m != nil {
+			o.LoadCache = m
+		}
+		r, err := fsck.Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loads := strings.Contains(fmt.Sprint(r.Problems), "not a Compose file that Compose loads")
+		if want := len(m) == 0; loads != want || r.Clean == want {
+			t.Errorf("memo %v: clean %v, problems %v", m, r.Clean, r.Problems)
+		}
+	}
 }

@@ -193,6 +193,10 @@ type Request struct {
 	Previous  sticker.Previous
 	// ValidCache, if set, skips the Compose schema for a template that passed it before.
 	ValidCache lockfile.ValidCache
+	// LoadCache, if set, remembers by lockfile.LoadKey the lock and stella.env of every set returned:
+	// compose-go loads that lock (CheckLock passed, or the template's did), so a verification that finds
+	// the marker need not load it again. Only generation writes it.
+	LoadCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
 	Extra []Artifact
 }
@@ -295,7 +299,34 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 	if !known && key != "" {
 		req.ValidCache.Remember(key)
 	}
+	if req.LoadCache != nil {
+		rememberLoads(req.LoadCache, res, lock, env)
+	}
 	return res, nil
+}
+
+// rememberLoads records that the set's lock loads, keyed by the lock and stella.env bytes a verification
+// will read — when the variables it will read are those the lock was judged with: stella.env is the
+// environment's own (not an extra artifact of that name) and no secret's placeholder mattered.
+func rememberLoads(c lockfile.ValidCache, res *Result, lock []byte, env *release.Environment) {
+	own, err := lockfile.EnvFile(env)
+	if err != nil || !lockfile.LoadsAlike(lock, env) {
+		return
+	}
+	var stored []byte
+	hasEnv := false
+	for _, f := range res.Files {
+		if f.Name == lockfile.EnvFileName {
+			stored, hasEnv = f.Data, true
+			if f.Streamed() {
+				return
+			}
+		}
+	}
+	if hasEnv != (own != nil) || !bytes.Equal(stored, own) {
+		return
+	}
+	c.Remember(lockfile.LoadKey(lock, stored, hasEnv))
 }
 
 // assemble builds the stickers, the manifest, the checksums and their signature around the lock.

@@ -277,3 +277,119 @@ func TestValidCache(t *testing.T) {
 		t.Fatalf("a remembered key still validated: %v", err)
 	}
 }
+
+// Every set returned leaves the marker of exactly the lock and stella.env it holds: after the lock was
+// loaded (cold) and when the template was known (warm, the lock not loaded again); a lock that fails the
+// load leaves none, nor one whose secrets generation's load saw as placeholders and verification's
+// would not.
+func TestLoadCache(t *testing.T) {
+	write := func(t *testing.T, ar *txtar.Archive, env string) string {
+		t.Helper()
+		dir := t.TempDir()
+		for _, f := range ar.Files {
+			if !strings.HasPrefix(f.Name, "want/") && f.Name != "error" {
+				os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644)
+			}
+		}
+		if env != "" {
+			os.WriteFile(filepath.Join(dir, "environment.yaml"), []byte(env), 0o644)
+		}
+		return dir
+	}
+	gen := func(t *testing.T, dir, id string, valid, loads memCache) (*Result, error) {
+		t.Helper()
+		in, err := Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Generate(context.Background(), Request{Inputs: in, TenantID: "a", DeploymentID: id, Signer: testKey(t), Now: goldenNow, ValidCache: valid, LoadCache: loads})
+	}
+	keyOf := func(res *Result) string {
+		env := file(res, lockfile.EnvFileName)
+		return lockfile.LoadKey(file(res, lockfile.FileName), env, env != nil)
+	}
+
+	t.Run("cold and warm", func(t *testing.T) {
+		for _, name := range []string{"typed-vars.txtar", "contract.txtar"} { // with and without stella.env
+			dir := write(t, archive(t, name), "")
+			valid, loads := memCache{}, memCache{}
+			cold, err := gen(t, dir, "d1", valid, loads)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := keyOf(cold); len(loads) != 1 || !loads[want] {
+				t.Fatalf("%s cold: markers %v, want only %s", name, loads, want)
+			}
+			if len(valid) != 1 {
+				t.Fatalf("%s: the template was not remembered: %v", name, valid)
+			}
+			warm, err := gen(t, dir, "d2", valid, loads) // another deployment id: another lock
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Equal(file(cold, lockfile.FileName), file(warm, lockfile.FileName)) {
+				t.Fatal("the two locks are the same; the test shows nothing")
+			}
+			if len(loads) != 2 || !loads[keyOf(cold)] || !loads[keyOf(warm)] {
+				t.Fatalf("%s warm: markers %v, want those of both locks", name, loads)
+			}
+			hasEnv := file(cold, lockfile.EnvFileName) != nil
+			if hasEnv != (name == "typed-vars.txtar") {
+				t.Fatalf("%s: stella.env present = %v", name, hasEnv)
+			}
+			if loads[lockfile.LoadKey(file(cold, lockfile.FileName), file(cold, lockfile.EnvFileName), !hasEnv)] {
+				t.Fatalf("%s: the marker does not say whether stella.env is there", name)
+			}
+		}
+	})
+	t.Run("lock refused", func(t *testing.T) {
+		loads := memCache{}
+		if _, err := gen(t, write(t, archive(t, "err-device-reservations.txtar"), ""), "d1", memCache{}, loads); err == nil {
+			t.Fatal("generated")
+		}
+		if len(loads) != 0 {
+			t.Fatalf("markers for a lock Compose refuses: %v", loads)
+		}
+	})
+	t.Run("secret in the lock", func(t *testing.T) {
+		const env = "id: env-prod\nname: production\ntier: production\nsecrets: [{name: API_REPLICAS, ref: 'vault://kv/x#n'}]\n"
+		loads := memCache{}
+		res, err := gen(t, write(t, archive(t, "typed-vars.txtar"), env), "d1", memCache{}, loads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(file(res, lockfile.FileName), []byte("${API_REPLICAS")) || len(loads) != 0 {
+			t.Fatalf("markers %v for a lock that refers to a secret in a typed field", loads)
+		}
+	})
+	t.Run("secret in an environment value", func(t *testing.T) {
+		const env = "id: env-prod\nname: production\ntier: production\nsecrets: [{name: DB_URL, ref: 'vault://kv/x#n'}]\n"
+		dir := write(t, archive(t, "typed-vars.txtar"), env)
+		tpl, _ := os.ReadFile(filepath.Join(dir, "compose.yaml"))
+		os.WriteFile(filepath.Join(dir, "compose.yaml"), append(tpl, "    environment:\n      - DB_URL=${DB_URL}\n"...), 0o644)
+		loads := memCache{}
+		res, err := gen(t, dir, "d1", memCache{}, loads)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(file(res, lockfile.FileName), []byte("DB_URL=${DB_URL}")) || len(loads) != 1 || !loads[keyOf(res)] {
+			t.Fatalf("markers %v, want the lock's", loads)
+		}
+	})
+	t.Run("stella.env from an extra artifact", func(t *testing.T) {
+		dir := write(t, archive(t, "contract.txtar"), "")
+		in, err := Load(filepath.Join(dir, "release.yaml"), filepath.Join(dir, "environment.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		loads := memCache{}
+		_, err = Generate(context.Background(), Request{Inputs: in, TenantID: "a", DeploymentID: "d1", Signer: testKey(t), Now: goldenNow, LoadCache: loads,
+			Extra: []Artifact{{Name: lockfile.EnvFileName, Type: "env", Data: []byte("X=1\n")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(loads) != 0 {
+			t.Fatalf("markers %v: the lock was loaded without the variables of the set's stella.env", loads)
+		}
+	})
+}

@@ -88,16 +88,125 @@ func Check(ctx context.Context, lock []byte, dir string, lookup Lookup) error {
 // CheckSet is what verification asks of a stored lock, from one parse of it: contained is
 // SelfContained's error, loads Check's (not run when the lock is not self-contained).
 func CheckSet(ctx context.Context, lock []byte, dir string, lookup Lookup) (contained, loads error) {
-	m, ok := lockModel(lock)
+	_, contained, loads = CheckStored(ctx, lock, dir, lookup, true)
+	return contained, loads
+}
+
+// CheckStored is CheckSet that also gives the YAML parser's verdict (parsed: nil when the lock is one
+// YAML document tree, whatever it holds), and loads the lock only when load is set (a lock already known
+// to load); the lock is parsed once for all of it.
+func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup, load bool) (parsed, contained, loads error) {
+	var doc yaml.Node
+	if parsed = yaml.Unmarshal(lock, &doc); parsed != nil {
+		return parsed, SelfContained(lock), nil
+	}
+	if !load {
+		if plainTree(&doc) && containedTree(&doc) {
+			return nil, nil, nil
+		}
+		// A tree the walk does not judge (aliases, merge keys, tags…), or a lock that is not
+		// self-contained: the decoded lock decides, and words the error.
+		return nil, SelfContained(lock), nil
+	}
+	v, ok := toJSON(&doc)
+	m, _ := v.(map[string]any)
+	ok = ok && m != nil
 	if ok {
 		contained = selfContained(m)
 	} else {
 		contained = SelfContained(lock)
 	}
 	if contained != nil {
-		return contained, nil
+		return nil, contained, nil
 	}
-	return nil, check(ctx, lock, m, ok, dir, lookup)
+	return nil, nil, check(ctx, lock, m, ok, dir, lookup)
+}
+
+// plainTree reports whether decoding the tree is only a matter of its nodes: no aliases, every mapping
+// key a string, unique in its mapping, and no tag but the core schema's — so that what containedTree
+// finds in the nodes is what the decoded lock holds.
+func plainTree(n *yaml.Node) bool {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return false
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary":
+			return true
+		}
+		return false
+	case yaml.MappingNode:
+		if n.Tag != "!!map" {
+			return false
+		}
+		var seen map[string]bool
+		if len(n.Content) > 16 {
+			seen = make(map[string]bool, len(n.Content)/2)
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+				return false
+			}
+			if seen != nil {
+				if seen[k.Value] {
+					return false
+				}
+				seen[k.Value] = true
+			} else {
+				for j := 0; j < i; j += 2 {
+					if n.Content[j].Value == k.Value {
+						return false
+					}
+				}
+			}
+			if !plainTree(n.Content[i+1]) {
+				return false
+			}
+		}
+		return true
+	case yaml.SequenceNode:
+		if n.Tag != "!!seq" {
+			return false
+		}
+	case yaml.DocumentNode:
+	default:
+		return false
+	}
+	for _, c := range n.Content {
+		if !plainTree(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// containedTree is selfContained's "no error" on a plain tree (plainTree) whose root is a mapping; false
+// means it may be not self-contained (then SelfContained says why).
+func containedTree(doc *yaml.Node) bool {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return false
+	}
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch root.Content[i].Value {
+		case "include":
+			return false
+		case "services":
+			services := root.Content[i+1]
+			if services.Kind != yaml.MappingNode {
+				continue
+			}
+			for j := 1; j < len(services.Content); j += 2 {
+				if _, e := get(services.Content[j], "extends"); e != nil && e.Kind == yaml.MappingNode {
+					if _, f := get(e, "file"); f != nil && f.Tag != "!!null" {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
 }
 
 func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir string, lookup Lookup) error {

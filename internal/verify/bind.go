@@ -17,7 +17,12 @@ import (
 // manifest and every signed sticker must name tenant and deployment. A legitimately signed set of another
 // tenant, or of another deployment, copied into this place does not verify here.
 func SetAt(fsys fs.FS, keys Keys, tenant, deployment string) (*Result, error) {
-	c, err := check(fsys, keys)
+	return SetAtWith(fsys, keys, tenant, deployment, Options{})
+}
+
+// SetAtWith is SetAt with options.
+func SetAtWith(fsys fs.FS, keys Keys, tenant, deployment string, o Options) (*Result, error) {
+	c, err := check(fsys, keys, o)
 	if err != nil {
 		return nil, err
 	}

@@ -16,23 +16,33 @@ import (
 func (c *checker) compose() {
 	lock, hasLock := c.content(lockfile.FileName)
 	env, hasEnv := c.content(lockfile.EnvFileName)
-	for _, p := range composeProblems(lock, hasLock, env, hasEnv) {
+	for _, p := range composeProblems(lock, hasLock, env, hasEnv, c.opts.LoadCache).problems {
 		c.problem(p.File, p.Message, "", "")
 	}
 }
 
+// composed is what composeProblems found: parsed is the YAML parser's error on the lock (which lock()
+// reports), problems the rest.
+type composed struct {
+	parsed   error
+	problems []fault.Problem
+}
+
 // composeProblems is compose's work on the lock's and the env file's bytes alone: check runs it beside
-// the hashing of the streamed files and reports its problems in their place.
-func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool) []fault.Problem {
+// the hashing of the streamed files and reports its problems in their place. When memo knows these exact
+// bytes to load (generate loaded them, or their template, with this build's checks), compose-go's load —
+// nearly all of verify's CPU for a large lock — is skipped; the lock is still checked to be self-contained
+// and the env file to be readable, which the marker does not vouch for.
+func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, memo LoadMemo) composed {
+	var out composed
 	if !hasLock {
-		return nil
+		return out
 	}
-	var out []fault.Problem
 	vars := map[string]string{}
 	if hasEnv {
 		parsed, err := dotenv.ParseWithLookup(bytes.NewReader(env), func(string) (string, bool) { return "", false })
 		if err != nil {
-			out = append(out, fault.Problem{File: lockfile.EnvFileName, Message: "not an env file Compose can read: " + err.Error()})
+			out.problems = append(out.problems, fault.Problem{File: lockfile.EnvFileName, Message: "not an env file Compose can read: " + err.Error()})
 		} else {
 			vars = parsed
 		}
@@ -41,12 +51,15 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool) []fault
 		v, ok := vars[name]
 		return v, ok
 	}
-	contained, loads := lockfile.CheckSet(context.Background(), data, ".", lookup)
+	load := memo == nil || !memo.Valid(lockfile.LoadKey(data, env, hasEnv))
+	parsed, contained, loads := lockfile.CheckStored(context.Background(), data, ".", lookup, load)
+	out.parsed = parsed
 	if contained != nil {
-		return append(out, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + contained.Error()})
+		out.problems = append(out.problems, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + contained.Error()})
+		return out
 	}
 	if loads != nil {
-		out = append(out, fault.Problem{File: lockfile.FileName, Message: "not a Compose file that Compose loads: " + loads.Error()})
+		out.problems = append(out.problems, fault.Problem{File: lockfile.FileName, Message: "not a Compose file that Compose loads: " + loads.Error()})
 	}
 	return out
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/stella-ops/stella/internal/lockfile"
 	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/sign"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // Keys are the public keys a set may be signed with. With Given set, only those keys are trusted;
@@ -64,6 +63,7 @@ func (r *Result) Err() error {
 type checker struct {
 	fsys  fs.FS
 	keys  Keys
+	opts  Options
 	res   *Result
 	files map[string]*file
 	bad   map[string]bool
@@ -148,18 +148,35 @@ func hashAll(fsys fs.FS, names []string) (wait func() ([]*file, []error)) {
 	}
 }
 
+// Options change how a set is verified, never what a valid set is.
+type Options struct {
+	// LoadCache, when set, is asked whether compose-go's loader is known to accept the set's lock read
+	// with its stella.env (lockfile.LoadKey of the bytes read here, the bytes whose checksums and
+	// signatures are checked): then the lock is not loaded again, but still checked to be self-contained.
+	// Verification only asks; generation alone remembers (see generate.Request.LoadCache).
+	LoadCache LoadMemo
+}
+
+// LoadMemo is the read side of the memo of locks that load (lockfile.DirCache is one).
+type LoadMemo interface {
+	Valid(key string) bool
+}
+
 // Set verifies the artifact set in fsys (the set's directory). The error is for failures to read at
 // all; a set that does not verify gives a Result with Valid false.
-func Set(fsys fs.FS, keys Keys) (*Result, error) {
-	c, err := check(fsys, keys)
+func Set(fsys fs.FS, keys Keys) (*Result, error) { return SetWith(fsys, keys, Options{}) }
+
+// SetWith is Set with options.
+func SetWith(fsys fs.FS, keys Keys, o Options) (*Result, error) {
+	c, err := check(fsys, keys, o)
 	if err != nil {
 		return nil, err
 	}
 	return c.res, nil
 }
 
-func check(fsys fs.FS, keys Keys) (*checker, error) {
-	c := &checker{fsys: fsys, keys: keys, res: &Result{Files: []FileResult{}, Problems: []fault.Problem{}}, files: map[string]*file{}, bad: map[string]bool{}}
+func check(fsys fs.FS, keys Keys, o Options) (*checker, error) {
+	c := &checker{fsys: fsys, keys: keys, opts: o, res: &Result{Files: []FileResult{}, Problems: []fault.Problem{}}, files: map[string]*file{}, bad: map[string]bool{}}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read set: %w", err)
@@ -197,10 +214,10 @@ func check(fsys fs.FS, keys Keys) (*checker, error) {
 		}
 		c.files[n] = f
 	}
-	composed := make(chan []fault.Problem, 1)
+	composing := make(chan composed, 1)
 	lock, hasLock := c.content(lockfile.FileName)
 	env, hasEnv := c.content(lockfile.EnvFileName)
-	go func() { composed <- composeProblems(lock, hasLock, env, hasEnv) }()
+	go func() { composing <- composeProblems(lock, hasLock, env, hasEnv, o.LoadCache) }()
 	files, errs := wait()
 	for i, n := range streamed {
 		if errs[i] != nil {
@@ -223,8 +240,9 @@ func check(fsys fs.FS, keys Keys) (*checker, error) {
 	sums := c.checksums()
 	c.signatures(sums)
 	c.manifest()
-	c.lock()
-	for _, p := range <-composed {
+	comp := <-composing
+	c.lock(comp.parsed)
+	for _, p := range comp.problems {
 		c.problem(p.File, p.Message, "", "")
 	}
 	slices.Sort(names)
@@ -391,7 +409,9 @@ func (c *checker) manifest() {
 	}
 }
 
-func (c *checker) lock() {
+// lock checks the lock's own checksum; parsed is the YAML parser's error on it (composeProblems parsed
+// it, once for every check).
+func (c *checker) lock(parsed error) {
 	data, ok := c.content(lockfile.FileName)
 	if !ok {
 		c.problem(lockfile.FileName, "missing", "", "")
@@ -405,9 +425,8 @@ func (c *checker) lock() {
 	if recorded != computed {
 		c.problem(lockfile.FileName, "x-stella.checksums.sha256 does not match the file", recorded, computed)
 	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(data, &n); err != nil {
-		c.problem(lockfile.FileName, "unparsable YAML: "+err.Error(), "", "")
+	if parsed != nil {
+		c.problem(lockfile.FileName, "unparsable YAML: "+parsed.Error(), "", "")
 	}
 }
 

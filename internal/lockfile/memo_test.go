@@ -1,0 +1,120 @@
+package lockfile
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stella-ops/stella/internal/release"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// A LoadKey changes with any byte of the lock or of the env file, with the env file absent rather than
+// empty, and with where the lock ends and the env file begins; it is never the ValidKey domain's.
+func TestLoadKeyCoversEveryByte(t *testing.T) {
+	lock := []byte("services:\n  api:\n    image: x\n")
+	env := []byte("A=1\n")
+	base := LoadKey(lock, env, true)
+	if base != LoadKey(append([]byte(nil), lock...), append([]byte(nil), env...), true) {
+		t.Fatal("LoadKey is not a function of the bytes")
+	}
+	seen := map[string]string{base: "base"}
+	note := func(what, k string) {
+		t.Helper()
+		if prev, dup := seen[k]; dup {
+			t.Errorf("%s has the key of %s", what, prev)
+		}
+		seen[k] = what
+	}
+	for i := range lock {
+		l := append([]byte(nil), lock...)
+		l[i] ^= 1
+		note(fmt.Sprintf("lock byte %d", i), LoadKey(l, env, true))
+	}
+	for i := range env {
+		e := append([]byte(nil), env...)
+		e[i] ^= 0x20
+		note(fmt.Sprintf("env byte %d", i), LoadKey(lock, e, true))
+	}
+	note("lock with one more byte", LoadKey(append(append([]byte(nil), lock...), ' '), env, true))
+	note("another checks version", loadKeyWith("stella-compose-checks/0", lock, env, true))
+	note("no env file", LoadKey(lock, nil, false))
+	note("empty env file", LoadKey(lock, nil, true))
+	note("a byte moved from the env file to the lock", LoadKey(append(append([]byte(nil), lock...), 'A'), env[1:], true))
+}
+
+func TestLoadKeyEmptyEnvIsNilEnv(t *testing.T) {
+	lock := []byte("services: {}\n")
+	if LoadKey(lock, nil, true) != LoadKey(lock, []byte{}, true) {
+		t.Fatal("an empty env file has two keys")
+	}
+	if LoadKey(lock, nil, true) == LoadKey(lock, nil, false) {
+		t.Fatal("an empty env file has the key of none")
+	}
+}
+
+// A secret is the placeholder for generation's load and unset for verification's: their verdicts are
+// the same when the lock refers to no secret, or only in environment values, which Compose does not
+// check; anywhere else (a typed field, a label, a key, a list with a name twice) they may differ.
+func TestLoadsAlike(t *testing.T) {
+	env := &release.Environment{Variables: map[string]string{"SHARED": "v"}, Secrets: []release.SecretRef{{Name: "DB_PASS"}, {Name: "SHARED"}}}
+	const svc = "services:\n  api:\n    image: x\n"
+	for lock, want := range map[string]bool{
+		svc: true,
+		svc + "    environment:\n      - P=${DB_PASS}\n      - Q=$DB_PASS\n      - R\n":         true,
+		svc + "    environment: {P: '${DB_PASS:-x}', Q: $DB_PASS}\n":                            true,
+		svc + "    environment: ['P=${SHARED:-x}']\n    scale: ${SHARED}\n":                     true,
+		svc + "    secrets: [DB_PASS]\nsecrets: {DB_PASS: {environment: DB_PASS}}\n":            true,
+		svc + "    scale: ${DB_PASS:-2}\n":                                                      false,
+		svc + "    labels: ['a=${DB_PASS}']\n":                                                  false,
+		svc + "    environment:\n      - P=${DB_PASS}\n      - P=\n":                            false,
+		svc + "    environment: ['${DB_PASS}=1']\n":                                             false,
+		svc + "    environment: {'${DB_PASS}': 1}\n":                                            false,
+		svc + "x-other: ${DB_PASS}\n":                                                           false,
+		svc + "    environment: &e ['P=${DB_PASS}']\n  b:\n    image: x\n    environment: *e\n": false,
+	} {
+		if got := LoadsAlike([]byte(lock), env); got != want {
+			t.Errorf("LoadsAlike(%q) = %v, want %v", lock, got, want)
+		}
+	}
+	if !LoadsAlike([]byte("x: $DB_PASS"), nil) {
+		t.Error("no environment: nothing differs")
+	}
+}
+
+// Without the load, CheckStored says what SelfContained says, word for word, of every lock: the walk of
+// the parsed tree decides only the plain, self-contained ones.
+func TestCheckStoredSelfContained(t *testing.T) {
+	const svc = "services:\n  api:\n    image: x\n"
+	for _, tc := range []struct {
+		lock string
+		walk bool // decided by the walk of the tree
+	}{
+		{svc, true},
+		{svc + "    extends: {service: web}\n  web: {image: y, labels: [a]}\nx-t: 2026-01-10T14:30:00Z\n", true},
+		{svc + "    extends: {service: web, file: ~}\n  web: {image: y}\n", true},
+		{svc + "    extends: {service: web, file: base.yaml}\n", false},
+		{svc + "    extends: {service: web, file: [a]}\n", false},
+		{"include: [a.yaml]\n" + svc, false},
+		{"include: ~\n" + svc, false},
+		{svc + "  b: &b {image: y}\n  c: *b\n", false},
+		{"x-base: &b {extends: {service: api, file: other.yaml}}\nservices:\n  api:\n    <<: *b\n    image: x\n", false},
+		{svc + "  api:\n    image: y\n", false},
+		{svc + "    labels: {1: a}\n", false},
+		{svc + "    labels: !custom {a: b}\n", false},
+		{"- a\n", false},
+		{"", false},
+		{"a: [\n", false},
+	} {
+		var doc yaml.Node
+		walk := yaml.Unmarshal([]byte(tc.lock), &doc) == nil && plainTree(&doc) && containedTree(&doc)
+		if walk != tc.walk {
+			t.Errorf("%q: decided by the walk %v, want %v", tc.lock, walk, tc.walk)
+		}
+		_, got, loads := CheckStored(context.Background(), []byte(tc.lock), ".", nil, false)
+		want := SelfContained([]byte(tc.lock))
+		if fmt.Sprint(got) != fmt.Sprint(want) || loads != nil {
+			t.Errorf("%q: CheckStored %v (loads %v), SelfContained %v", tc.lock, got, loads, want)
+		}
+	}
+}
