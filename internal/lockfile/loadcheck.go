@@ -73,8 +73,19 @@ func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) er
 	return t.pathError("Compose refuses the lock: ", fmt.Errorf("%s", msg))
 }
 
+// checkLock is every check verification makes of a stored lock's bytes (CheckStored: one YAML document,
+// self-contained, loaded by compose-go), so that the memo of a generated lock (LoadKey) vouches for all
+// three. The renderer resolves include: and extends: into the lock; a lock that still has one is
+// Stella's bug, refused here rather than signed.
 func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) error {
-	return Check(ctx, lock, filepath.Dir(t.File), lookup)
+	parsed, contained, loads := CheckStored(ctx, lock, filepath.Dir(t.File), lookup, true)
+	switch {
+	case parsed != nil:
+		return fmt.Errorf("not one YAML document: %w", parsed)
+	case contained != nil:
+		return contained
+	}
+	return loads
 }
 
 // Check is Load's verdict on a lock, for a lock large enough in parts on every core (see CheckLock):
@@ -99,6 +110,11 @@ func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup, lo
 	var doc yaml.Node
 	if parsed = yaml.Unmarshal(lock, &doc); parsed != nil {
 		return parsed, SelfContained(lock), nil
+	}
+	// Compose merges a file's documents; the parse above reads the first alone, so a second would be
+	// deployed unchecked.
+	if parsed = checkOneDocument(FileName, lock); parsed != nil {
+		return parsed, nil, nil
 	}
 	if !load {
 		if plainTree(&doc) && containedTree(&doc) {

@@ -93,3 +93,34 @@ func TestReferenced(t *testing.T) {
 		}
 	}
 }
+
+// The check generation makes of its lock is every check verification makes of a stored lock's bytes
+// (CheckStored), so that the memo of a generated lock (LoadKey) may stand for all three: a lock that is
+// not one YAML document, not self-contained, or not loadable is refused, and a good one passes.
+func TestCheckLockIsVerifysChecks(t *testing.T) {
+	tpl, err := Parse("compose.yaml", []byte("services:\n  web:\n    image: nginx\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, lock, want string }{
+		{"good", "services:\n  web:\n    image: nginx@sha256:" + strings.Repeat("a", 64) + "\n", ""},
+		{"include", "include: [other.yaml]\nservices:\n  web:\n    image: nginx\n", "not self-contained"},
+		{"extends a file", "services:\n  web:\n    image: nginx\n    extends: {file: base.yaml, service: b}\n", "services.web.extends.file"},
+		{"two documents", "services:\n  web:\n    image: nginx\n---\nservices: {}\n", "YAML"},
+		{"not loadable", "services:\n  web:\n    image: nginx\n    ports: [\"not a port\"]\n", "Compose refuses the lock"},
+	} {
+		err := tpl.CheckLock(context.Background(), []byte(tc.lock), nil)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want an error naming %q", tc.name, err, tc.want)
+		}
+		for _, parsed := range []bool{true} {
+			p, c, l := CheckStored(context.Background(), []byte(tc.lock), ".", nil, parsed)
+			if (p == nil && c == nil && l == nil) != (err == nil) {
+				t.Errorf("%s: CheckStored says %v %v %v, CheckLock %v", tc.name, p, c, l, err)
+			}
+		}
+	}
+}

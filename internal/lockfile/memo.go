@@ -12,10 +12,11 @@ import (
 
 // loadDomain keeps a LoadKey from ever being a ValidKey or any other hash of the same bytes; change the
 // number when what a marker vouches for changes.
-const loadDomain = "stella-lock-loads/1"
+const loadDomain = "stella-lock-loads/2"
 
-// LoadKey names compose-go's verdict on a stored lock, read with the set's stella.env: everything that
-// verdict depends on — this build's checks and Compose schema (checkVersion, schemaSum), the lock's bytes
+// LoadKey names the verdict of the checks verification makes of a stored lock's bytes, read with the
+// set's stella.env (CheckStored: one YAML document, self-contained, loaded by compose-go; generation
+// makes the same, Template.CheckLock): everything that verdict depends on — this build's checks and Compose schema (checkVersion, schemaSum), the lock's bytes
 // and the env file's, an absent env file distinct from an empty one — as hex SHA-256, each field
 // length-prefixed. The directory the lock is loaded from is not an input: a self-contained lock is
 // loaded without resolving paths or reading other files (see Load).

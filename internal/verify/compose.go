@@ -30,9 +30,9 @@ type composed struct {
 
 // composeProblems is compose's work on the lock's and the env file's bytes alone: check runs it beside
 // the hashing of the streamed files and reports its problems in their place. When memo knows these exact
-// bytes to load (generate loaded them, or their template, with this build's checks), compose-go's load —
-// nearly all of verify's CPU for a large lock — is skipped; the lock is still checked to be self-contained
-// and the env file to be readable, which the marker does not vouch for.
+// bytes (generate checked them, or their template, with this build's checks: one YAML document,
+// self-contained, loaded by compose-go), those checks are not made again; the env file is still read, which
+// the marker does not vouch for.
 func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, memo LoadMemo) composed {
 	var out composed
 	if !hasLock {
@@ -51,8 +51,13 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, memo Lo
 		v, ok := vars[name]
 		return v, ok
 	}
-	load := memo == nil || !memo.Valid(lockfile.LoadKey(data, env, hasEnv))
-	parsed, contained, loads := lockfile.CheckStored(context.Background(), data, ".", lookup, load)
+	if memo != nil && memo.Valid(lockfile.LoadKey(data, env, hasEnv)) {
+		// These exact bytes passed every check below when generate made them (Template.CheckLock makes
+		// CheckStored's three): parsing the lock again, nearly all that is left of verify's CPU for a
+		// large lock, would only repeat them.
+		return out
+	}
+	parsed, contained, loads := lockfile.CheckStored(context.Background(), data, ".", lookup, true)
 	out.parsed = parsed
 	if contained != nil {
 		out.problems = append(out.problems, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + contained.Error()})

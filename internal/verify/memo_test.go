@@ -118,10 +118,19 @@ func TestLoadMemo(t *testing.T) {
 		t.Fatalf("a flipped byte with a marker: %v", r.Problems)
 	}
 
-	// Not self-contained: the marker never vouches for that.
+	// A marker vouches for every check of the lock's bytes (one YAML document, self-contained, loaded):
+	// generate writes one only after making all three (lockfile's TestCheckLockIsVerifysChecks); without
+	// one, a lock that is not self-contained is refused.
 	incl := resigned(t, kr, good, bytes.Replace(good[lockfile.FileName].Data, []byte("\nservices:\n"), []byte("\ninclude: [other.yaml]\nservices:\n"), 1))
-	if r := with(incl, memo{keyOf(incl): true}); r.Valid || !named(r, "not a self-contained Compose file") {
-		t.Fatalf("include: with a marker: %v", r.Problems)
+	if r := with(incl, memo{}); r.Valid || !named(r, "not a self-contained Compose file") {
+		t.Fatalf("include: without a marker: %v", r.Problems)
+	}
+
+	// A second YAML document, which Compose would merge over the first (here: an image by tag), is
+	// refused, not passed over by a parse that reads the first document only.
+	two := resigned(t, kr, good, append(append([]byte(nil), good[lockfile.FileName].Data...), "---\nservices:\n  web:\n    image: nginx:latest\n"...))
+	if r := with(two, memo{}); r.Valid || !named(r, "a second YAML document") {
+		t.Fatalf("a second document: %v", r.Problems)
 	}
 }
 
