@@ -302,7 +302,11 @@ func TestLoadCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return Generate(context.Background(), Request{Inputs: in, TenantID: "a", DeploymentID: id, Signer: testKey(t), Now: goldenNow, ValidCache: valid, LoadCache: loads})
+		res, err := Generate(context.Background(), Request{Inputs: in, TenantID: "a", DeploymentID: id, Signer: testKey(t), Now: goldenNow, ValidCache: valid, LoadCache: loads})
+		if err == nil {
+			res.Remembered() // as deploy.Create does once the set is stored
+		}
+		return res, err
 	}
 	keyOf := func(res *Result) string {
 		env := file(res, lockfile.EnvFileName)

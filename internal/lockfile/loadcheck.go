@@ -13,6 +13,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -65,7 +66,21 @@ const minChunk = 40
 // service and the names it refers to, except unique container names, which are checked across the
 // whole lock first.
 func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) error {
-	err := t.checkLock(ctx, lock, lookup)
+	_, err := t.checkLock(ctx, lock, lookup)
+	return t.lockError(err)
+}
+
+// CheckLockAlike is CheckLock with the environment's variables (EnvLookup), also saying whether the
+// verdict is verification's too (LoadsAlike), from the model the check decoded.
+func (t *Template) CheckLockAlike(ctx context.Context, lock []byte, env *release.Environment) (alike bool, err error) {
+	m, err := t.checkLock(ctx, lock, EnvLookup(env))
+	if err != nil {
+		return false, t.lockError(err)
+	}
+	return loadsAlike(m, lock, env), nil
+}
+
+func (t *Template) lockError(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -77,15 +92,15 @@ func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) er
 // self-contained, loaded by compose-go), so that the memo of a generated lock (LoadKey) vouches for all
 // three. The renderer resolves include: and extends: into the lock; a lock that still has one is
 // Stella's bug, refused here rather than signed.
-func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) error {
-	parsed, contained, loads := CheckStored(ctx, lock, filepath.Dir(t.File), lookup, true)
+func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) (map[string]any, error) {
+	m, parsed, contained, loads := checkStored(ctx, lock, filepath.Dir(t.File), lookup, true)
 	switch {
 	case parsed != nil:
-		return fmt.Errorf("not one YAML document: %w", parsed)
+		return nil, fmt.Errorf("not one YAML document: %w", parsed)
 	case contained != nil:
-		return contained
+		return nil, contained
 	}
-	return loads
+	return m, loads
 }
 
 // Check is Load's verdict on a lock, for a lock large enough in parts on every core (see CheckLock):
@@ -107,22 +122,29 @@ func CheckSet(ctx context.Context, lock []byte, dir string, lookup Lookup) (cont
 // YAML document tree, whatever it holds), and loads the lock only when load is set (a lock already known
 // to load); the lock is parsed once for all of it.
 func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup, load bool) (parsed, contained, loads error) {
+	_, parsed, contained, loads = checkStored(ctx, lock, dir, lookup, load)
+	return parsed, contained, loads
+}
+
+// checkStored is CheckStored, also giving the model it decoded of the lock (nil when it decoded none, or
+// the lock is not a plain mapping).
+func checkStored(ctx context.Context, lock []byte, dir string, lookup Lookup, load bool) (model map[string]any, parsed, contained, loads error) {
 	var doc yaml.Node
 	if parsed = yaml.Unmarshal(lock, &doc); parsed != nil {
-		return parsed, SelfContained(lock), nil
+		return nil, parsed, SelfContained(lock), nil
 	}
 	// Compose merges a file's documents; the parse above reads the first alone, so a second would be
 	// deployed unchecked.
 	if parsed = checkOneDocument(FileName, lock); parsed != nil {
-		return parsed, nil, nil
+		return nil, parsed, nil, nil
 	}
 	if !load {
 		if plainTree(&doc) && containedTree(&doc) {
-			return nil, nil, nil
+			return nil, nil, nil, nil
 		}
 		// A tree the walk does not judge (aliases, merge keys, tags…), or a lock that is not
 		// self-contained: the decoded lock decides, and words the error.
-		return nil, SelfContained(lock), nil
+		return nil, nil, SelfContained(lock), nil
 	}
 	v, ok := toJSON(&doc)
 	m, _ := v.(map[string]any)
@@ -133,9 +155,13 @@ func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup, lo
 		contained = SelfContained(lock)
 	}
 	if contained != nil {
-		return nil, contained, nil
+		return nil, nil, contained, nil
 	}
-	return nil, nil, check(ctx, lock, m, ok, dir, lookup)
+	loads = check(ctx, lock, m, ok, dir, lookup)
+	if !ok {
+		m = nil // not a faithful model of the lock (the check loaded the lock's text instead)
+	}
+	return m, nil, nil, loads
 }
 
 // plainTree reports whether decoding the tree is only a matter of its nodes: no aliases, every mapping

@@ -52,7 +52,11 @@ func loadKeyWith(checks string, lock, env []byte, hasEnv bool) string {
 // NAME=… whose NAME is literal and unique in the list (the schema wants the items unique, which unique
 // names keep whatever the values). Anything else — a secret in a typed field, a key, another section, a
 // lock this cannot read — is false, and a verification loads the lock itself.
-func LoadsAlike(lock []byte, env *release.Environment) bool {
+func LoadsAlike(lock []byte, env *release.Environment) bool { return loadsAlike(nil, lock, env) }
+
+// loadsAlike is LoadsAlike with the lock's model if it was decoded already (else nil: it is decoded
+// here when a secret is referred to).
+func loadsAlike(m map[string]any, lock []byte, env *release.Environment) bool {
 	if env == nil {
 		return true
 	}
@@ -65,9 +69,11 @@ func LoadsAlike(lock []byte, env *release.Environment) bool {
 	if len(secrets) == 0 {
 		return true
 	}
-	m, ok := lockModel(lock)
-	if !ok {
-		return false
+	if m == nil {
+		var ok bool
+		if m, ok = lockModel(lock); !ok {
+			return false
+		}
 	}
 	refers := func(v string) bool {
 		for _, s := range secrets {
