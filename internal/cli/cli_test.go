@@ -9,6 +9,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/verify/verifytest"
 )
@@ -99,6 +100,13 @@ func cmdLoadKey(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil && !os.IsNotExist(err) {
 		ts.Fatalf("%v", err)
 	}
-	_, err = ts.Stdout().Write([]byte(lockfile.LoadKey(lock, env, err == nil) + "\n"))
+	hasEnv := err == nil
+	var secrets []string
+	if data, err := os.ReadFile(ts.MkAbs(filepath.Join(args[0], manifest.FileName))); err == nil {
+		if m, err := manifest.Parse(data); err == nil && m.Subject != nil {
+			secrets = lockfile.SecretNames(m.Subject.Environment)
+		}
+	}
+	_, err = ts.Stdout().Write([]byte(lockfile.LoadKey(lock, env, hasEnv, secrets) + "\n"))
 	ts.Check(err)
 }

@@ -159,7 +159,6 @@ func (s *Service) Create(ctx context.Context, req Request) (*Result, error) {
 	if genErr != nil {
 		return nil, genErr
 	}
-	defer set.Remembered() // the memo of a known template's lock is decided while the set is stored
 	db := pc.db
 	retainUntil, err := s.retention(set.Manifest)
 	if err != nil {

@@ -410,7 +410,7 @@ func TestLoadMemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	env, hasEnv := files[lockfile.EnvFileName]
-	known := loadMemo{lockfile.LoadKey(files[lockfile.FileName], env, hasEnv): true}
+	known := loadMemo{lockfile.LoadKey(files[lockfile.FileName], env, hasEnv, lockfile.SecretNames(res.Manifest.Subject.Environment)): true}
 	for _, m := range []loadMemo{nil, {}, known} {
 		o := fsck.Options{Store: e.store, SetKeys: verify.Keys{Keyring: &e.kr}, Now: func() time.Time { return t0 }}
 		if m != nil {

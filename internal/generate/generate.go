@@ -208,10 +208,6 @@ type Result struct {
 	Files        []File
 	Manifest     *manifest.Manifest
 	Pins         []lockfile.Pin
-	// Remembered writes the memo of the lock (Request.LoadCache) once it is decided: at once for a
-	// template checked now, when its lock is decoded on the second core for a known one. A caller calls
-	// it once the set is stored; not calling it only costs a later verification the full check.
-	Remembered func()
 }
 
 // Generate runs the pipeline.
@@ -280,20 +276,10 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 	// The lock is loaded with compose-go's own loader (what Compose will say of it on the target) on a
 	// second core while the rest of the set is built and signed; nothing is returned before it passes.
 	loaded := make(chan error, 1)
-	alike := make(chan bool, 1) // whether this verdict stands for verification's too (memo below)
 	if err == nil && !known {
-		go func() {
-			a, err := tpl.CheckLockAlike(ctx, lock, env)
-			alike <- a
-			loaded <- err
-		}()
+		go func() { loaded <- tpl.CheckLock(ctx, lock, lookup) }()
 	} else {
 		loaded <- nil
-		if err == nil && req.LoadCache != nil {
-			// A known template's lock was not checked, so nothing decoded it: LoadsAlike decodes it on
-			// the second core while the set is built, stored and recorded (Result.Remembered).
-			go func() { alike <- lockfile.LoadsAlike(lock, env) }()
-		}
 	}
 	// The rest of the set is built and signed while the schema validation finishes.
 	var res *Result
@@ -313,22 +299,19 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 	if !known && key != "" {
 		req.ValidCache.Remember(key)
 	}
-	res.Remembered = func() {}
 	if req.LoadCache != nil {
-		res.Remembered = sync.OnceFunc(func() { rememberLoads(req.LoadCache, res, lock, env, <-alike) })
-		if !known {
-			res.Remembered()
-		}
+		rememberLoads(req.LoadCache, res, lock, env)
 	}
 	return res, nil
 }
 
-// rememberLoads records that the set's lock loads, keyed by the lock and stella.env bytes a verification
-// will read — when the variables it will read are those the lock was judged with: stella.env is the
-// environment's own (not an extra artifact of that name) and no secret's placeholder mattered.
-func rememberLoads(c lockfile.ValidCache, res *Result, lock []byte, env *release.Environment, alike bool) {
+// rememberLoads records that the set's lock passed the checks, keyed by what a verification will read
+// and interpolate it with (lockfile.LoadKey): the lock, stella.env and the secrets' names — when the
+// variables it will read are those the lock was judged with (stella.env is the environment's own, not an
+// extra artifact of that name).
+func rememberLoads(c lockfile.ValidCache, res *Result, lock []byte, env *release.Environment) {
 	own, err := lockfile.EnvFile(env)
-	if err != nil || !alike {
+	if err != nil {
 		return
 	}
 	var stored []byte
@@ -344,7 +327,7 @@ func rememberLoads(c lockfile.ValidCache, res *Result, lock []byte, env *release
 	if hasEnv != (own != nil) || !bytes.Equal(stored, own) {
 		return
 	}
-	c.Remember(lockfile.LoadKey(lock, stored, hasEnv))
+	c.Remember(lockfile.LoadKey(lock, stored, hasEnv, lockfile.SecretNames(env)))
 }
 
 // assemble builds the stickers, the manifest, the checksums and their signature around the lock.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
-	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -68,16 +67,6 @@ const minChunk = 40
 func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) error {
 	_, err := t.checkLock(ctx, lock, lookup)
 	return t.lockError(err)
-}
-
-// CheckLockAlike is CheckLock with the environment's variables (EnvLookup), also saying whether the
-// verdict is verification's too (LoadsAlike), from the model the check decoded.
-func (t *Template) CheckLockAlike(ctx context.Context, lock []byte, env *release.Environment) (alike bool, err error) {
-	m, err := t.checkLock(ctx, lock, EnvLookup(env))
-	if err != nil {
-		return false, t.lockError(err)
-	}
-	return loadsAlike(m, lock, env), nil
 }
 
 func (t *Template) lockError(err error) error {

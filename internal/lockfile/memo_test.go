@@ -14,8 +14,8 @@ import (
 func TestLoadKeyCoversEveryByte(t *testing.T) {
 	lock := []byte("services:\n  api:\n    image: x\n")
 	env := []byte("A=1\n")
-	base := LoadKey(lock, env, true)
-	if base != LoadKey(append([]byte(nil), lock...), append([]byte(nil), env...), true) {
+	base := LoadKey(lock, env, true, nil)
+	if base != LoadKey(append([]byte(nil), lock...), append([]byte(nil), env...), true, nil) {
 		t.Fatal("LoadKey is not a function of the bytes")
 	}
 	seen := map[string]string{base: "base"}
@@ -29,56 +29,50 @@ func TestLoadKeyCoversEveryByte(t *testing.T) {
 	for i := range lock {
 		l := append([]byte(nil), lock...)
 		l[i] ^= 1
-		note(fmt.Sprintf("lock byte %d", i), LoadKey(l, env, true))
+		note(fmt.Sprintf("lock byte %d", i), LoadKey(l, env, true, nil))
 	}
 	for i := range env {
 		e := append([]byte(nil), env...)
 		e[i] ^= 0x20
-		note(fmt.Sprintf("env byte %d", i), LoadKey(lock, e, true))
+		note(fmt.Sprintf("env byte %d", i), LoadKey(lock, e, true, nil))
 	}
-	note("lock with one more byte", LoadKey(append(append([]byte(nil), lock...), ' '), env, true))
-	note("another checks version", loadKeyWith("stella-compose-checks/0", lock, env, true))
-	note("no env file", LoadKey(lock, nil, false))
-	note("empty env file", LoadKey(lock, nil, true))
-	note("a byte moved from the env file to the lock", LoadKey(append(append([]byte(nil), lock...), 'A'), env[1:], true))
+	note("lock with one more byte", LoadKey(append(append([]byte(nil), lock...), ' '), env, true, nil))
+	note("another checks version", loadKeyWith("stella-compose-checks/0", lock, env, true, nil))
+	note("no env file", LoadKey(lock, nil, false, nil))
+	note("empty env file", LoadKey(lock, nil, true, nil))
+	note("a secret", LoadKey(lock, env, true, []string{"DB_PASS"}))
+	note("another secret", LoadKey(lock, env, true, []string{"DB_PAS"}))
+	note("two secrets", LoadKey(lock, env, true, []string{"DB_PASS", "X"}))
+	if LoadKey(lock, env, true, []string{"X", "DB_PASS", "X"}) != LoadKey(lock, env, true, []string{"DB_PASS", "X"}) {
+		t.Error("the order or repetition of the secrets' names changes the key")
+	}
+	note("a byte moved from the env file to the lock", LoadKey(append(append([]byte(nil), lock...), 'A'), env[1:], true, nil))
 }
 
 func TestLoadKeyEmptyEnvIsNilEnv(t *testing.T) {
 	lock := []byte("services: {}\n")
-	if LoadKey(lock, nil, true) != LoadKey(lock, []byte{}, true) {
+	if LoadKey(lock, nil, true, nil) != LoadKey(lock, []byte{}, true, nil) {
 		t.Fatal("an empty env file has two keys")
 	}
-	if LoadKey(lock, nil, true) == LoadKey(lock, nil, false) {
+	if LoadKey(lock, nil, true, nil) == LoadKey(lock, nil, false, nil) {
 		t.Fatal("an empty env file has the key of none")
 	}
 }
 
-// A secret is the placeholder for generation's load and unset for verification's: their verdicts are
-// the same when the lock refers to no secret, or only in environment values, which Compose does not
-// check; anywhere else (a typed field, a label, a key, a list with a name twice) they may differ.
-func TestLoadsAlike(t *testing.T) {
-	env := &release.Environment{Variables: map[string]string{"SHARED": "v"}, Secrets: []release.SecretRef{{Name: "DB_PASS"}, {Name: "SHARED"}}}
-	const svc = "services:\n  api:\n    image: x\n"
-	for lock, want := range map[string]bool{
-		svc: true,
-		svc + "    environment:\n      - P=${DB_PASS}\n      - Q=$DB_PASS\n      - R\n":         true,
-		svc + "    environment: {P: '${DB_PASS:-x}', Q: $DB_PASS}\n":                            true,
-		svc + "    environment: ['P=${SHARED:-x}']\n    scale: ${SHARED}\n":                     true,
-		svc + "    secrets: [DB_PASS]\nsecrets: {DB_PASS: {environment: DB_PASS}}\n":            true,
-		svc + "    scale: ${DB_PASS:-2}\n":                                                      false,
-		svc + "    labels: ['a=${DB_PASS}']\n":                                                  false,
-		svc + "    environment:\n      - P=${DB_PASS}\n      - P=\n":                            false,
-		svc + "    environment: ['${DB_PASS}=1']\n":                                             false,
-		svc + "    environment: {'${DB_PASS}': 1}\n":                                            false,
-		svc + "x-other: ${DB_PASS}\n":                                                           false,
-		svc + "    environment: &e ['P=${DB_PASS}']\n  b:\n    image: x\n    environment: *e\n": false,
-	} {
-		if got := LoadsAlike([]byte(lock), env); got != want {
-			t.Errorf("LoadsAlike(%q) = %v, want %v", lock, got, want)
+// Verification interpolates a stored lock as generation did: stella.env's variables first, then the
+// placeholder for each of the manifest's secrets, nothing for any other name.
+func TestVerifyLookup(t *testing.T) {
+	env := &release.Environment{Variables: map[string]string{"SHARED": "v", "A": "1"}, Secrets: []release.SecretRef{{Name: "DB_PASS"}, {Name: "SHARED"}}}
+	gen, ver := EnvLookup(env), VerifyLookup(env.Variables, SecretNames(env))
+	for _, name := range []string{"A", "SHARED", "DB_PASS", "OTHER", ""} {
+		gv, gok := gen(name)
+		vv, vok := ver(name)
+		if gv != vv || gok != vok {
+			t.Errorf("%q: generation gives %q %v, verification %q %v", name, gv, gok, vv, vok)
 		}
 	}
-	if !LoadsAlike([]byte("x: $DB_PASS"), nil) {
-		t.Error("no environment: nothing differs")
+	if v, ok := ver("DB_PASS"); !ok || v != Placeholder {
+		t.Errorf("a secret is %q %v, want the placeholder", v, ok)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 func (c *checker) compose() {
 	lock, hasLock := c.content(lockfile.FileName)
 	env, hasEnv := c.content(lockfile.EnvFileName)
-	for _, p := range composeProblems(lock, hasLock, env, hasEnv, c.opts.LoadCache).problems {
+	for _, p := range composeProblems(lock, hasLock, env, hasEnv, c.secretNames(), c.opts.LoadCache).problems {
 		c.problem(p.File, p.Message, "", "")
 	}
 }
@@ -33,7 +33,7 @@ type composed struct {
 // bytes (generate checked them, or their template, with this build's checks: one YAML document,
 // self-contained, loaded by compose-go), those checks are not made again; the env file is still read, which
 // the marker does not vouch for.
-func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, memo LoadMemo) composed {
+func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, secrets []string, memo LoadMemo) composed {
 	var out composed
 	if !hasLock {
 		return out
@@ -47,11 +47,8 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, memo Lo
 			vars = parsed
 		}
 	}
-	lookup := func(name string) (string, bool) {
-		v, ok := vars[name]
-		return v, ok
-	}
-	if memo != nil && memo.Valid(lockfile.LoadKey(data, env, hasEnv)) {
+	lookup := lockfile.VerifyLookup(vars, secrets)
+	if memo != nil && memo.Valid(lockfile.LoadKey(data, env, hasEnv, secrets)) {
 		// These exact bytes passed every check below when generate made them (Template.CheckLock makes
 		// CheckStored's three): parsing the lock again, nearly all that is left of verify's CPU for a
 		// large lock, would only repeat them.
@@ -67,4 +64,14 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, memo Lo
 		out.problems = append(out.problems, fault.Problem{File: lockfile.FileName, Message: "not a Compose file that Compose loads: " + loads.Error()})
 	}
 	return out
+}
+
+// secretNames are the secrets the signed manifest's environment names (none for a manifest without a
+// subject): the lock is interpolated with the placeholder for each, as generation did — their values
+// come from the target at deploy time. A manifest whose signature fails makes the set invalid anyway.
+func (c *checker) secretNames() []string {
+	if c.man == nil || c.man.Subject == nil {
+		return nil
+	}
+	return lockfile.SecretNames(c.man.Subject.Environment)
 }

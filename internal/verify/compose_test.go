@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/manifest"
+	"github.com/stella-ops/stella/internal/release"
 )
 
 // A lock Compose would refuse is a problem even when every checksum and signature of the set holds;
@@ -43,5 +45,23 @@ func TestLockMustLoadInCompose(t *testing.T) {
 				t.Errorf("problems %q, want one containing %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// A secret is interpolated with the placeholder, as generation does (lockfile.VerifyLookup, the secrets
+// the signed manifest's environment names): a lock generate signed with a secret in a typed field
+// verifies; the same lock whose manifest names no such secret does not (the variable is then unset).
+func TestComposeSecretPlaceholder(t *testing.T) {
+	lock := "services:\n  api:\n    image: x\n    deploy:\n      replicas: ${API_REPLICAS}\n"
+	for _, tc := range []struct {
+		secrets []release.SecretRef
+		ok      bool
+	}{{[]release.SecretRef{{Name: "API_REPLICAS", Ref: "vault://kv/x#n"}}, true}, {nil, false}} {
+		c := &checker{files: map[string]*file{lockfile.FileName: {data: []byte(lock)}}, bad: map[string]bool{}, res: &Result{},
+			man: &manifest.Manifest{Subject: &manifest.Subject{Environment: &release.Environment{ID: "env-prod", Secrets: tc.secrets}}}}
+		c.compose()
+		if ok := len(c.res.Problems) == 0; ok != tc.ok {
+			t.Errorf("secrets %v: problems %v, want none: %v", tc.secrets, c.res.Problems, tc.ok)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/sign"
 	"github.com/stella-ops/stella/internal/verify"
 	"github.com/stella-ops/stella/internal/verify/verifytest"
@@ -40,14 +41,22 @@ func resigned(t *testing.T, kr sign.Keyring, fsys fstest.MapFS, lock []byte) fst
 	return out
 }
 
-// keyOf is the memo's key for the set's lock and stella.env as stored.
+// keyOf is the memo's key for the set's lock and stella.env as stored, with its manifest's secrets.
 func keyOf(fsys fstest.MapFS) string {
 	env, hasEnv := fsys[lockfile.EnvFileName]
 	var data []byte
 	if hasEnv {
 		data = env.Data
 	}
-	return lockfile.LoadKey(fsys[lockfile.FileName].Data, data, hasEnv)
+	return lockfile.LoadKey(fsys[lockfile.FileName].Data, data, hasEnv, secretsOf(fsys))
+}
+
+func secretsOf(fsys fstest.MapFS) []string {
+	m, err := manifest.Parse(fsys[manifest.FileName].Data)
+	if err != nil || m.Subject == nil {
+		return nil
+	}
+	return lockfile.SecretNames(m.Subject.Environment)
 }
 
 func loadProblem(r *verify.Result) bool {
@@ -101,9 +110,9 @@ func TestLoadMemo(t *testing.T) {
 	}
 	lock := bad[lockfile.FileName].Data
 	for what, k := range map[string]string{
-		"the lock without stella.env": lockfile.LoadKey(lock, nil, false),
-		"the lock with an empty one":  lockfile.LoadKey(lock, nil, true),
-		"another stella.env":          lockfile.LoadKey(lock, append(append([]byte(nil), env.Data...), "X=1\n"...), true),
+		"the lock without stella.env": lockfile.LoadKey(lock, nil, false, secretsOf(bad)),
+		"the lock with an empty one":  lockfile.LoadKey(lock, nil, true, secretsOf(bad)),
+		"another stella.env":          lockfile.LoadKey(lock, append(append([]byte(nil), env.Data...), "X=1\n"...), true, secretsOf(bad)),
 	} {
 		if r := with(bad, memo{k: true}); r.Valid {
 			t.Errorf("a marker for %s vouched for the set's", what)

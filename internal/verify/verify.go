@@ -214,10 +214,14 @@ func check(fsys fs.FS, keys Keys, o Options) (*checker, error) {
 		}
 		c.files[n] = f
 	}
+	if data, ok := c.content(manifest.FileName); ok {
+		c.man, c.manErr = manifest.Parse(data)
+	}
 	composing := make(chan composed, 1)
 	lock, hasLock := c.content(lockfile.FileName)
 	env, hasEnv := c.content(lockfile.EnvFileName)
-	go func() { composing <- composeProblems(lock, hasLock, env, hasEnv, o.LoadCache) }()
+	secrets := c.secretNames()
+	go func() { composing <- composeProblems(lock, hasLock, env, hasEnv, secrets, o.LoadCache) }()
 	files, errs := wait()
 	for i, n := range streamed {
 		if errs[i] != nil {
@@ -233,9 +237,6 @@ func check(fsys fs.FS, keys Keys, o Options) (*checker, error) {
 			continue
 		}
 		names = append(names, n)
-	}
-	if data, ok := c.content(manifest.FileName); ok {
-		c.man, c.manErr = manifest.Parse(data)
 	}
 	sums := c.checksums()
 	c.signatures(sums)
