@@ -65,7 +65,7 @@ const minChunk = 40
 // service and the names it refers to, except unique container names, which are checked across the
 // whole lock first.
 func (t *Template) CheckLock(ctx context.Context, lock []byte, lookup Lookup) error {
-	_, err := t.checkLock(ctx, lock, lookup)
+	err := t.checkLock(ctx, lock, lookup)
 	return t.lockError(err)
 }
 
@@ -81,15 +81,15 @@ func (t *Template) lockError(err error) error {
 // self-contained, loaded by compose-go), so that the memo of a generated lock (LoadKey) vouches for all
 // three. The renderer resolves include: and extends: into the lock; a lock that still has one is
 // Stella's bug, refused here rather than signed.
-func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) (map[string]any, error) {
-	m, parsed, contained, loads := checkStored(ctx, lock, filepath.Dir(t.File), lookup, true)
+func (t *Template) checkLock(ctx context.Context, lock []byte, lookup Lookup) error {
+	parsed, contained, loads := CheckStored(ctx, lock, filepath.Dir(t.File), lookup)
 	switch {
 	case parsed != nil:
-		return nil, fmt.Errorf("not one YAML document: %w", parsed)
+		return fmt.Errorf("not one YAML document: %w", parsed)
 	case contained != nil:
-		return nil, contained
+		return contained
 	}
-	return m, loads
+	return loads
 }
 
 // Check is Load's verdict on a lock, for a lock large enough in parts on every core (see CheckLock):
@@ -103,37 +103,21 @@ func Check(ctx context.Context, lock []byte, dir string, lookup Lookup) error {
 // CheckSet is what verification asks of a stored lock, from one parse of it: contained is
 // SelfContained's error, loads Check's (not run when the lock is not self-contained).
 func CheckSet(ctx context.Context, lock []byte, dir string, lookup Lookup) (contained, loads error) {
-	_, contained, loads = CheckStored(ctx, lock, dir, lookup, true)
+	_, contained, loads = CheckStored(ctx, lock, dir, lookup)
 	return contained, loads
 }
 
 // CheckStored is CheckSet that also gives the YAML parser's verdict (parsed: nil when the lock is one
-// YAML document tree, whatever it holds), and loads the lock only when load is set (a lock already known
-// to load); the lock is parsed once for all of it.
-func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup, load bool) (parsed, contained, loads error) {
-	_, parsed, contained, loads = checkStored(ctx, lock, dir, lookup, load)
-	return parsed, contained, loads
-}
-
-// checkStored is CheckStored, also giving the model it decoded of the lock (nil when it decoded none, or
-// the lock is not a plain mapping).
-func checkStored(ctx context.Context, lock []byte, dir string, lookup Lookup, load bool) (model map[string]any, parsed, contained, loads error) {
+// YAML document, whatever it holds); the lock is parsed once for all of it.
+func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup) (parsed, contained, loads error) {
 	var doc yaml.Node
 	if parsed = yaml.Unmarshal(lock, &doc); parsed != nil {
-		return nil, parsed, SelfContained(lock), nil
+		return parsed, SelfContained(lock), nil
 	}
 	// Compose merges a file's documents; the parse above reads the first alone, so a second would be
 	// deployed unchecked.
 	if parsed = checkOneDocument(FileName, lock); parsed != nil {
-		return nil, parsed, nil, nil
-	}
-	if !load {
-		if plainTree(&doc) && containedTree(&doc) {
-			return nil, nil, nil, nil
-		}
-		// A tree the walk does not judge (aliases, merge keys, tags…), or a lock that is not
-		// self-contained: the decoded lock decides, and words the error.
-		return nil, nil, SelfContained(lock), nil
+		return parsed, nil, nil
 	}
 	v, ok := toJSON(&doc)
 	m, _ := v.(map[string]any)
@@ -144,100 +128,9 @@ func checkStored(ctx context.Context, lock []byte, dir string, lookup Lookup, lo
 		contained = SelfContained(lock)
 	}
 	if contained != nil {
-		return nil, nil, contained, nil
+		return nil, contained, nil
 	}
-	loads = check(ctx, lock, m, ok, dir, lookup)
-	if !ok {
-		m = nil // not a faithful model of the lock (the check loaded the lock's text instead)
-	}
-	return m, nil, nil, loads
-}
-
-// plainTree reports whether decoding the tree is only a matter of its nodes: no aliases, every mapping
-// key a string, unique in its mapping, and no tag but the core schema's — so that what containedTree
-// finds in the nodes is what the decoded lock holds.
-func plainTree(n *yaml.Node) bool {
-	switch n.Kind {
-	case yaml.AliasNode:
-		return false
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp", "!!binary":
-			return true
-		}
-		return false
-	case yaml.MappingNode:
-		if n.Tag != "!!map" {
-			return false
-		}
-		var seen map[string]bool
-		if len(n.Content) > 16 {
-			seen = make(map[string]bool, len(n.Content)/2)
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
-				return false
-			}
-			if seen != nil {
-				if seen[k.Value] {
-					return false
-				}
-				seen[k.Value] = true
-			} else {
-				for j := 0; j < i; j += 2 {
-					if n.Content[j].Value == k.Value {
-						return false
-					}
-				}
-			}
-			if !plainTree(n.Content[i+1]) {
-				return false
-			}
-		}
-		return true
-	case yaml.SequenceNode:
-		if n.Tag != "!!seq" {
-			return false
-		}
-	case yaml.DocumentNode:
-	default:
-		return false
-	}
-	for _, c := range n.Content {
-		if !plainTree(c) {
-			return false
-		}
-	}
-	return true
-}
-
-// containedTree is selfContained's "no error" on a plain tree (plainTree) whose root is a mapping; false
-// means it may be not self-contained (then SelfContained says why).
-func containedTree(doc *yaml.Node) bool {
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return false
-	}
-	root := doc.Content[0]
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		switch root.Content[i].Value {
-		case "include":
-			return false
-		case "services":
-			services := root.Content[i+1]
-			if services.Kind != yaml.MappingNode {
-				continue
-			}
-			for j := 1; j < len(services.Content); j += 2 {
-				if _, e := get(services.Content[j], "extends"); e != nil && e.Kind == yaml.MappingNode {
-					if _, f := get(e, "file"); f != nil && f.Tag != "!!null" {
-						return false
-					}
-				}
-			}
-		}
-	}
-	return true
+	return nil, nil, check(ctx, lock, m, ok, dir, lookup)
 }
 
 func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir string, lookup Lookup) error {

@@ -116,11 +116,8 @@ func TestCheckLockIsVerifysChecks(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s: %v, want an error naming %q", tc.name, err, tc.want)
 		}
-		for _, parsed := range []bool{true} {
-			p, c, l := CheckStored(context.Background(), []byte(tc.lock), ".", nil, parsed)
-			if (p == nil && c == nil && l == nil) != (err == nil) {
-				t.Errorf("%s: CheckStored says %v %v %v, CheckLock %v", tc.name, p, c, l, err)
-			}
+		if p, c, l := CheckStored(context.Background(), []byte(tc.lock), ".", nil); (p == nil && c == nil && l == nil) != (err == nil) {
+			t.Errorf("%s: CheckStored says %v %v %v, CheckLock %v", tc.name, p, c, l, err)
 		}
 	}
 }

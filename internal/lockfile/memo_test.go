@@ -1,12 +1,10 @@
 package lockfile
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
 	"github.com/stella-ops/stella/internal/release"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // A LoadKey changes with any byte of the lock or of the env file, with the env file absent rather than
@@ -73,42 +71,5 @@ func TestVerifyLookup(t *testing.T) {
 	}
 	if v, ok := ver("DB_PASS"); !ok || v != Placeholder {
 		t.Errorf("a secret is %q %v, want the placeholder", v, ok)
-	}
-}
-
-// Without the load, CheckStored says what SelfContained says, word for word, of every lock: the walk of
-// the parsed tree decides only the plain, self-contained ones.
-func TestCheckStoredSelfContained(t *testing.T) {
-	const svc = "services:\n  api:\n    image: x\n"
-	for _, tc := range []struct {
-		lock string
-		walk bool // decided by the walk of the tree
-	}{
-		{svc, true},
-		{svc + "    extends: {service: web}\n  web: {image: y, labels: [a]}\nx-t: 2026-01-10T14:30:00Z\n", true},
-		{svc + "    extends: {service: web, file: ~}\n  web: {image: y}\n", true},
-		{svc + "    extends: {service: web, file: base.yaml}\n", false},
-		{svc + "    extends: {service: web, file: [a]}\n", false},
-		{"include: [a.yaml]\n" + svc, false},
-		{"include: ~\n" + svc, false},
-		{svc + "  b: &b {image: y}\n  c: *b\n", false},
-		{"x-base: &b {extends: {service: api, file: other.yaml}}\nservices:\n  api:\n    <<: *b\n    image: x\n", false},
-		{svc + "  api:\n    image: y\n", false},
-		{svc + "    labels: {1: a}\n", false},
-		{svc + "    labels: !custom {a: b}\n", false},
-		{"- a\n", false},
-		{"", false},
-		{"a: [\n", false},
-	} {
-		var doc yaml.Node
-		walk := yaml.Unmarshal([]byte(tc.lock), &doc) == nil && plainTree(&doc) && containedTree(&doc)
-		if walk != tc.walk {
-			t.Errorf("%q: decided by the walk %v, want %v", tc.lock, walk, tc.walk)
-		}
-		_, got, loads := CheckStored(context.Background(), []byte(tc.lock), ".", nil, false)
-		want := SelfContained([]byte(tc.lock))
-		if fmt.Sprint(got) != fmt.Sprint(want) || loads != nil {
-			t.Errorf("%q: CheckStored %v (loads %v), SelfContained %v", tc.lock, got, loads, want)
-		}
 	}
 }

@@ -54,7 +54,7 @@ func composeProblems(data []byte, hasLock bool, env []byte, hasEnv bool, secrets
 		// large lock, would only repeat them.
 		return out
 	}
-	parsed, contained, loads := lockfile.CheckStored(context.Background(), data, ".", lookup, true)
+	parsed, contained, loads := lockfile.CheckStored(context.Background(), data, ".", lookup)
 	out.parsed = parsed
 	if contained != nil {
 		out.problems = append(out.problems, fault.Problem{File: lockfile.FileName, Message: "not a self-contained Compose file: " + contained.Error()})
