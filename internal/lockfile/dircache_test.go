@@ -26,3 +26,26 @@ func TestDirCache(t *testing.T) {
 		t.Fatal("an empty directory is not an empty cache")
 	}
 }
+
+// A YAML document marker starts a line: "..." or "---" elsewhere (a comment, a value) is not one, and
+// does not make the one-document check decode the file again.
+func TestHasLineStart(t *testing.T) {
+	for data, want := range map[string]bool{
+		"---\nservices: {}\n":                       true,
+		"services: {}\n---\nservices: {}\n":         true,
+		"services: {}\n...\n":                       true,
+		"# wait...\nservices: {}\n":                 false,
+		"services:\n  a:\n    command: 'x --- y'\n": false,
+		"": false,
+	} {
+		if got := hasLineStart([]byte(data), "---") || hasLineStart([]byte(data), "..."); got != want {
+			t.Errorf("%q: %v, want %v", data, got, want)
+		}
+	}
+	if err := checkOneDocument("c.yaml", []byte("# starting...\nservices:\n  a: {image: x}\n")); err != nil {
+		t.Errorf("a comment with dots: %v", err)
+	}
+	if err := checkOneDocument("c.yaml", []byte("services:\n  a: {image: x}\n---\nservices: {}\n")); err == nil {
+		t.Error("a second document was not found")
+	}
+}

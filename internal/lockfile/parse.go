@@ -102,7 +102,8 @@ func firstAlias(n *yaml.Node) int {
 // checkOneDocument refuses a file with a second YAML document: Compose merges the documents of a file,
 // Stella's lock is one document (merge them into one).
 func checkOneDocument(file string, data []byte) error {
-	if !bytes.Contains(data, []byte("---")) && !bytes.Contains(data, []byte("...")) {
+	// A document marker starts a line; "..." in a comment or a value is no reason to decode it all again.
+	if !hasLineStart(data, "---") && !hasLineStart(data, "...") {
 		return nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -118,4 +119,9 @@ func checkOneDocument(file string, data []byte) error {
 		line = second.Content[0].Line
 	}
 	return inputErr(file, line, "", "a second YAML document: Compose would merge it with the first, Stella takes one document per file; merge them")
+}
+
+// hasLineStart reports whether a line of data starts with prefix.
+func hasLineStart(data []byte, prefix string) bool {
+	return bytes.HasPrefix(data, []byte(prefix)) || bytes.Contains(data, []byte("\n"+prefix))
 }
