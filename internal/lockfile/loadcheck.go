@@ -110,14 +110,26 @@ func CheckSet(ctx context.Context, lock []byte, dir string, lookup Lookup) (cont
 // CheckStored is CheckSet that also gives the YAML parser's verdict (parsed: nil when the lock is one
 // YAML document, whatever it holds); the lock is parsed once for all of it.
 func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup) (parsed, contained, loads error) {
+	// Compose merges a file's documents; a parse reads the first alone, so a second would be deployed
+	// unchecked.
+	if parsed = checkOneDocument(FileName, lock); parsed != nil {
+		return parsed, nil, nil
+	}
+	if models, ok := splitModels(lock, runtime.GOMAXPROCS(0)); ok {
+		all := mergedServices(models)
+		whole := maps.Clone(models[0])
+		whole["services"] = all
+		if contained = selfContained(whole); contained != nil {
+			return nil, contained, nil
+		}
+		if err := uniqueContainerNames(all); err != nil {
+			return nil, nil, err
+		}
+		return nil, nil, loadParts(ctx, lock, models, all, dir, lookup)
+	}
 	var doc yaml.Node
 	if parsed = yaml.Unmarshal(lock, &doc); parsed != nil {
 		return parsed, SelfContained(lock), nil
-	}
-	// Compose merges a file's documents; the parse above reads the first alone, so a second would be
-	// deployed unchecked.
-	if parsed = checkOneDocument(FileName, lock); parsed != nil {
-		return parsed, nil, nil
 	}
 	v, ok := toJSON(&doc)
 	m, _ := v.(map[string]any)
@@ -144,8 +156,7 @@ func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir stri
 		return err
 	}
 	names := slices.Sorted(maps.Keys(services))
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
+	parts := make([]map[string]any, workers)
 	for w := range workers {
 		lo, hi := w*len(names)/workers, (w+1)*len(names)/workers
 		part := make(map[string]any, len(m))
@@ -158,14 +169,29 @@ func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir stri
 		for _, n := range names[lo:hi] {
 			svcs[n] = deepCopy(services[n])
 		}
-		for _, n := range names[lo:hi] {
-			for r := range referenced(services[n], services) {
+		part["services"] = svcs
+		parts[w] = part
+	}
+	return loadParts(ctx, lock, parts, services, dir, lookup)
+}
+
+// loadParts loads each part (a model of the lock with every top-level section and a share of the
+// services, its own copy: the loader changes what it is given) on its own core, with a stub for every
+// service of all that a part's services refer to and it does not hold.
+func loadParts(ctx context.Context, lock []byte, parts []map[string]any, all map[string]any, dir string, lookup Lookup) error {
+	for _, part := range parts {
+		svcs, _ := part["services"].(map[string]any)
+		for _, n := range sortedNames(svcs) {
+			for r := range referenced(all[n], all) {
 				if _, ok := svcs[r]; !ok {
 					svcs[r] = map[string]any{"image": "stub"}
 				}
 			}
 		}
-		part["services"] = svcs
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for w, part := range parts {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
