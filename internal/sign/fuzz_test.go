@@ -87,6 +87,14 @@ func FuzzVerifyJSON(f *testing.F) {
 				t.Fatalf("payload %q keeps the signature", p)
 			}
 		}
+		// SignedParts, verification's one-pass read, says what JSONSignature and Payload say of every
+		// document it reads.
+		if f, sp, err := sign.SignedParts(data); err == nil {
+			want, ferr := sign.JSONSignature(data)
+			if perr != nil || ferr != nil || f != want || !bytes.Equal(sp, p) {
+				t.Fatalf("SignedParts %+v %q, JSONSignature %+v (%v), Payload %q (%v)", f, sp, want, ferr, p, perr)
+			}
+		}
 		err := sign.VerifyJSON(v, data)
 		if err == nil {
 			if perr != nil || !bytes.Equal(p, payloads[i]) {

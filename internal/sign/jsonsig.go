@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -28,6 +29,79 @@ func Payload(doc []byte) ([]byte, error) {
 		return nil, err
 	}
 	return Canonical(raw)
+}
+
+// SignedParts is JSONSignature and Payload of doc from one read of it (verification's hot path: a
+// manifest of a large release was scanned five times over for its signature): the document's members
+// are streamed once into a copy without "signature", which is then canonicalised. A document that
+// JSONSignature reads but Payload refuses (a duplicate member name, invalid UTF-8) is an error here.
+func SignedParts(doc []byte) (SignedFields, []byte, error) {
+	var f SignedFields
+	dec := jsontext.NewDecoder(bytes.NewReader(doc))
+	var out bytes.Buffer
+	out.Grow(len(doc))
+	enc := jsontext.NewEncoder(&out)
+	notObject := func(err error) (SignedFields, []byte, error) {
+		return SignedFields{}, nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return notObject(err)
+	}
+	if tok.Kind() != '{' {
+		return notObject(fmt.Errorf("a JSON %s", tok.Kind()))
+	}
+	if err := enc.WriteToken(tok); err != nil {
+		return notObject(err)
+	}
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return notObject(err)
+		}
+		name := tok.String() // the token is void after the next read; the value is until the one after
+		val, err := dec.ReadValue()
+		if err != nil {
+			return notObject(err)
+		}
+		var dst *string
+		switch name {
+		case "signature":
+			dst = &f.Signature
+		case "signatureAlgorithm":
+			dst = &f.SignatureAlgorithm
+		case "signerKeyRef":
+			dst = &f.SignerKeyRef
+		}
+		if dst != nil && string(val) != "null" {
+			if err := json.Unmarshal(val, dst); err != nil {
+				return SignedFields{}, nil, fmt.Errorf("%s is not a string: %w", name, ErrBadSignature)
+			}
+		}
+		if name == "signature" {
+			continue
+		}
+		if err := enc.WriteToken(jsontext.String(name)); err != nil {
+			return notObject(err)
+		}
+		if err := enc.WriteValue(val); err != nil {
+			return notObject(err)
+		}
+	}
+	if tok, err = dec.ReadToken(); err != nil {
+		return notObject(err)
+	}
+	if err := enc.WriteToken(tok); err != nil {
+		return notObject(err)
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return notObject(fmt.Errorf("data after the object"))
+	}
+	v := jsontext.Value(out.Bytes())
+	if err := v.Canonicalize(); err != nil {
+		return SignedFields{}, nil, err
+	}
+	return f, v, nil
 }
 
 // Canonical is the RFC 8785 (JCS) canonical form of the JSON text raw, by go-json-experiment's jsontext

@@ -347,10 +347,14 @@ func (c *checker) signatures(entries []checksum.Entry) {
 		if !ok {
 			continue
 		}
-		f, err := sign.JSONSignature(doc)
+		f, payload, err := sign.SignedParts(doc) // one read for the signed members and the payload
 		if err != nil {
-			c.problem(e.Name, "unparsable JSON: "+err.Error(), "", "")
-			continue
+			// What SignedParts refuses, the two-step reading words: unparsable, or not verifying.
+			if f, err = sign.JSONSignature(doc); err != nil {
+				c.problem(e.Name, "unparsable JSON: "+err.Error(), "", "")
+				continue
+			}
+			payload = nil
 		}
 		if f.Signature == "" {
 			c.problem(e.Name, "not signed", "", "")
@@ -361,7 +365,13 @@ func (c *checker) signatures(entries []checksum.Entry) {
 			c.problem(e.Name, "cannot check the signature: "+err.Error(), "", "")
 			continue
 		}
-		if v := first(vs, func(v *sign.Verifier) bool { return sign.VerifyJSON(v, doc) == nil }); v == nil {
+		verifies := func(v *sign.Verifier) bool {
+			if payload == nil {
+				return sign.VerifyJSON(v, doc) == nil
+			}
+			return sign.VerifyPayload(v, f, payload) == nil
+		}
+		if v := first(vs, verifies); v == nil {
 			c.problem(e.Name, fmt.Sprintf("signature (%s, %s) does not verify with %s", f.SignatureAlgorithm, f.SignerKeyRef, keyNames(vs)), "", "")
 		} else {
 			c.window(e.Name, v, doc)
