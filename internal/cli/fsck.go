@@ -43,7 +43,7 @@ deployment whose set the retention sweep removed (with its set_removed packet) i
 changes a set or a record.
 
 As stella verify does, fsck reads the memo generate keeps in the data directory (cache/compose-loads) of
-the locks compose-go loads, and loads only the locks it does not know; it never writes the memo.
+the locks that passed these checks, and checks only the locks it does not know; it never writes the memo.
 --no-cache loads every lock.`,
 		Example: `  stella fsck --store artifacts --data stella-data
   stella fsck --database postgres://stella@db.internal/stella --public-key prod.pem --output json

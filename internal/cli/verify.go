@@ -52,10 +52,11 @@ which must be those of the place it is found — STORE/TENANT/DEPLOYMENT, so for
 elements. A copy kept elsewhere (on removable media, say) is verified with --tenant and --deployment-id
 naming what it must be.
 
-The lock must also be a Compose file Compose loads: compose-go's loader reads it with the set's stella.env,
-which for a large lock is most of verify's time. Generate remembers each lock it stored (with its
-stella.env) in the data directory's cache/compose-loads, by a SHA-256 of those exact bytes and of this
-build's checks; verify reads that memo and, for a lock it knows, checks only that it is self-contained.
+The lock must also be one self-contained Compose file that Compose loads: compose-go's loader reads it with
+the set's stella.env (secrets as a placeholder), which for a large lock is most of verify's time. Generate
+makes the same checks of each lock it stores and remembers it (with its stella.env and the secrets' names)
+in the data directory's cache/compose-loads, by a SHA-256 of those exact bytes and of this build's checks;
+verify reads that memo and does not check again a lock it knows.
 Only generate writes the memo; verify never creates or changes anything in the data directory, a missing
 one just means no memo, and a lock whose bytes differ by one byte is not known. --no-cache always loads the
 lock (an auditor's full check); a set verified where it was not generated is always loaded in full.
