@@ -154,7 +154,7 @@ func storeLocation(flag string) string {
 
 func runGenerate(cmd *cobra.Command, g *Globals, o *GenerateOptions) error {
 	ctx := cmd.Context()
-	valid := lockfile.DirCache{Dir: filepath.Join(o.DB.cacheDir(), "cache", "compose-valid")}
+	valid := validCache(o.DB.cacheDir())
 	if valid.Empty() {
 		// No template was ever validated with this data directory: this one will be, so the Compose
 		// schema compiles on the second core while the inputs load.

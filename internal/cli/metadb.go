@@ -73,8 +73,13 @@ func (o *dbOptions) cacheDir() string {
 	return connect.DefaultDataDir()
 }
 
-// loadsCache is the memo of locks compose-go loads (lockfile.LoadKey) in the cache directory dir: generate
-// writes it, verify and fsck only read it.
+// validCache is generate's memo of templates that passed the Compose checks, in the cache directory dir.
+func validCache(dir string) lockfile.DirCache {
+	return lockfile.DirCache{Dir: filepath.Join(dir, "cache", "compose-valid")}
+}
+
+// loadsCache is the memo of locks that passed the checks (lockfile.LoadKey) in the cache directory dir:
+// generate (and serve, generating jobs) writes it, verify and fsck only read it.
 func loadsCache(dir string) lockfile.DirCache {
 	return lockfile.DirCache{Dir: filepath.Join(dir, "cache", "compose-loads")}
 }

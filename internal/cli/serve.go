@@ -113,7 +113,8 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 			if tlsConf != nil {
 				ln = tls.NewListener(ln, tlsConf)
 			}
-			cfg := server.Config{DB: db, Store: st, Keys: keys, Log: log, LookupCacheTTL: lookupTTL}
+			cfg := server.Config{DB: db, Store: st, Keys: keys, Log: log, LookupCacheTTL: lookupTTL,
+				ValidCache: validCache(o.cacheDir()), LoadCache: loadsCache(o.cacheDir())}
 			if keyRef != "" {
 				if cfg.Signer, err = loadSigner(keyRef, keyringDir); err != nil {
 					return err

@@ -351,7 +351,7 @@ func (s *Server) VerifyJob(ctx context.Context, p meta.Token, id string) ([]Veri
 	if err != nil {
 		return nil, fmt.Errorf("verify deployment %s: %w", d.ID, err)
 	}
-	res, err := verify.SetAt(fsys, s.cfg.Keys, p.TenantID, d.ID)
+	res, err := verify.SetAtWith(fsys, s.cfg.Keys, p.TenantID, d.ID, verify.Options{LoadCache: s.cfg.LoadCache})
 	if err != nil {
 		return nil, fmt.Errorf("verify deployment %s: %w", d.ID, err)
 	}

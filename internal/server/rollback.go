@@ -160,7 +160,8 @@ func (s *Server) rollback(w http.ResponseWriter, r *http.Request, p meta.Token) 
 	rb := &manifest.Rollback{From: current.ID, To: target.ID, ReleaseID: rel.ID, ReleaseName: rel.Name, Digests: digests, Requester: person(p), Reason: in.Reason}
 	res, err := s.deploy.Create(r.Context(), deploy.Request{
 		Generate: generate.Request{Inputs: inputs, TenantID: p.TenantID, DeploymentID: in.DeploymentID, Signer: s.cfg.Signer,
-			Now: s.now().Truncate(time.Second), TargetNames: names, Deployer: stickerDeployer(p)},
+			Now: s.now().Truncate(time.Second), TargetNames: names, Deployer: stickerDeployer(p),
+			ValidCache: s.cfg.ValidCache, LoadCache: s.cfg.LoadCache},
 		Rollback: rb,
 	})
 	if err != nil {

@@ -743,7 +743,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request, p meta.Token)
 	res, err := s.deploy.Create(r.Context(), deploy.Request{
 		Generate: generate.Request{Inputs: inputs, TenantID: p.TenantID, DeploymentID: in.DeploymentID, Signer: s.cfg.Signer,
 			Now: s.now().Truncate(time.Second), TargetNames: in.TargetNames, Resolver: s.cfg.Resolver,
-			Deployer: stickerDeployer(p)},
+			Deployer: stickerDeployer(p), ValidCache: s.cfg.ValidCache, LoadCache: s.cfg.LoadCache},
 		Promotion: promo,
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/stella-ops/stella/internal/evidence"
+	"github.com/stella-ops/stella/internal/lockfile"
+	"github.com/stella-ops/stella/internal/manifest"
 	"github.com/stella-ops/stella/internal/meta"
 	"github.com/stella-ops/stella/internal/meta/sqlite"
 	"github.com/stella-ops/stella/internal/quickstart"
@@ -34,6 +37,7 @@ type writeWorld struct {
 	kr     sign.Keyring
 	tokens map[string]string // "tenant/role[/name]" → token
 	srv    *server.Server
+	cache  string // the data directory's cache: compose-valid/, compose-loads/
 }
 
 func newWriteWorld(t testing.TB) *writeWorld {
@@ -60,7 +64,9 @@ func newWriteWorld(t testing.TB) *writeWorld {
 		}
 		w.tokens[k] = tok
 	}
-	w.srv = server.New(server.Config{DB: db, Store: w.store, Keys: verify.Keys{Keyring: &w.kr}, Signer: signer})
+	w.cache = filepath.Join(dir, "cache")
+	w.srv = server.New(server.Config{DB: db, Store: w.store, Keys: verify.Keys{Keyring: &w.kr}, Signer: signer,
+		ValidCache: lockfile.DirCache{Dir: filepath.Join(w.cache, "compose-valid")}, LoadCache: lockfile.DirCache{Dir: filepath.Join(w.cache, "compose-loads")}})
 	hs := httptest.NewServer(w.srv)
 	t.Cleanup(hs.Close)
 	w.url = hs.URL
@@ -217,6 +223,22 @@ func TestAPIWriteFlow(t *testing.T) {
 	res, err := verify.SetAt(fsys, verify.Keys{Keyring: &w.kr}, "acme", "dep-api-1")
 	if err != nil || !res.Valid {
 		t.Fatalf("the API's set: %+v, %v", res, err)
+	}
+	// A job generated through the API leaves generate's memos as the command line does: its template
+	// and the exact lock it stored.
+	lock, _ := fs.ReadFile(fsys, lockfile.FileName)
+	envFile, envErr := fs.ReadFile(fsys, lockfile.EnvFileName)
+	mdata, _ := fs.ReadFile(fsys, manifest.FileName)
+	m, err := manifest.Parse(mdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := lockfile.LoadKey(lock, envFile, envErr == nil, lockfile.SecretNames(m.Subject.Environment))
+	for dir, want := range map[string]string{"compose-loads": key, "compose-valid": ""} {
+		ents, _ := os.ReadDir(filepath.Join(w.cache, dir))
+		if len(ents) != 1 || (want != "" && ents[0].Name() != want) {
+			t.Errorf("%s after one job: %v, want one marker %s", dir, ents, want)
+		}
 	}
 	// Evidence: one release_decision (john's approval) and one deployment packet naming the promotion.
 	rep, err := evidence.VerifyChain(context.Background(), w.db, "acme", evidence.KeySet{Keyring: &w.kr})
