@@ -193,9 +193,9 @@ type Request struct {
 	Previous  sticker.Previous
 	// ValidCache, if set, skips the Compose schema for a template that passed it before.
 	ValidCache lockfile.ValidCache
-	// LoadCache, if set, remembers by lockfile.LoadKey the lock and stella.env of every set returned:
-	// compose-go loads that lock (CheckLock passed, or the template's did), so a verification that finds
-	// the marker need not load it again. Only generation writes it.
+	// LoadCache, if set, remembers by lockfile.LoadKey the lock, stella.env and secrets' names of every
+	// set returned: the lock passed verification's checks (CheckLock makes them, or the template's lock
+	// did), so a verification that finds the marker need not make them again. Only generation writes it.
 	LoadCache lockfile.ValidCache
 	// Extra artifacts (deployment scripts) to carry in the set.
 	Extra []Artifact

@@ -100,15 +100,10 @@ func Check(ctx context.Context, lock []byte, dir string, lookup Lookup) error {
 	return check(ctx, lock, m, ok, dir, lookup)
 }
 
-// CheckSet is what verification asks of a stored lock, from one parse of it: contained is
-// SelfContained's error, loads Check's (not run when the lock is not self-contained).
-func CheckSet(ctx context.Context, lock []byte, dir string, lookup Lookup) (contained, loads error) {
-	_, contained, loads = CheckStored(ctx, lock, dir, lookup)
-	return contained, loads
-}
-
-// CheckStored is CheckSet that also gives the YAML parser's verdict (parsed: nil when the lock is one
-// YAML document, whatever it holds); the lock is parsed once for all of it.
+// CheckStored is what verification asks of a stored lock (and generation of its own, Template.CheckLock):
+// parsed is the YAML parser's verdict (nil when the lock is one YAML document, whatever it holds),
+// contained SelfContained's, loads Check's (not run when the lock is not self-contained); the lock is
+// parsed once for all of it.
 func CheckStored(ctx context.Context, lock []byte, dir string, lookup Lookup) (parsed, contained, loads error) {
 	// Compose merges a file's documents; a parse reads the first alone, so a second would be deployed
 	// unchecked.
@@ -181,7 +176,7 @@ func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir stri
 func loadParts(ctx context.Context, lock []byte, parts []map[string]any, all map[string]any, dir string, lookup Lookup) error {
 	for _, part := range parts {
 		svcs, _ := part["services"].(map[string]any)
-		for _, n := range sortedNames(svcs) {
+		for _, n := range slices.Sorted(maps.Keys(svcs)) {
 			for r := range referenced(all[n], all) {
 				if _, ok := svcs[r]; !ok {
 					svcs[r] = map[string]any{"image": "stub"}

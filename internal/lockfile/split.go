@@ -3,7 +3,6 @@ package lockfile
 import (
 	"bytes"
 	"maps"
-	"slices"
 	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -186,9 +185,6 @@ func mergedServices(models []map[string]any) map[string]any {
 	}
 	return all
 }
-
-// sortedNames is the names of services in order.
-func sortedNames(services map[string]any) []string { return slices.Sorted(maps.Keys(services)) }
 
 // keysAt reports whether mapping n has exactly the keys of want, in order, each on its line (want's
 // lines are 0-based indexes, a node's are 1-based).
