@@ -205,3 +205,5 @@ replace github.com/compose-spec/compose-go/v2 => ./third_party/compose-go
 replace github.com/santhosh-tekuri/jsonschema/v6 => ./third_party/jsonschema
 
 replace github.com/go-viper/mapstructure/v2 => ./third_party/mapstructure
+
+replace github.com/distribution/reference => ./third_party/reference

@@ -27,3 +27,5 @@ require (
 replace github.com/santhosh-tekuri/jsonschema/v6 => ../jsonschema
 
 replace github.com/go-viper/mapstructure/v2 => ../mapstructure
+
+replace github.com/distribution/reference => ../reference
