@@ -17,12 +17,9 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/stella-ops/stella/internal/deploy"
 	"github.com/stella-ops/stella/internal/drift"
 	"github.com/stella-ops/stella/internal/fault"
@@ -48,9 +45,9 @@ type Config struct {
 	Signer *sign.Signer
 	// Resolver pins image tags without a digest when a job is generated (nil: every image must be pinned).
 	Resolver release.Resolver
-	// Registry receives the server's metrics and is what /metrics serves (default: a new registry with
-	// the Go and process collectors).
-	Registry *prometheus.Registry
+	// Metrics receives the server's series; /metrics serves them with the Go runtime's and the process's
+	// (default: a new set).
+	Metrics *metrics.Set
 	// LookupCacheTTL, when positive, keeps what the lookups of a token and of a deployment's artifact
 	// records (for downloads) found for that long (token.go, lookupCache): a token or agent revoked in
 	// the database is refused within it. Zero looks everything up on every request.
@@ -75,9 +72,7 @@ type Server struct {
 	tokens   *lookupCache[meta.Token]
 	records  *lookupCache[artifactRecords] // download.go
 	sums     sumCache                      // download.go
-	drift    *prometheus.GaugeVec
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	metrics  *serverMetrics // metrics.go
 	// tasks wakes the long polls of agents when a task is queued on this replica.
 	tasks wakeup
 	// stickers checks drift, remembering the stickers whose signature it verified; locks what each
@@ -94,10 +89,6 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Registry == nil {
-		cfg.Registry = prometheus.NewRegistry()
-		cfg.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &lookupCache[meta.Token]{ttl: cfg.LookupCacheTTL}, records: &lookupCache[artifactRecords]{ttl: cfg.LookupCacheTTL}}
 	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
 		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
@@ -111,25 +102,12 @@ func New(cfg Config) *Server {
 		Log:    cfg.Log,
 		Locate: func(ref store.Ref) string { return ref.String() },
 	}
-	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "stella_http_requests_total",
-		Help: "HTTP requests answered, by method, route pattern and status code.",
-	}, []string{"method", "route", "code"})
-	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "stella_http_request_duration_seconds",
-		Help:    "Time to answer an HTTP request, by method and route pattern.",
-		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"method", "route"})
-	s.drift = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "stella_target_drift",
-		Help: "1 for the drift state a target's last check found (none, missing, corrupted, mismatch), by tenant and target.",
-	}, []string{"tenant", "target", "state"})
-	cfg.Registry.MustRegister(s.requests, s.latency, s.drift)
+	s.metrics = newServerMetrics(cfg.Metrics)
 
 	all := []string{meta.RoleAdmin, meta.RoleDeployer, meta.RoleAuditor, meta.RoleAgent}
 	people := []string{meta.RoleAdmin, meta.RoleDeployer, meta.RoleAuditor}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+	s.mux.Handle("GET /metrics", s.metrics)
 	s.handle("GET /api/v1/deployment-jobs", all, s.listJobs)
 	s.handle("GET /api/v1/deployment-jobs/{id}", all, s.getJob)
 	s.handle("GET /api/v1/deployment-jobs/{id}/artifacts", all, s.listArtifacts)
@@ -191,8 +169,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !knownMethods[method] {
 		method = "OTHER"
 	}
-	s.requests.WithLabelValues(method, route, strconv.Itoa(rec.status)).Inc()
-	s.latency.WithLabelValues(method, route).Observe(d.Seconds())
+	s.metrics.request(method, route, rec.status, d.Seconds())
 	// Never the Authorization header, nor the query string (it is not needed to follow a request).
 	attrs := []slog.Attr{slog.String("method", capText(r.Method, 16)), slog.String("path", capText(r.URL.Path, 512)), slog.Int("status", rec.status),
 		slog.Int64("bytes", rec.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr)}

@@ -520,7 +520,7 @@ func (s *Server) noteDrift(r *http.Request, tx meta.Tx, p meta.Token, taskID str
 		if st == state {
 			v = 1
 		}
-		s.drift.WithLabelValues(p.TenantID, p.TargetID, st).Set(v)
+		s.metrics.drift(p.TenantID, p.TargetID, st, v)
 	}
 	ks, err := tx.AgentTasks(r.Context(), p.TargetID, "read-sticker", 20)
 	if err != nil {
