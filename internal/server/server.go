@@ -68,11 +68,11 @@ type Server struct {
 	// own signing key when keys are given explicitly (a keyring already has it).
 	trust verify.Keys
 	// deploy is the one deployment pipeline, the command line's too.
-	deploy   *deploy.Service
-	tokens   *lookupCache[meta.Token]
-	records  *lookupCache[artifactRecords] // download.go
-	sums     sumCache                      // download.go
-	metrics  *serverMetrics // metrics.go
+	deploy  *deploy.Service
+	tokens  *lookupCache[meta.Token]
+	records *lookupCache[artifactRecords] // download.go
+	sums    sumCache                      // download.go
+	metrics *serverMetrics                // metrics.go
 	// tasks wakes the long polls of agents when a task is queued on this replica.
 	tasks wakeup
 	// stickers checks drift, remembering the stickers whose signature it verified; locks what each

@@ -271,3 +271,64 @@ func TestRacingProcesses(t *testing.T) {
 		t.Errorf("tenant dir after the race holds %v, %v; want only the set", entries, err)
 	}
 }
+
+// A symlink planted in a stored set is never followed out of it: one in the set directory is refused
+// whatever it points at, one further down may not leave the set.
+func TestOpenRefusesSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	s := local.New(dir)
+	ref := store.Ref{Tenant: "acme", Deployment: "dep-1"}
+	if err := s.Create(ctx, ref, storetest.Set("x")); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(dir, "outside")
+	if err := os.WriteFile(outside, []byte("not in the set"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set := s.Path(ref)
+	first := storetest.Set("x")[0].Name
+	if err := os.Chmod(set, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(set, 0o755) })
+	for _, l := range []struct{ name, target string }{
+		{"leak", outside},
+		{"alias", first},
+		{"sub/leak", outside},
+		{"sub/up", "../../outside"},
+	} {
+		p := filepath.Join(set, l.name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(l.target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys, err := s.Open(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.ReadFile(fsys, first); err != nil {
+		t.Errorf("a regular file of the set: %v", err)
+	}
+	for _, name := range []string{"leak", "alias", "sub/leak", "sub/up"} {
+		b, err := fs.ReadFile(fsys, name)
+		if err == nil {
+			t.Errorf("%s: read %q through a symlink", name, b)
+			continue
+		}
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Path != name {
+			t.Errorf("%s: error %v does not name the file", name, err)
+		}
+		if !strings.Contains(name, "/") && !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("%s: error %q does not say it is a symbolic link", name, err)
+		}
+	}
+	for _, name := range []string{"../outside", "/etc/passwd", "sub/../../outside"} {
+		if _, err := fsys.Open(name); !errors.Is(err, fs.ErrInvalid) {
+			t.Errorf("Open(%q) = %v, want an invalid path", name, err)
+		}
+	}
+}
