@@ -214,43 +214,53 @@ func (s *Server) Artifact(ctx context.Context, p meta.Token, id, name string) (m
 // download's cached lookup) and opens its stored file, unchecked: the caller checks its bytes before it
 // sends any.
 func (s *Server) openArtifact(ctx context.Context, p meta.Token, id, name string, records func(context.Context, meta.Token, string) (meta.Deployment, []meta.Artifact, error)) (meta.Deployment, meta.Artifact, fs.File, error) {
-	tenant := p.TenantID
+	d, a, err := s.findArtifact(ctx, p, id, name, records)
+	if err != nil {
+		return d, a, nil, err
+	}
+	f, err := s.openStored(ctx, p.TenantID, d, a)
+	return d, a, f, err
+}
+
+// findArtifact finds the record of artifact name of job id in what records gives for the token.
+func (s *Server) findArtifact(ctx context.Context, p meta.Token, id, name string, records func(context.Context, meta.Token, string) (meta.Deployment, []meta.Artifact, error)) (meta.Deployment, meta.Artifact, error) {
 	if err := store.CheckName("artifact name", name); err != nil {
-		return meta.Deployment{}, meta.Artifact{}, nil, fault.NotFoundf("artifact %s: %v", name, err)
+		return meta.Deployment{}, meta.Artifact{}, fault.NotFoundf("artifact %s: %v", name, err)
 	}
 	d, as, err := records(ctx, p, id)
 	if err != nil {
-		return d, meta.Artifact{}, nil, err
+		return d, meta.Artifact{}, err
 	}
-	var a meta.Artifact
 	for _, x := range as {
 		if x.Name == name {
-			a = x
+			return d, x, nil
 		}
 	}
-	if a.Name == "" {
-		return d, a, nil, fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
-	}
+	return d, meta.Artifact{}, fault.NotFoundf("artifact %s of deployment %s: not found", name, d.ID)
+}
+
+// openStored opens the stored file of artifact a of deployment d, unchecked.
+func (s *Server) openStored(ctx context.Context, tenant string, d meta.Deployment, a meta.Artifact) (fs.File, error) {
 	fsys, err := s.openSet(ctx, tenant, d)
 	if err != nil {
-		return d, a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+		return nil, fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
 	}
-	f, err := fsys.Open(name)
+	f, err := fsys.Open(a.Name)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return d, a, nil, &fault.Problems{List: []fault.Problem{{File: name, Message: "recorded for deployment " + d.ID + " but missing from the store"}}}
+			return nil, &fault.Problems{List: []fault.Problem{{File: a.Name, Message: "recorded for deployment " + d.ID + " but missing from the store"}}}
 		}
-		return d, a, nil, fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
+		return nil, fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
 	}
-	return d, a, f, nil
+	return f, nil
 }
 
 func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	return s.download(w, r, p, r.PathValue("id"), manifest.FileName, s.downloadRecords)
+	return s.download(w, r, p, r.PathValue("id"), manifest.FileName, true)
 }
 
 func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request, p meta.Token) error {
-	return s.download(w, r, p, r.PathValue("id"), r.PathValue("name"), s.downloadRecords)
+	return s.download(w, r, p, r.PathValue("id"), r.PathValue("name"), true)
 }
 
 // contentType is the media type of an artifact by its name.
@@ -273,25 +283,82 @@ func contentType(name string) string {
 // Digest for older clients). Range requests are served by http.ServeContent; Content-Digest then
 // still names the whole representation, so it is only sent on a full answer.
 func ServeArtifact(w http.ResponseWriter, r *http.Request, a meta.Artifact, data []byte) {
-	serveBytes(w, r, a, bytes.NewReader(data))
+	serveData(w, r, a, newArtifactHeaders(a), data)
 }
+
+// serveData is serveWith for bytes in memory. A plain GET or HEAD (no Range, no condition) is answered
+// by one Write with its Content-Length, so the header and the body of a small file leave in one system
+// call: http.ServeContent copies through ReadFrom, which flushes the header first (two writes and two
+// TCP segments for a manifest). Anything else goes to http.ServeContent.
+func serveData(w http.ResponseWriter, r *http.Request, a meta.Artifact, ah artifactHeaders, data []byte) {
+	for _, k := range conditionalFields {
+		if _, ok := r.Header[k]; ok {
+			serveWith(w, r, a, ah, bytes.NewReader(data))
+			return
+		}
+	}
+	h := w.Header()
+	for _, f := range ah.fixed {
+		h[f.key] = f.v
+	}
+	h["Content-Digest"] = ah.digest
+	h["Accept-Ranges"] = acceptRanges
+	h["Content-Length"] = []string{strconv.Itoa(len(data))}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(data) // a client gone away is not an error of the server's
+	}
+}
+
+// conditionalFields are the request header fields (canonical) that http.ServeContent answers to.
+var conditionalFields = []string{"Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"}
+
+var acceptRanges = []string{"bytes"}[:1:1]
 
 // serveBytes is ServeArtifact from content (a file, or bytes in memory).
 func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, content io.ReadSeeker) {
+	serveWith(w, r, a, newArtifactHeaders(a), content)
+}
+
+// artifactHeaders are the header fields of an answer with one artifact's bytes, built once for it.
+// Their values are shared between answers and only ever replaced, never changed (each slice's cap is
+// its len, so even an append copies).
+type artifactHeaders struct {
+	fixed  []headerField
+	digest []string // Content-Digest: not on an answer to a Range
+}
+
+type headerField struct {
+	key string // canonical
+	v   []string
+}
+
+func newArtifactHeaders(a meta.Artifact) artifactHeaders {
 	raw, _ := hex.DecodeString(a.SHA256)
 	b64 := base64.StdEncoding.EncodeToString(raw)
+	one := func(v string) []string { return []string{v}[:1:1] }
+	return artifactHeaders{fixed: []headerField{
+		{"Content-Type", one(contentType(a.Name))},
+		{"X-Content-Type-Options", one("nosniff")},
+		{"Etag", one(`"` + a.SHA256 + `"`)},
+		{"Repr-Digest", one("sha-256=:" + b64 + ":")},
+		{"Digest", one("SHA-256=" + b64)},
+		{"Cache-Control", one("private, max-age=0, must-revalidate")},
+		{"Content-Disposition", one(`attachment; filename="` + a.Name + `"`)}, // safe names need no escaping
+	}, digest: one("sha-256=:" + b64 + ":")}
+}
+
+// serveWith is serveBytes with the artifact's header fields already built.
+func serveWith(w http.ResponseWriter, r *http.Request, a meta.Artifact, ah artifactHeaders, content io.ReadSeeker) {
 	h := w.Header()
-	h.Set("Content-Type", contentType(a.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("ETag", `"`+a.SHA256+`"`)
-	h.Set("Repr-Digest", "sha-256=:"+b64+":")
-	h.Set("Digest", "SHA-256="+b64)
-	h.Set("Cache-Control", "private, max-age=0, must-revalidate")
-	if r.Header.Get("Range") == "" {
-		h.Set("Content-Digest", "sha-256=:"+b64+":")
+	for _, f := range ah.fixed {
+		h[f.key] = f.v
 	}
-	h.Set("Content-Disposition", `attachment; filename="`+a.Name+`"`) // safe names need no escaping
-	if zeroSuffixRange(r.Header.Get("Range")) {
+	rng := r.Header.Get("Range")
+	if rng == "" {
+		h["Content-Digest"] = ah.digest
+	}
+	if rng != "" && zeroSuffixRange(rng) {
 		// "bytes=-0" asks for no bytes: unsatisfiable (net/http would answer 206 with a Content-Range
 		// that names no byte).
 		h.Set("Content-Range", fmt.Sprintf("bytes */%d", a.Size))

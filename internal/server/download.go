@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/stella-ops/stella/internal/checksum"
 	"github.com/stella-ops/stella/internal/fault"
@@ -22,12 +23,35 @@ import (
 // never pass through the process, and no request allocates more as the file grows). Any change to the
 // file changes its ctime, which no system call sets back, so a file rewritten in place is hashed again
 // before it is served. docs/decisions.md says why this and not a check while sending.
-func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, id, name string, records func(context.Context, meta.Token, string) (meta.Deployment, []meta.Artifact, error)) error {
-	d, a, f, err := s.openArtifact(r.Context(), p, id, name, records)
+//
+// An API download (cached) goes through the lookup cache: its records (downloadRecords) and, for a small
+// file whose bytes were checked, the bytes themselves (s.bodies), for as long as the records are kept.
+func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, id, name string, cached bool) error {
+	records := s.JobArtifacts
+	if cached {
+		records = s.downloadRecords
+	}
+	d, a, err := s.findArtifact(r.Context(), p, id, name, records)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	if cached {
+		if e, ok := s.bodies.get(p.TenantID, d.ID, a, now); ok {
+			serveData(w, r, a, e.headers, e.data)
+			return nil
+		}
+	}
+	f, err := s.openStored(r.Context(), p.TenantID, d, a)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	keep := func(data []byte) {
+		if cached {
+			s.bodies.put(p.TenantID, d.ID, a, data, now)
+		}
+	}
 	mismatch := func(found string) error {
 		return &fault.Problems{List: []fault.Problem{{File: name, Message: "stored bytes of deployment " + d.ID + " do not match the recorded sha256", Expected: a.SHA256, Found: found}}}
 	}
@@ -39,7 +63,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 	content, seeks := f.(io.ReadSeeker)
 	if !seeks || !hasID {
 		// A store whose files have no identity to keep a digest with (S3): checked as it is sent.
-		return s.sendChecked(w, r, d, a, f, content, mismatch)
+		return s.sendChecked(w, r, d, a, f, content, mismatch, keep)
 	}
 	known := hasID && s.sums.holds(fid, a.SHA256)
 	if a.Size <= smallFile {
@@ -60,7 +84,8 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 				s.sums.put(fid, a.SHA256)
 			}
 		}
-		serveBytes(w, r, a, bytes.NewReader(data))
+		keep(data)
+		serveData(w, r, a, newArtifactHeaders(a), data)
 		return nil
 	}
 	if !known {
@@ -92,7 +117,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 // RFC 9110 allows) unless the file seeks: a part can only be vouched for once the whole file has been
 // read, so the file is then hashed first, streaming, and the part sent from a second read (S3: a
 // ranged GET).
-func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, f fs.File, seeker io.ReadSeeker, mismatch func(string) error) error {
+//
+// keep is given the bytes of a small file once they matched.
+func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, f fs.File, seeker io.ReadSeeker, mismatch func(string) error, keep func([]byte)) error {
 	if a.Size <= smallFile {
 		bp := smallBuffers.Get().(*[]byte)
 		defer smallBuffers.Put(bp)
@@ -104,7 +131,8 @@ func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Depl
 		if got := checksum.Sum(data); got != a.SHA256 || int64(n) != a.Size {
 			return mismatch(got)
 		}
-		serveBytes(w, r, a, bytes.NewReader(data))
+		keep(data)
+		serveData(w, r, a, newArtifactHeaders(a), data)
 		return nil
 	}
 	if r.Header.Get("Range") != "" && seeker != nil {
@@ -166,7 +194,7 @@ func (c *checkedContent) Seek(offset int64, whence int) (int64, error) {
 // match their record, checked as they are sent, never the whole file in memory), for the web
 // interface: its records are looked up afresh (JobArtifacts), not through the API's lookup cache.
 func (s *Server) Download(w http.ResponseWriter, r *http.Request, p meta.Token, id, name string) error {
-	return s.download(w, r, p, id, name, s.JobArtifacts)
+	return s.download(w, r, p, id, name, false)
 }
 
 // smallFile is the largest artifact sent from a buffer instead of by sendfile.
@@ -238,4 +266,58 @@ func (c *sumCache) put(id fileID, sum string) {
 	}
 	c.m[id] = sum
 	c.mu.Unlock()
+}
+
+// bodyCache keeps the checked bytes of small artifacts that API downloads sent, each for the lookup
+// cache's time (LookupCacheTTL), so a download it holds costs no system call: a record never changes
+// once written, so bytes that matched it are its bytes for good, and they are only served once the
+// records lookup (cached or not) has found the artifact for this token. The key holds the tenant. At
+// most maxBodyBytes are kept (when full it starts over).
+type bodyCache struct {
+	ttl   time.Duration
+	mu    sync.RWMutex
+	m     map[string]cachedBody
+	bytes int
+}
+
+type cachedBody struct {
+	sha     string
+	data    []byte
+	headers artifactHeaders
+	fetched time.Time
+}
+
+const maxBodyBytes = 32 << 20
+
+func bodyKey(tenant, id, name string) string { return tenant + "\x00" + id + "\x00" + name }
+
+func (c *bodyCache) get(tenant, id string, a meta.Artifact, now time.Time) (cachedBody, bool) {
+	if c.ttl <= 0 {
+		return cachedBody{}, false
+	}
+	c.mu.RLock()
+	e, ok := c.m[bodyKey(tenant, id, a.Name)]
+	c.mu.RUnlock()
+	if !ok || e.sha != a.SHA256 || int64(len(e.data)) != a.Size || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
+		return cachedBody{}, false
+	}
+	return e, true
+}
+
+// put keeps a copy of data (a pooled buffer's bytes), which matched a.
+func (c *bodyCache) put(tenant, id string, a meta.Artifact, data []byte, now time.Time) {
+	if c.ttl <= 0 {
+		return
+	}
+	key := bodyKey(tenant, id, a.Name)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.bytes+len(data) > maxBodyBytes || len(c.m) >= maxCached {
+		c.m, c.bytes = map[string]cachedBody{}, 0
+	}
+	if old, ok := c.m[key]; ok {
+		c.bytes -= len(old.data)
+	}
+	c.m[key] = cachedBody{sha: a.SHA256, data: bytes.Clone(data), headers: newArtifactHeaders(a), fetched: now}
+	c.bytes += len(data)
 }

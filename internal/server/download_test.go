@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -143,4 +144,61 @@ func (f *fixture) putBig(tb testing.TB, data []byte) {
 	}); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// With the lookup cache, a small file's checked bytes are kept for the cache time: a file changed in
+// place meanwhile is not sent — the bytes that matched its record are — and once the time has passed the
+// change is found and refused. The kept bytes are only reached through a records lookup that found the
+// artifact for the token: another tenant's token still finds nothing.
+func TestDownloadBodyCache(t *testing.T) {
+	f := newFixture(t)
+	st := filepath.Join(f.dir, "copy")
+	copyTree(t, f.store, st)
+	ctx := context.Background()
+	db, err := connect.Open(ctx, f.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(st), Now: clock, LookupCacheTTL: 5 * time.Second}))
+	defer hs.Close()
+
+	url, tok := hs.URL+"/api/v1/deployment-jobs/d1/artifacts/manifest", f.tokens["acme/auditor"]
+	first := call(t, "GET", url, tok)
+	first.want(t, "first download", 200, "")
+	etag := first.header.Get("ETag")
+	manifest := filepath.Join(st, "acme", "d1", "manifest.json")
+	b := bytes.Clone(first.body)
+	b[len(b)/2] ^= 0x01
+	if err := os.Chmod(filepath.Dir(manifest), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again := call(t, "GET", url, tok)
+	if again.status != 200 || !bytes.Equal(again.body, first.body) || again.header.Get("ETag") != etag ||
+		again.header.Get("Content-Digest") != first.header.Get("Content-Digest") {
+		t.Fatalf("within the cache time: %d, %q, ETag %q", again.status, again.body, again.header.Get("ETag"))
+	}
+	if r := call(t, "GET", url, tok, "Range", "bytes=0-9"); r.status != 206 || !bytes.Equal(r.body, first.body[:10]) || r.header.Get("Content-Digest") != "" {
+		t.Fatalf("range within the cache time: %d %q, Content-Digest %q", r.status, r.body, r.header.Get("Content-Digest"))
+	}
+	call(t, "GET", url, tok, "If-None-Match", etag).want(t, "conditional within the cache time", 304, "")
+	for _, r := range []response{first, again, call(t, "HEAD", url, tok)} {
+		if r.header.Get("Content-Length") != strconv.Itoa(len(first.body)) || r.header.Get("Accept-Ranges") != "bytes" ||
+			r.header.Get("Content-Type") != "application/json" || r.header.Get("Content-Digest") == "" {
+			t.Errorf("headers of a full answer: %v", r.header)
+		}
+	}
+	call(t, "GET", hs.URL+"/api/v1/deployment-jobs/d1/artifacts/manifest", f.tokens["globex/auditor"]).want(t, "another tenant", 404, "not_found")
+	advance(5 * time.Second)
+	call(t, "GET", url, tok).want(t, "changed in place, cache time passed", 422, "verification_failed")
 }
