@@ -287,9 +287,9 @@ func ServeArtifact(w http.ResponseWriter, r *http.Request, a meta.Artifact, data
 }
 
 // serveData is serveWith for bytes in memory. A plain GET or HEAD (no Range, no condition) is answered
-// by one Write with its Content-Length, so the header and the body of a small file leave in one system
-// call: http.ServeContent copies through ReadFrom, which flushes the header first (two writes and two
-// TCP segments for a manifest). Anything else goes to http.ServeContent.
+// by one Write with its Content-Length, so the header and a body that fits net/http's 4 KiB connection
+// buffer with it leave in one system call (http.ServeContent copies through ReadFrom, which flushes the
+// header first: always two writes). Anything else goes to http.ServeContent.
 func serveData(w http.ResponseWriter, r *http.Request, a meta.Artifact, ah artifactHeaders, data []byte) {
 	for _, k := range conditionalFields {
 		if _, ok := r.Header[k]; ok {
