@@ -54,7 +54,7 @@ func TestDownloadChangedAfterServed(t *testing.T) {
 // The same for a file sent by sendfile (larger than the buffered ones).
 func TestDownloadLargeChangedAfterServed(t *testing.T) {
 	f := newFixture(t)
-	big := bytes.Repeat([]byte("0123456789abcdef"), 200<<10/16)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 400<<10/16) // over smallFile
 	f.putBig(t, big)
 	base, _, _ := f.serve(t, f.store)
 	url, tok := base+"/api/v1/deployment-jobs/big/artifacts/big.bin", f.tokens["acme/auditor"]
