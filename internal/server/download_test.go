@@ -90,17 +90,7 @@ func TestDownloadLargeChangedAfterServed(t *testing.T) {
 func TestTokenCacheRevocationWithinTTL(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	db, err := connect.Open(ctx, f.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(f.store), Now: clock, LookupCacheTTL: 5 * time.Second}))
-	defer hs.Close()
+	hs, db, clock, advance := f.cachedServer(t, f.store)
 
 	secret, rec := server.NewToken("acme", meta.RoleAuditor, "cached", clock(), time.Minute)
 	if err := db.Update(ctx, "acme", func(tx meta.Tx) error { return tx.CreateToken(ctx, rec) }); err != nil {
@@ -154,18 +144,7 @@ func TestDownloadBodyCache(t *testing.T) {
 	f := newFixture(t)
 	st := filepath.Join(f.dir, "copy")
 	copyTree(t, f.store, st)
-	ctx := context.Background()
-	db, err := connect.Open(ctx, f.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	hs := httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(st), Now: clock, LookupCacheTTL: 5 * time.Second}))
-	defer hs.Close()
+	hs, _, _, advance := f.cachedServer(t, st)
 
 	url, tok := hs.URL+"/api/v1/deployment-jobs/d1/artifacts/manifest", f.tokens["acme/auditor"]
 	first := call(t, "GET", url, tok)
@@ -201,4 +180,21 @@ func TestDownloadBodyCache(t *testing.T) {
 	call(t, "GET", hs.URL+"/api/v1/deployment-jobs/d1/artifacts/manifest", f.tokens["globex/auditor"]).want(t, "another tenant", 404, "not_found")
 	advance(5 * time.Second)
 	call(t, "GET", url, tok).want(t, "changed in place, cache time passed", 422, "verification_failed")
+}
+
+// cachedServer serves the fixture's database and the local store at dir with a 5 s lookup cache on a
+// clock the test moves (advance); Cleanup stops it.
+func (f *fixture) cachedServer(t *testing.T, dir string) (hs *httptest.Server, db meta.DB, clock func() time.Time, advance func(time.Duration)) {
+	t.Helper()
+	db, err := connect.Open(context.Background(), f.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	now := time.Now()
+	clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance = func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	hs = httptest.NewServer(server.New(server.Config{DB: db, Store: local.New(dir), Now: clock, LookupCacheTTL: 5 * time.Second}))
+	t.Cleanup(func() { hs.Close(); db.Close() })
+	return hs, db, clock, advance
 }
