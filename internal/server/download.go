@@ -199,7 +199,7 @@ func (s *Server) Download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 
 // smallFile is the largest artifact sent from a buffer instead of by sendfile, and kept by s.bodies: a
 // lock of a few hundred services (124 KB) answered from memory is ~1.2× the requests a second of the
-// same sent by sendfile after open, fstat and the header's own write (docs/performance.md, stop 21).
+// same sent by sendfile after open, fstat and the header's own write (docs/performance.md, stop 22).
 const smallFile = 256 << 10
 
 var smallBuffers = sync.Pool{New: func() any { b := make([]byte, smallFile+1); return &b }}

@@ -12,7 +12,7 @@ import (
 // config file's) is opened with O_NOFOLLOW: the name has no separator (fs.ValidPath), so nothing but a
 // symlink could lead out, and a symlink is refused. Any other name goes through os.OpenInRoot, which
 // opens the directory as a root first — two more system calls and a descriptor for every download of a
-// manifest, where the whole answer takes a few (docs/performance.md, "Stop 21").
+// manifest, where the whole answer takes a few (docs/performance.md, "Stop 22").
 type setFS string
 
 func (dir setFS) Open(name string) (fs.File, error) {
