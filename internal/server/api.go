@@ -298,10 +298,7 @@ func serveData(w http.ResponseWriter, r *http.Request, a meta.Artifact, ah artif
 		}
 	}
 	h := w.Header()
-	for _, f := range ah.fixed {
-		h[f.key] = f.v
-	}
-	h["Content-Digest"] = ah.digest
+	ah.set(h, true)
 	h["Accept-Ranges"] = acceptRanges
 	h["Content-Length"] = []string{strconv.Itoa(len(data))}
 	w.WriteHeader(http.StatusOK)
@@ -348,16 +345,21 @@ func newArtifactHeaders(a meta.Artifact) artifactHeaders {
 	}, digest: one("sha-256=:" + b64 + ":")}
 }
 
-// serveWith is serveBytes with the artifact's header fields already built.
-func serveWith(w http.ResponseWriter, r *http.Request, a meta.Artifact, ah artifactHeaders, content io.ReadSeeker) {
-	h := w.Header()
+// set puts the fields in h, Content-Digest only on a full answer (it names the whole representation).
+func (ah artifactHeaders) set(h http.Header, full bool) {
 	for _, f := range ah.fixed {
 		h[f.key] = f.v
 	}
-	rng := r.Header.Get("Range")
-	if rng == "" {
+	if full {
 		h["Content-Digest"] = ah.digest
 	}
+}
+
+// serveWith is serveBytes with the artifact's header fields already built.
+func serveWith(w http.ResponseWriter, r *http.Request, a meta.Artifact, ah artifactHeaders, content io.ReadSeeker) {
+	h := w.Header()
+	rng := r.Header.Get("Range")
+	ah.set(h, rng == "")
 	if rng != "" && zeroSuffixRange(rng) {
 		// "bytes=-0" asks for no bytes: unsatisfiable (net/http would answer 206 with a Content-Range
 		// that names no byte).

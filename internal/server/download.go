@@ -17,10 +17,11 @@ import (
 )
 
 // download answers GET of one artifact with its stored bytes, which must be the recorded ones (size and
-// SHA-256). A file of the S3 store is checked as it is sent (sendChecked). A file of the local store is hashed once, streaming, the first time it is asked for; its
-// digest is then kept with the file's identity (device, inode, size, mtime and ctime), and while the
-// identity holds the file is sent by http.ServeContent straight from the *os.File (sendfile: the bytes
-// never pass through the process, and no request allocates more as the file grows). Any change to the
+// SHA-256). A file of the S3 store is checked as it is sent (sendChecked). A file of the local store is
+// hashed once, streaming, the first time it is asked for; its digest is then kept with the file's
+// identity (device, inode, size, mtime and ctime), and while the identity holds a file over smallFile is
+// sent by http.ServeContent straight from the *os.File (sendfile: the bytes never pass through the
+// process, and no request allocates more as the file grows), a smaller one from a pooled buffer. Any change to the
 // file changes its ctime, which no system call sets back, so a file rewritten in place is hashed again
 // before it is served. docs/decisions.md says why this and not a check while sending.
 //
@@ -35,9 +36,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 	if err != nil {
 		return err
 	}
-	now := s.cfg.Now()
+	now, key := s.cfg.Now(), bodyKey(p.TenantID, d.ID, a.Name)
 	if cached {
-		if e, ok := s.bodies.get(p.TenantID, d.ID, a, now); ok {
+		if e, ok := s.bodies.get(key, now); ok && e.sha == a.SHA256 && int64(len(e.data)) == a.Size {
 			serveData(w, r, a, e.headers, e.data)
 			return nil
 		}
@@ -47,9 +48,10 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 		return err
 	}
 	defer f.Close()
-	keep := func(data []byte) {
+	// keep is given a small file's bytes once they matched: kept for the next API download.
+	keep := func(data []byte, ah artifactHeaders) {
 		if cached {
-			s.bodies.put(p.TenantID, d.ID, a, data, now)
+			s.bodies.put(key, keptBody{sha: a.SHA256, data: bytes.Clone(data), headers: ah}, now)
 		}
 	}
 	mismatch := func(found string) error {
@@ -67,26 +69,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 	}
 	known := hasID && s.sums.holds(fid, a.SHA256)
 	if a.Size <= smallFile {
-		// A small file (a manifest, a sticker, most locks) is read into a pooled buffer and sent with its headers in
-		// one write: sendfile would cost a header write, a read of its first 512 bytes and a sendfile call.
-		bp := smallBuffers.Get().(*[]byte)
-		defer smallBuffers.Put(bp)
-		n, err := io.ReadFull(content, (*bp)[:a.Size+1]) // one byte more than recorded must not be there
-		if err != io.ErrUnexpectedEOF && err != io.EOF && err != nil {
-			return fmt.Errorf("read artifact %s of deployment %s: %w", name, d.ID, err)
-		}
-		data := (*bp)[:n]
-		if !known || int64(n) != a.Size {
-			if got := checksum.Sum(data); got != a.SHA256 || int64(n) != a.Size {
-				return mismatch(got)
-			}
-			if hasID {
+		return sendSmall(w, r, d, a, content, known, mismatch, func(data []byte, ah artifactHeaders) {
+			if !known {
 				s.sums.put(fid, a.SHA256)
 			}
-		}
-		keep(data)
-		serveData(w, r, a, newArtifactHeaders(a), data)
-		return nil
+			keep(data, ah)
+		})
 	}
 	if !known {
 		got, n, err := checksum.Stream(content)
@@ -119,21 +107,9 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 // ranged GET).
 //
 // keep is given the bytes of a small file once they matched.
-func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, f fs.File, seeker io.ReadSeeker, mismatch func(string) error, keep func([]byte)) error {
+func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, f fs.File, seeker io.ReadSeeker, mismatch func(string) error, keep func([]byte, artifactHeaders)) error {
 	if a.Size <= smallFile {
-		bp := smallBuffers.Get().(*[]byte)
-		defer smallBuffers.Put(bp)
-		n, err := io.ReadFull(f, (*bp)[:a.Size+1]) // one byte more than recorded must not be there
-		if err != io.ErrUnexpectedEOF && err != io.EOF && err != nil {
-			return fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
-		}
-		data := (*bp)[:n]
-		if got := checksum.Sum(data); got != a.SHA256 || int64(n) != a.Size {
-			return mismatch(got)
-		}
-		keep(data)
-		serveData(w, r, a, newArtifactHeaders(a), data)
-		return nil
+		return sendSmall(w, r, d, a, f, false, mismatch, keep)
 	}
 	if r.Header.Get("Range") != "" && seeker != nil {
 		got, n, err := checksum.Stream(seeker)
@@ -157,6 +133,30 @@ func (s *Server) sendChecked(w http.ResponseWriter, r *http.Request, d meta.Depl
 		s.cfg.Log.ErrorContext(r.Context(), "download stopped before its end: the stored bytes are not the recorded ones, or could not be read",
 			"deployment", d.ID, "artifact", a.Name, "sent", c.read, "size", a.Size, "err", err)
 	}
+	return nil
+}
+
+// sendSmall answers with a small file (a manifest, a sticker, most locks) from a pooled buffer, one
+// write for the header and as much of the body as fits (sendfile would cost a header write, a read of
+// its first 512 bytes and a sendfile call). Its bytes are hashed unless known to match (a digest kept
+// with the file's identity); a file that does not have the recorded size or SHA-256 is refused before
+// anything is sent. matched is given the bytes and header fields first.
+func sendSmall(w http.ResponseWriter, r *http.Request, d meta.Deployment, a meta.Artifact, content io.Reader, known bool, mismatch func(string) error, matched func([]byte, artifactHeaders)) error {
+	bp := smallBuffers.Get().(*[]byte)
+	defer smallBuffers.Put(bp)
+	n, err := io.ReadFull(content, (*bp)[:a.Size+1]) // one byte more than recorded must not be there
+	if err != io.ErrUnexpectedEOF && err != io.EOF && err != nil {
+		return fmt.Errorf("read artifact %s of deployment %s: %w", a.Name, d.ID, err)
+	}
+	data := (*bp)[:n]
+	if !known || int64(n) != a.Size {
+		if got := checksum.Sum(data); got != a.SHA256 || int64(n) != a.Size {
+			return mismatch(got)
+		}
+	}
+	ah := newArtifactHeaders(a)
+	matched(data, ah)
+	serveData(w, r, a, ah, data)
 	return nil
 }
 
@@ -270,56 +270,21 @@ func (c *sumCache) put(id fileID, sum string) {
 	c.mu.Unlock()
 }
 
-// bodyCache keeps the checked bytes of small artifacts that API downloads sent, each for the lookup
-// cache's time (LookupCacheTTL), so a download it holds costs no system call: a record never changes
-// once written, so bytes that matched it are its bytes for good, and they are only served once the
-// records lookup (cached or not) has found the artifact for this token. The key holds the tenant. At
-// most maxBodyBytes are kept (when full it starts over).
-type bodyCache struct {
-	ttl   time.Duration
-	mu    sync.RWMutex
-	m     map[string]cachedBody
-	bytes int
-}
-
-type cachedBody struct {
+// keptBody is what s.bodies keeps of a small artifact an API download sent: its bytes, which matched
+// its record, and the header fields of an answer with them. A record never changes once written, so
+// bytes that matched it are its bytes for good; they are only served once the records lookup (cached or
+// not) has found the artifact for the token, under a key with the tenant, and while its SHA-256 and size
+// are the record's. At most maxKeptBytes are kept.
+type keptBody struct {
 	sha     string
 	data    []byte
 	headers artifactHeaders
-	fetched time.Time
 }
 
-const maxBodyBytes = 32 << 20
+const maxKeptBytes = 32 << 20
 
 func bodyKey(tenant, id, name string) string { return tenant + "\x00" + id + "\x00" + name }
 
-func (c *bodyCache) get(tenant, id string, a meta.Artifact, now time.Time) (cachedBody, bool) {
-	if c.ttl <= 0 {
-		return cachedBody{}, false
-	}
-	c.mu.RLock()
-	e, ok := c.m[bodyKey(tenant, id, a.Name)]
-	c.mu.RUnlock()
-	if !ok || e.sha != a.SHA256 || int64(len(e.data)) != a.Size || now.Sub(e.fetched) >= c.ttl || now.Before(e.fetched) {
-		return cachedBody{}, false
-	}
-	return e, true
-}
-
-// put keeps a copy of data (a pooled buffer's bytes), which matched a.
-func (c *bodyCache) put(tenant, id string, a meta.Artifact, data []byte, now time.Time) {
-	if c.ttl <= 0 {
-		return
-	}
-	key := bodyKey(tenant, id, a.Name)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || c.bytes+len(data) > maxBodyBytes || len(c.m) >= maxCached {
-		c.m, c.bytes = map[string]cachedBody{}, 0
-	}
-	if old, ok := c.m[key]; ok {
-		c.bytes -= len(old.data)
-	}
-	c.m[key] = cachedBody{sha: a.SHA256, data: bytes.Clone(data), headers: newArtifactHeaders(a), fetched: now}
-	c.bytes += len(data)
+func newBodies(ttl time.Duration) *lookupCache[keptBody] {
+	return &lookupCache[keptBody]{ttl: ttl, cost: func(b keptBody) int { return len(b.data) }, maxCost: maxKeptBytes}
 }

@@ -72,7 +72,7 @@ type Server struct {
 	tokens  *lookupCache[meta.Token]
 	records *lookupCache[artifactRecords] // download.go
 	sums    sumCache                      // download.go
-	bodies  bodyCache                     // download.go
+	bodies  *lookupCache[keptBody]        // download.go
 	metrics *serverMetrics                // metrics.go
 	// tasks wakes the long polls of agents when a task is queued on this replica.
 	tasks wakeup
@@ -90,7 +90,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &lookupCache[meta.Token]{ttl: cfg.LookupCacheTTL}, records: &lookupCache[artifactRecords]{ttl: cfg.LookupCacheTTL}, bodies: bodyCache{ttl: cfg.LookupCacheTTL}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &lookupCache[meta.Token]{ttl: cfg.LookupCacheTTL}, records: &lookupCache[artifactRecords]{ttl: cfg.LookupCacheTTL}, bodies: newBodies(cfg.LookupCacheTTL)}
 	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
 		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
 	}

@@ -100,12 +100,16 @@ func (s *Server) lookupToken(ctx context.Context, sum string, now time.Time) (me
 // another replica) therefore takes effect within ttl, and so does a deployment's removal; a token's
 // expiry is still judged at every request against the clock, so an expired token is refused at once.
 // Only what was found is kept — an unknown token or deployment is looked up every time, so a client
-// making up names cannot fill the cache — and it holds at most maxCached entries: when full it starts
-// over. A zero ttl keeps nothing.
+// making up names cannot fill the cache — and it holds at most maxCached entries, and with a cost
+// function at most maxCost of what it counts: when full it starts over. A zero ttl keeps nothing.
 type lookupCache[V any] struct {
 	ttl time.Duration
-	mu  sync.RWMutex
-	m   map[string]cached[V]
+	// cost, when set, is what an entry counts against maxCost (download.go: the bytes kept).
+	cost    func(V) int
+	maxCost int
+	mu      sync.RWMutex
+	m       map[string]cached[V]
+	spent   int
 }
 
 type cached[V any] struct {
@@ -134,9 +138,17 @@ func (c *lookupCache[V]) put(key string, v V, now time.Time) {
 		return
 	}
 	c.mu.Lock()
-	if c.m == nil || len(c.m) >= maxCached {
-		c.m = map[string]cached[V]{}
+	defer c.mu.Unlock()
+	cost := 0
+	if c.cost != nil {
+		cost = c.cost(v)
+		if old, ok := c.m[key]; ok {
+			c.spent -= c.cost(old.v)
+		}
+	}
+	if c.m == nil || len(c.m) >= maxCached || (c.cost != nil && c.spent+cost > c.maxCost) {
+		c.m, c.spent = map[string]cached[V]{}, 0
 	}
 	c.m[key] = cached[V]{v: v, fetched: now}
-	c.mu.Unlock()
+	c.spent += cost
 }

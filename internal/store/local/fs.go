@@ -35,5 +35,3 @@ func (dir setFS) Open(name string) (fs.File, error) {
 	}
 	return f, nil
 }
-
-var errSymlink = errors.New("is a symbolic link, which a stored set does not hold")
