@@ -300,7 +300,11 @@ func serveData(w http.ResponseWriter, r *http.Request, a meta.Artifact, ah artif
 	h := w.Header()
 	ah.set(h, true)
 	h["Accept-Ranges"] = acceptRanges
-	h["Content-Length"] = []string{strconv.Itoa(len(data))}
+	if int64(len(data)) == a.Size {
+		h["Content-Length"] = ah.length
+	} else {
+		h["Content-Length"] = []string{strconv.Itoa(len(data))}
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(data) // a client gone away is not an error of the server's
@@ -323,6 +327,7 @@ func serveBytes(w http.ResponseWriter, r *http.Request, a meta.Artifact, content
 type artifactHeaders struct {
 	fixed  []headerField
 	digest []string // Content-Digest: not on an answer to a Range
+	length []string // Content-Length of the whole artifact (its recorded size)
 }
 
 type headerField struct {
@@ -342,7 +347,7 @@ func newArtifactHeaders(a meta.Artifact) artifactHeaders {
 		{"Digest", one("SHA-256=" + b64)},
 		{"Cache-Control", one("private, max-age=0, must-revalidate")},
 		{"Content-Disposition", one(`attachment; filename="` + a.Name + `"`)}, // safe names need no escaping
-	}, digest: one("sha-256=:" + b64 + ":")}
+	}, digest: one("sha-256=:" + b64 + ":"), length: one(strconv.FormatInt(a.Size, 10))}
 }
 
 // set puts the fields in h, Content-Digest only on a full answer (it names the whole representation).

@@ -36,7 +36,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, p meta.Token, 
 	if err != nil {
 		return err
 	}
-	now, key := s.cfg.Now(), bodyKey(p.TenantID, d.ID, a.Name)
+	now, key := s.cfg.Now(), bodyKey{p.TenantID, d.ID, a.Name}
 	if cached {
 		if e, ok := s.bodies.get(key, now); ok && e.sha == a.SHA256 && int64(len(e.data)) == a.Size {
 			serveData(w, r, a, e.headers, e.data)
@@ -215,9 +215,9 @@ type artifactRecords struct {
 // another tenant never meets this entry) and, for an agent, its target (agentMay's answer is part of
 // what is kept; a refusal is not kept).
 func (s *Server) downloadRecords(ctx context.Context, p meta.Token, id string) (meta.Deployment, []meta.Artifact, error) {
-	key := p.TenantID + "\x00" + id
+	key := recordsKey{tenant: p.TenantID, id: id}
 	if p.Role == meta.RoleAgent {
-		key += "\x00agent\x00" + p.TargetID
+		key.agent, key.target = true, p.TargetID
 	}
 	now := s.cfg.Now()
 	if e, ok := s.records.get(key, now); ok {
@@ -228,6 +228,12 @@ func (s *Server) downloadRecords(ctx context.Context, p meta.Token, id string) (
 		s.records.put(key, artifactRecords{d: d, as: as}, now)
 	}
 	return d, as, err
+}
+
+// recordsKey names a deployment's kept records: for an agent, with its target.
+type recordsKey struct {
+	tenant, id, target string
+	agent              bool
 }
 
 // fileID is what identifies a file's content on a local file system without reading it.
@@ -283,8 +289,9 @@ type keptBody struct {
 
 const maxKeptBytes = 32 << 20
 
-func bodyKey(tenant, id, name string) string { return tenant + "\x00" + id + "\x00" + name }
+// bodyKey names a kept body: the tenant, the deployment and the artifact.
+type bodyKey struct{ tenant, id, name string }
 
-func newBodies(ttl time.Duration) *lookupCache[keptBody] {
-	return &lookupCache[keptBody]{ttl: ttl, cost: func(b keptBody) int { return len(b.data) }, maxCost: maxKeptBytes}
+func newBodies(ttl time.Duration) *lookupCache[bodyKey, keptBody] {
+	return &lookupCache[bodyKey, keptBody]{ttl: ttl, cost: func(b keptBody) int { return len(b.data) }, maxCost: maxKeptBytes}
 }

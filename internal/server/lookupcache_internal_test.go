@@ -8,7 +8,7 @@ import (
 // A cache with a cost keeps at most maxCost of it: an entry that would pass it starts the cache over,
 // a replaced entry's cost is given back, and entries still expire after ttl.
 func TestLookupCacheCost(t *testing.T) {
-	c := &lookupCache[[]byte]{ttl: time.Second, cost: func(b []byte) int { return len(b) }, maxCost: 10}
+	c := &lookupCache[string, []byte]{ttl: time.Second, cost: func(b []byte) int { return len(b) }, maxCost: 10}
 	now := time.Now()
 	c.put("a", make([]byte, 4), now)
 	c.put("a", make([]byte, 4), now) // replaces: 4 spent, not 8

@@ -10,6 +10,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -69,11 +70,11 @@ type Server struct {
 	trust verify.Keys
 	// deploy is the one deployment pipeline, the command line's too.
 	deploy  *deploy.Service
-	tokens  *lookupCache[meta.Token]
-	records *lookupCache[artifactRecords] // download.go
-	sums    sumCache                      // download.go
-	bodies  *lookupCache[keptBody]        // download.go
-	metrics *serverMetrics                // metrics.go
+	tokens  *lookupCache[[sha256.Size]byte, meta.Token] // by the token's SHA-256
+	records *lookupCache[recordsKey, artifactRecords]   // download.go
+	sums    sumCache                                    // download.go
+	bodies  *lookupCache[bodyKey, keptBody]             // download.go
+	metrics *serverMetrics                              // metrics.go
 	// tasks wakes the long polls of agents when a task is queued on this replica.
 	tasks wakeup
 	// stickers checks drift, remembering the stickers whose signature it verified; locks what each
@@ -90,7 +91,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &lookupCache[meta.Token]{ttl: cfg.LookupCacheTTL}, records: &lookupCache[artifactRecords]{ttl: cfg.LookupCacheTTL}, bodies: newBodies(cfg.LookupCacheTTL)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), trust: cfg.Keys, tokens: &lookupCache[[sha256.Size]byte, meta.Token]{ttl: cfg.LookupCacheTTL}, records: &lookupCache[recordsKey, artifactRecords]{ttl: cfg.LookupCacheTTL}, bodies: newBodies(cfg.LookupCacheTTL)}
 	if cfg.Signer != nil && len(cfg.Keys.Given) > 0 {
 		s.trust.Given = append(slices.Clone(cfg.Keys.Given), cfg.Signer.Verifier())
 	}
@@ -171,13 +172,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		method = "OTHER"
 	}
 	s.metrics.request(method, route, rec.status, d.Seconds())
-	// Never the Authorization header, nor the query string (it is not needed to follow a request).
-	attrs := []slog.Attr{slog.String("method", capText(r.Method, 16)), slog.String("path", capText(r.URL.Path, 512)), slog.Int("status", rec.status),
-		slog.Int64("bytes", rec.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr)}
-	if rec.principal != nil {
-		attrs = append(attrs, slog.String("tenant", rec.principal.TenantID), slog.String("token", rec.principal.ID))
+	s.accessLog(r, rec, start, d)
+}
+
+// accessLog writes the request's line. It is the record slog.Logger.LogAttrs would build, given to the
+// handler directly: without the caller's program counter, which LogAttrs finds by unwinding the stack on
+// every request (the line's source would always be this function).
+func (s *Server) accessLog(r *http.Request, rec *statusRecorder, start time.Time, d time.Duration) {
+	ctx, h := r.Context(), s.cfg.Log.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
 	}
-	s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	line := slog.NewRecord(start.Add(d), slog.LevelInfo, "request", 0)
+	// Never the Authorization header, nor the query string (it is not needed to follow a request).
+	line.AddAttrs(slog.String("method", capText(r.Method, 16)), slog.String("path", capText(r.URL.Path, 512)), slog.Int("status", rec.status),
+		slog.Int64("bytes", rec.bytes), slog.Duration("duration", d), slog.String("remote", r.RemoteAddr))
+	if rec.authed {
+		line.AddAttrs(slog.String("tenant", rec.principal.TenantID), slog.String("token", rec.principal.ID))
+	}
+	_ = h.Handle(ctx, line)
 }
 
 var knownMethods = map[string]bool{"GET": true, "HEAD": true, "POST": true, "PUT": true, "DELETE": true, "PATCH": true, "OPTIONS": true}
@@ -200,7 +213,8 @@ type statusRecorder struct {
 	bytes     int64
 	wrote     bool
 	muxError  bool
-	principal *meta.Token
+	principal meta.Token // the request's token, once authenticated (authed)
+	authed    bool
 }
 
 func (w *statusRecorder) WriteHeader(code int) {
@@ -271,7 +285,7 @@ func (s *Server) handle(pattern string, roles []string, h handlerFunc) {
 			return
 		}
 		if rec, ok := w.(*statusRecorder); ok {
-			rec.principal = &p
+			rec.principal, rec.authed = p, true
 		}
 		if !allowed(roles, p.Role) {
 			s.writeError(w, r, fault.Wrap(fault.Forbidden, fmt.Errorf("%s %s: role %s may not do this", r.Method, r.URL.Path, p.Role)))
@@ -301,7 +315,7 @@ func (s *Server) authenticate(r *http.Request) (meta.Token, error) {
 	if !ok {
 		return meta.Token{}, fault.Wrap(fault.Unauthenticated, errUnauthenticated)
 	}
-	return s.authenticateCached(r.Context(), HashToken(tok))
+	return s.authenticateCached(r.Context(), sha256.Sum256([]byte(tok)))
 }
 
 // envelope is the one error shape of the API.

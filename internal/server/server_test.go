@@ -374,7 +374,7 @@ func testAPI(t *testing.T, f *fixture) {
 	}
 	// The log follows requests but never holds a token.
 	l := logs.String()
-	if !strings.Contains(l, "path=/api/v1/deployment-jobs/d1/artifacts/manifest status=200") || !strings.Contains(l, "tenant=acme") {
+	if !strings.Contains(l, "msg=request method=GET path=/api/v1/deployment-jobs/d1/artifacts/manifest status=200 bytes=") || !strings.Contains(l, "tenant=acme token=") {
 		t.Errorf("log lacks the requests:\n%s", l)
 	}
 	for k, tok := range f.tokens {

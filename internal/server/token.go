@@ -66,14 +66,15 @@ func (s *Server) AuthenticateHash(ctx context.Context, sum string) (meta.Token, 
 	return s.lookupToken(ctx, sum, s.cfg.Now())
 }
 
-// authenticateCached is AuthenticateHash through s.tokens: what it found is kept for LookupCacheTTL
-// (lookupCache), so a revocation takes effect for an API client within that time.
-func (s *Server) authenticateCached(ctx context.Context, sum string) (meta.Token, error) {
+// authenticateCached is AuthenticateHash through s.tokens, given the token's SHA-256: what it found is
+// kept for LookupCacheTTL (lookupCache), so a revocation takes effect for an API client within that
+// time. The cache is keyed by the digest itself; only a lookup in the database spells it in hex.
+func (s *Server) authenticateCached(ctx context.Context, sum [sha256.Size]byte) (meta.Token, error) {
 	now := s.cfg.Now()
 	if k, ok := s.tokens.get(sum, now); ok && k.Usable(now) {
 		return k, nil
 	}
-	k, err := s.lookupToken(ctx, sum, now)
+	k, err := s.lookupToken(ctx, hex.EncodeToString(sum[:]), now)
 	if err == nil {
 		s.tokens.put(sum, k, now)
 	}
@@ -102,13 +103,13 @@ func (s *Server) lookupToken(ctx context.Context, sum string, now time.Time) (me
 // Only what was found is kept — an unknown token or deployment is looked up every time, so a client
 // making up names cannot fill the cache — and it holds at most maxCached entries, and with a cost
 // function at most maxCost of what it counts: when full it starts over. A zero ttl keeps nothing.
-type lookupCache[V any] struct {
+type lookupCache[K comparable, V any] struct {
 	ttl time.Duration
 	// cost, when set, is what an entry counts against maxCost (download.go: the bytes kept).
 	cost    func(V) int
 	maxCost int
 	mu      sync.RWMutex
-	m       map[string]cached[V]
+	m       map[K]cached[V]
 	spent   int
 }
 
@@ -119,7 +120,7 @@ type cached[V any] struct {
 
 const maxCached = 10_000
 
-func (c *lookupCache[V]) get(key string, now time.Time) (V, bool) {
+func (c *lookupCache[K, V]) get(key K, now time.Time) (V, bool) {
 	var zero V
 	if c.ttl <= 0 {
 		return zero, false
@@ -133,7 +134,7 @@ func (c *lookupCache[V]) get(key string, now time.Time) (V, bool) {
 	return e.v, true
 }
 
-func (c *lookupCache[V]) put(key string, v V, now time.Time) {
+func (c *lookupCache[K, V]) put(key K, v V, now time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
@@ -147,7 +148,7 @@ func (c *lookupCache[V]) put(key string, v V, now time.Time) {
 		}
 	}
 	if c.m == nil || len(c.m) >= maxCached || (c.cost != nil && c.spent+cost > c.maxCost) {
-		c.m, c.spent = map[string]cached[V]{}, 0
+		c.m, c.spent = map[K]cached[V]{}, 0
 	}
 	c.m[key] = cached[V]{v: v, fetched: now}
 	c.spent += cost
