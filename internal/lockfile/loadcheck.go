@@ -145,6 +145,9 @@ func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir stri
 	workers := min(runtime.GOMAXPROCS(0), len(services)/minChunk)
 	if !ok || services == nil || workers < 2 {
 		_, err := loadFile(ctx, types.ConfigFile{Filename: FileName, Content: lock}, dir, lookup)
+		if err != nil && ok && services != nil {
+			return attribute(ctx, m, services, dir, lookup, err)
+		}
 		return err
 	}
 	if err := uniqueContainerNames(services); err != nil {
@@ -197,10 +200,65 @@ func loadParts(ctx context.Context, lock []byte, parts []map[string]any, all map
 	if err := errors.Join(slices.DeleteFunc(errs, func(e error) bool { return e == nil })...); err != nil {
 		// A part failed: the whole lock decides, so that a reference the stubs missed can never refuse
 		// a lock Compose accepts, and the error is the one Compose gives.
-		_, err = loadFile(ctx, types.ConfigFile{Filename: FileName, Content: lock}, dir, lookup)
-		return err
+		if _, err = loadFile(ctx, types.ConfigFile{Filename: FileName, Content: lock}, dir, lookup); err != nil {
+			return attribute(ctx, parts[0], all, dir, lookup, err)
+		}
 	}
 	return nil
+}
+
+// attribute narrows whole, the error of a lock that does not load, to the first service in name order
+// that does not load on its own (in a model with every top-level section of m and a stub for each
+// service it refers to), so that of several problems the same one is reported every time — compose-go
+// walks maps, which Go orders at random — and the message names the service even where compose-go's
+// does not ("invalid hostPort: x"). The services are halved in name order while the first half still
+// fails, about one whole load in all, paid only by a lock that fails. A problem no service has alone (a
+// depends_on cycle) or one of the top-level sections keeps whole, the error Compose gives.
+func attribute(ctx context.Context, m, all map[string]any, dir string, lookup Lookup, whole error) error {
+	names := slices.Sorted(maps.Keys(all))
+	load := func(names []string) error {
+		part := make(map[string]any, len(m))
+		for k, v := range m {
+			if k != "services" {
+				part[k] = deepCopy(v)
+			}
+		}
+		svcs := make(map[string]any, len(names))
+		for _, n := range names {
+			svcs[n] = deepCopy(all[n])
+		}
+		for _, n := range names {
+			for r := range referenced(all[n], all) {
+				if _, ok := svcs[r]; !ok {
+					svcs[r] = map[string]any{"image": "stub"}
+				}
+			}
+		}
+		part["services"] = svcs
+		_, err := loadFile(ctx, types.ConfigFile{Filename: FileName, Config: part}, dir, lookup)
+		return err
+	}
+	if len(names) == 0 || load(nil) != nil {
+		return whole
+	}
+	lo, hi := 0, len(names) // names[lo:hi] fails (the whole lock does)
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if load(names[lo:mid]) != nil {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	err := load(names[lo:hi])
+	if err == nil || ctx.Err() != nil {
+		return whole
+	}
+	n := names[lo]
+	if msg := err.Error(); !strings.Contains(msg, "services."+n) && !strings.Contains(msg, fmt.Sprintf("service %q", n)) {
+		return fmt.Errorf("services.%s: %w", n, err)
+	}
+	return err
 }
 
 // referenced is every other service a service's definition may refer to: any string in it (mapping

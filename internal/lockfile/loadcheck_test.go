@@ -121,3 +121,36 @@ func TestCheckLockIsVerifysChecks(t *testing.T) {
 		}
 	}
 }
+
+// Of several services Compose refuses, the first in name order is reported, every time, with its line —
+// also for a message of compose-go's that names no service ("invalid hostPort: x", from its walk of a
+// map) — and a problem no service has alone (a cycle) or a top-level section's keeps Compose's own.
+func TestCheckLockNamesFirstBadService(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"undefined services", "services:\n  c:\n    image: x\n    depends_on: [z]\n  b:\n    image: x\n    depends_on: [y]\n  a:\n    image: x\n    depends_on: [x]\n",
+			`compose.yaml:8: services.a: Compose refuses the lock: service "a" depends on undefined service "x"`},
+		{"unnamed by compose-go", "services:\n  b:\n    image: x\n    ports: [\"x:80\"]\n  a:\n    image: x\n    ports: [\"y:80\"]\n",
+			"compose.yaml:5: services.a: Compose refuses the lock: invalid hostPort: y"},
+		{"one service", "services:\n  app:\n    image: x\n    volumes: [\":/data\"]\n",
+			"compose.yaml:2: services.app: Compose refuses the lock: invalid spec: :/data"},
+		{"cycle", "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n",
+			"compose.yaml: Compose refuses the lock: dependency cycle detected"},
+		{"top-level section", "services:\n  a:\n    image: x\n    secrets: [s]\nsecrets:\n  s: {}\n",
+			"compose.yaml:6: secrets.s: Compose refuses the lock: one of file|environment must be set"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tpl, err := Parse("compose.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 10 { // Go's map order differs from run to run
+				err := tpl.CheckLock(context.Background(), []byte(tc.src), nil)
+				if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+					t.Fatalf("CheckLock = %v, want %q…", err, tc.want)
+				}
+			}
+		})
+	}
+}

@@ -208,6 +208,7 @@ func (t *Template) renderTree(byService map[string]Pin, m Meta, header string) (
 	}
 	t.doc.HeadComment = header
 
+	exactScalars(t.doc)
 	var buf bytes.Buffer
 	buf.Grow(len(t.src) + len(t.src)/2)
 	enc := yaml.NewEncoder(&buf)
@@ -258,6 +259,43 @@ func SelfChecksum(lock []byte) (recorded, computed string) {
 	h.Write([]byte(`""`))
 	h.Write(lock[l.End:])
 	return recorded, hex.EncodeToString(h.Sum(nil))
+}
+
+// exactScalars gives every block scalar (| or >) of a tree that yaml.v3 would not write back with the
+// same value a style it does: literal, else double-quoted (which escapes anything). Its emitter writes
+// a folded scalar with a more-indented line ("a\n  b\n") with an extra line break before it, so a
+// re-encoded lock would carry a value other than the template's. Only block scalars are tried; each
+// costs one encode and decode of itself.
+func exactScalars(n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		for _, style := range []yaml.Style{n.Style, yaml.LiteralStyle, yaml.DoubleQuotedStyle} {
+			if style == yaml.DoubleQuotedStyle || roundTrips(n, style) {
+				n.Style = style
+				break
+			}
+		}
+		return
+	}
+	for _, c := range n.Content {
+		exactScalars(c)
+	}
+}
+
+// roundTrips reports whether n, written in style as a mapping's value, reads back as the same string.
+func roundTrips(n *yaml.Node, style yaml.Style) bool {
+	c := *n
+	c.Style, c.HeadComment, c.LineComment, c.FootComment = style, "", "", ""
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if enc.Encode(mapping(str("k"), &c)) != nil || enc.Close() != nil {
+		return false
+	}
+	var back struct{ K *string }
+	return yaml.Unmarshal(buf.Bytes(), &back) == nil && back.K != nil && *back.K == n.Value
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -3,6 +3,7 @@ package lockfile
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -172,8 +173,16 @@ func toJSON(n *yaml.Node) (v any, ok bool) {
 			b, err := strconv.ParseBool(strings.ToLower(n.Value))
 			return b, err == nil
 		case "!!int":
-			i, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
-			return i, err == nil
+			v := strings.ReplaceAll(n.Value, "_", "")
+			if i, err := strconv.ParseInt(v, 0, 64); err == nil {
+				return i, true
+			}
+			// Past int64, as yaml.v3 decodes it: uint64, else a float (12345678901234567890 as a build id).
+			if u, err := strconv.ParseUint(v, 0, 64); err == nil {
+				return u, true
+			}
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil && !math.IsInf(f, 0)
 		case "!!float":
 			f, err := strconv.ParseFloat(n.Value, 64)
 			if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
@@ -200,6 +209,15 @@ func (t *Template) model() (map[string]any, error) {
 	var m map[string]any
 	if err := t.root.Decode(&m); err != nil {
 		return nil, inputErr(t.File, 0, "", "%v", err)
+	}
+	// compose-go's own path: decoded, then through JSON (a timestamp becomes its string, as the schema
+	// wants it; the sweep's BUILD_DATE: 2024-01-01 beside a number toJSON refused was reported as no
+	// JSON type). A value JSON has no form for (.inf) is left to the schema.
+	if b, err := json.Marshal(m); err == nil {
+		var back map[string]any
+		if json.Unmarshal(b, &back) == nil {
+			return back, nil
+		}
 	}
 	return m, nil
 }
@@ -244,7 +262,7 @@ var schemaSum = sync.OnceValue(func() [32]byte { return sha256.Sum256([]byte(sch
 // checkVersion names the checks a ValidKey vouches for: Stella's (change the number when they change)
 // and compose-go's loader, by the module version this binary was built with.
 var checkVersion = sync.OnceValue(func() string {
-	v := "stella-compose-checks/2"
+	v := "stella-compose-checks/3"
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			if d.Path == "github.com/compose-spec/compose-go/v2" {

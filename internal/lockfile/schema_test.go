@@ -2,6 +2,7 @@ package lockfile
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -9,6 +10,8 @@ import (
 func TestToJSONMatchesDecode(t *testing.T) {
 	templates := map[string]string{
 		"scalars": "services:\n  a:\n    image: x\n    init: true\n    cpus: 0.5\n    mem_swappiness: 10\n    stop_grace_period: 1m\n    environment: {A: null, B: ~, C: '1', D: 0x1F}\n    ports: ['80:80', 443]\n    x-when: 2026-01-10T14:00:00Z\n",
+		// Integers past int64 (a build id): uint64, then a float, as decoding gives them.
+		"big integers": "services:\n  a:\n    image: x\n    environment: {BUILD_ID: 12345678901234567890, BIG: 123456789012345678901234567890, NEG: -9223372036854775809}\n",
 	}
 	for k, v := range spliceTemplates {
 		templates[k] = v
@@ -60,6 +63,25 @@ func TestSplitValidationAgrees(t *testing.T) {
 		split := validateSplit(s, m)
 		if (whole == nil) != (split == nil) || (whole == nil) != (name == "valid") {
 			t.Errorf("%s: whole %v, split %v", name, whole, split)
+		}
+	}
+}
+
+// Equal list items (the same environment entry, label or port twice) are accepted, as Compose accepts
+// them: it keeps one before validating against the schema, which wants unique items (the sweep's
+// Haxxnet kutt and upsnap templates); a real schema error is still one.
+func TestValidateAcceptsEqualItems(t *testing.T) {
+	for src, want := range map[string]string{
+		"services:\n  app:\n    image: x\n    environment:\n      - TZ=Europe/Berlin\n      - TZ=Europe/Berlin\n    labels: [a=b, a=b]\n    ports: [\"80:80\", \"80:80\"]\n": "",
+		"services:\n  app:\n    image: x\n    environment:\n      - TZ=Europe/Berlin\n      - TZ=Europe/Berlin\n    ports: {}\n":                                             "compose.yaml:7: services.app.ports",
+	} {
+		tpl, err := Parse("compose.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tpl.Validate(nil)
+		if (want == "") != (err == nil) || (err != nil && !strings.HasPrefix(err.Error(), want)) {
+			t.Errorf("Validate(%q) = %v, want %q", src, err, want)
 		}
 	}
 }

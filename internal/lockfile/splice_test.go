@@ -75,6 +75,37 @@ services:
     'environment':
       - "LOG_LEVEL=1"
 `,
+	// yaml.v3 writes a folded scalar with a more-indented line back with an extra line break; the tree
+	// encoder must keep every block scalar's value (the sweep's grafana/loki minio-init entrypoint).
+	"block-scalars": `services:
+  api:
+    image: registry.example.com/myapp/api:v1
+    entrypoint: >
+      /bin/sh -c "
+        echo one &&
+        echo two
+      "
+    environment:
+      FOLD_MORE: >
+        a
+          b
+        c
+      FOLD_BLANK: >
+        a
+
+        b
+      FOLD_LEAD: >2
+          lead
+        x
+      LIT_KEEP: |+
+        keep
+
+      LIT_STRIP: |-
+        strip
+      LIT_LEAD: |2
+          indented first
+        second
+`,
 	"existing-comment-on-image": `services:
   api:
     image: registry.example.com/myapp/api:v1 # the api

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/override"
+
 	"github.com/stella-ops/stella/internal/fault"
 	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
@@ -158,6 +160,11 @@ func (t *Template) Validator(lookup Lookup) (func() error, error) {
 		m, err := interpolate(m, lookup)
 		if err != nil {
 			return interpolationError{err}
+		}
+		// Compose keeps one of equal list items (the same port, TZ=… twice) before it validates, where
+		// the schema asks for unique items; the lock keeps them as written and Compose does the same.
+		if m, err = override.EnforceUnicity(m); err != nil {
+			return err
 		}
 		return validateModel(m)
 	}

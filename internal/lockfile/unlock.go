@@ -55,6 +55,7 @@ func TemplateOf(lock []byte) ([]byte, error) {
 			})
 		}
 	}
+	exactScalars(&doc)
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)

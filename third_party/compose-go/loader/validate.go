@@ -19,6 +19,8 @@ package loader
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/errdefs"
@@ -28,7 +30,10 @@ import (
 
 // checkConsistency validate a compose model is consistent
 func checkConsistency(project *types.Project) error { //nolint:gocyclo
-	for name, s := range project.Services {
+	// Stella: maps are walked in name order, so that of several problems the same one is reported every
+	// time (Go randomises map order).
+	for _, name := range slices.Sorted(maps.Keys(project.Services)) {
+		s := project.Services[name]
 		if s.Build == nil && s.Image == "" && s.Provider == nil {
 			return fmt.Errorf("service %q has neither an image nor a build context specified: %w", s.Name, errdefs.ErrInvalid)
 		}
@@ -71,7 +76,7 @@ func checkConsistency(project *types.Project) error { //nolint:gocyclo
 		if s.NetworkMode != "" && len(s.Networks) > 0 {
 			return fmt.Errorf("service %s declares mutually exclusive `network_mode` and `networks`: %w", s.Name, errdefs.ErrInvalid)
 		}
-		for network := range s.Networks {
+		for _, network := range slices.Sorted(maps.Keys(s.Networks)) {
 			if _, ok := project.Networks[network]; !ok {
 				return fmt.Errorf("service %q refers to undefined network %s: %w", s.Name, network, errdefs.ErrInvalid)
 			}
@@ -85,7 +90,8 @@ func checkConsistency(project *types.Project) error { //nolint:gocyclo
 			}
 		}
 
-		for dependedService, cfg := range s.DependsOn {
+		for _, dependedService := range slices.Sorted(maps.Keys(s.DependsOn)) {
+			cfg := s.DependsOn[dependedService]
 			if _, err := project.GetService(dependedService); err != nil {
 				if errors.Is(err, errdefs.ErrDisabled) && !cfg.Required {
 					continue
@@ -124,7 +130,7 @@ func checkConsistency(project *types.Project) error { //nolint:gocyclo
 			}
 		}
 
-		for model := range s.Models {
+		for _, model := range slices.Sorted(maps.Keys(s.Models)) {
 			if _, ok := project.Models[model]; !ok {
 				return fmt.Errorf("service %q refers to undefined model %s: %w", s.Name, model, errdefs.ErrInvalid)
 			}
@@ -215,7 +221,7 @@ func checkConsistency(project *types.Project) error { //nolint:gocyclo
 	// names must be unique across services and jobs so a name always
 	// resolves to exactly one of them (e.g. `docker compose run <name>`),
 	// including profile-disabled ones which may be enabled later
-	for name := range project.AllJobs() {
+	for _, name := range slices.Sorted(maps.Keys(project.AllJobs())) {
 		if _, ok := project.Services[name]; ok {
 			return fmt.Errorf("%q is declared both as a service and a job: service and job names must be unique: %w", name, errdefs.ErrInvalid)
 		}
@@ -224,9 +230,11 @@ func checkConsistency(project *types.Project) error { //nolint:gocyclo
 		}
 	}
 
-	for name, j := range project.Jobs {
+	for _, name := range slices.Sorted(maps.Keys(project.Jobs)) {
+		j := project.Jobs[name]
 		// a job can depend on services and on other jobs
-		for depended, cfg := range j.DependsOn {
+		for _, depended := range slices.Sorted(maps.Keys(j.DependsOn)) {
+			cfg := j.DependsOn[depended]
 			if _, isJob := project.Jobs[depended]; isJob {
 				continue
 			}
@@ -239,7 +247,8 @@ func checkConsistency(project *types.Project) error { //nolint:gocyclo
 		}
 	}
 
-	for name, secret := range project.Secrets {
+	for _, name := range slices.Sorted(maps.Keys(project.Secrets)) {
+		secret := project.Secrets[name]
 		if secret.External {
 			continue
 		}
