@@ -3,12 +3,13 @@ package lockfile
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/stella-ops/stella/internal/release"
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // Lookup gives a variable's value at deploy time, as far as generation knows it.
@@ -107,10 +108,9 @@ func (t *Template) pathError(prefix string, err error) error {
 	return inputErr(t.File, 0, "", "%s%s", prefix, msg)
 }
 
-var requiredVar = lazyRegexp(`\$\{([A-Za-z_][A-Za-z0-9_]*):?\?`)
-
-// placeholderHint explains an error in a value that requires a variable the environment does not give:
-// it was checked with the placeholder.
+// placeholderHint explains an error at path from the variables its value (or, for a service, any of its
+// values) uses that the environment does not give: a required one was checked with the placeholder, a
+// plain one without a default is empty, as Compose takes it (`${UPLOAD_LOCATION}:/data` is ":/data").
 func (t *Template) placeholderHint(path []string) string {
 	n := t.root
 	for _, p := range path {
@@ -120,19 +120,34 @@ func (t *Template) placeholderHint(path []string) string {
 		}
 		n = v
 	}
-	if n.Kind != yaml.ScalarNode {
+	v, ok := toJSON(n)
+	if !ok {
 		return ""
 	}
-	var missing []string
-	for _, m := range requiredVar().FindAllStringSubmatch(n.Value, -1) {
-		if t.lookup == nil {
-			missing = append(missing, m[1])
-		} else if _, ok := t.lookup(m[1]); !ok {
-			missing = append(missing, m[1])
+	vars := template.ExtractVariables(map[string]any{"v": v}, nil)
+	var missing, empty []string
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		if t.lookup != nil {
+			if _, given := t.lookup(name); given {
+				continue
+			}
+		}
+		switch x := vars[name]; {
+		case x.Required:
+			missing = append(missing, name)
+		case x.DefaultValue == "" && x.PresenceValue == "":
+			empty = append(empty, name)
 		}
 	}
-	if len(missing) == 0 {
+	var hints []string
+	if len(missing) > 0 {
+		hints = append(hints, fmt.Sprintf("%s: required, not given by the environment, so checked with the placeholder %q; give it in environment.yaml variables", strings.Join(missing, ", "), Placeholder))
+	}
+	if len(empty) > 0 {
+		hints = append(hints, fmt.Sprintf("%s: not given by the environment and without a default, so empty, as Compose takes it; give it in environment.yaml variables (a .env beside the template is not read)", strings.Join(empty, ", ")))
+	}
+	if len(hints) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%s: required, not given by the environment, so checked with the placeholder %q; give it in environment.yaml variables)", strings.Join(missing, ", "), Placeholder)
+	return " (" + strings.Join(hints, "; ") + ")"
 }

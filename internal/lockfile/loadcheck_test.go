@@ -135,6 +135,8 @@ func TestCheckLockNamesFirstBadService(t *testing.T) {
 			"compose.yaml:5: services.a: Compose refuses the lock: invalid hostPort: y"},
 		{"one service", "services:\n  app:\n    image: x\n    volumes: [\":/data\"]\n",
 			"compose.yaml:2: services.app: Compose refuses the lock: invalid spec: :/data"},
+		{"empty variable", "services:\n  app:\n    image: x\n    volumes: [\"${UPLOAD_LOCATION}:/data\", \"${LOGS:-/l}:/l\"]\n",
+			"compose.yaml:2: services.app: Compose refuses the lock: invalid spec: :/data: empty section between colons (UPLOAD_LOCATION: not given by the environment and without a default, so empty"},
 		{"cycle", "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n",
 			"compose.yaml: Compose refuses the lock: dependency cycle detected"},
 		{"top-level section", "services:\n  a:\n    image: x\n    secrets: [s]\nsecrets:\n  s: {}\n",

@@ -2,13 +2,17 @@ package lockfile
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/override"
 	"github.com/compose-spec/compose-go/v2/paths"
+	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/transform"
 	"github.com/stella-ops/stella/internal/release"
 	yaml "go.yaml.in/yaml/v3"
@@ -38,6 +42,7 @@ type composeFile struct {
 
 type resolver struct {
 	t         *Template
+	mainDir   string                  // the template's directory, absolute
 	extFiles  map[string]*composeFile // files read for extends: file:, by absolute path
 	readFiles bool                    // false: the template came as bytes; no other file is read
 }
@@ -51,7 +56,7 @@ func (t *Template) resolve(readFiles bool) error {
 	if err != nil {
 		return inputErr(t.File, 0, "", "%v", err)
 	}
-	r := &resolver{t: t, extFiles: map[string]*composeFile{}, readFiles: readFiles}
+	r := &resolver{t: t, mainDir: filepath.Dir(abs), extFiles: map[string]*composeFile{}, readFiles: readFiles}
 	main := &composeFile{name: t.File, abs: abs, root: t.root, resolved: map[string]bool{}}
 	if err := r.resolveFile(main, []string{abs}); err != nil {
 		return err
@@ -233,6 +238,9 @@ func (r *resolver) includes(f *composeFile, chain []string) error {
 		if err != nil {
 			return err
 		}
+		if err := r.includeDotenv(f, pathNode.Line, field, inc); err != nil {
+			return err
+		}
 		if err := r.resolveFile(inc, append(chain[:len(chain):len(chain)], abs)); err != nil {
 			return err
 		}
@@ -245,6 +253,53 @@ func (r *resolver) includes(f *composeFile, chain []string) error {
 	}
 	del(f.root, "include")
 	return nil
+}
+
+// includeDotenv refuses an included file in another directory than the template's when the .env of its
+// directory sets a variable the file uses: Compose interpolates an included file with that .env (an
+// include's default env_file, for what the project's environment does not give), while the
+// self-contained lock is interpolated on the target with stella.env alone, so the value would be lost
+// without a word. (The .env of the template's own directory is the project's .env, which the deploy
+// replaces with stella.env: docs/compose-support.md.)
+func (r *resolver) includeDotenv(f *composeFile, line int, field string, inc *composeFile) error {
+	dir := filepath.Dir(inc.abs)
+	if dir == r.mainDir {
+		return nil
+	}
+	data, err := os.ReadFile(filepath.Join(dir, ".env"))
+	if err != nil {
+		return nil // none (Compose reads it only when it is a file)
+	}
+	envName := filepath.Join(filepath.Dir(inc.name), ".env")
+	set, err := dotenv.UnmarshalBytesWithLookup(data, func(string) (string, bool) { return "", false })
+	if err != nil {
+		return inputErr(f.name, line, field, "include: %s, which Compose reads to interpolate %s, does not parse: %v", envName, inc.name, err)
+	}
+	var m map[string]any
+	if v, ok := toJSON(inc.root); ok {
+		m, _ = v.(map[string]any)
+	} else if inc.root.Decode(&m) != nil {
+		return nil // refused with its line when the template is validated
+	}
+	used := template.ExtractVariables(m, nil)
+	var names []string
+	for _, n := range slices.Sorted(maps.Keys(used)) {
+		if _, ok := set[n]; ok {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return inputErr(f.name, line, field, "include: %s sets %s for %s (Compose interpolates an included file with the .env of its directory), which the self-contained lock cannot carry: give %s in environment.yaml variables and remove %s from %s",
+		envName, strings.Join(names, ", "), inc.name, plural(names, "it", "them"), plural(names, "it", "them"), envName)
+}
+
+func plural(names []string, one, many string) string {
+	if len(names) == 1 {
+		return one
+	}
+	return many
 }
 
 func cycleText(chain []string, again string) string {

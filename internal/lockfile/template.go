@@ -163,8 +163,10 @@ func (t *Template) Validator(lookup Lookup) (func() error, error) {
 		}
 		// Compose keeps one of equal list items (the same port, TZ=… twice) before it validates, where
 		// the schema asks for unique items; the lock keeps them as written and Compose does the same.
-		if m, err = override.EnforceUnicity(m); err != nil {
-			return err
+		// An item it cannot read (the volume ":/data") is left to the schema and the loader check, which
+		// name its service and line.
+		if u, err := override.EnforceUnicity(m); err == nil {
+			m = u
 		}
 		return validateModel(m)
 	}
