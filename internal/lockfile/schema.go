@@ -175,7 +175,7 @@ func toJSON(n *yaml.Node) (v any, ok bool) {
 		case "!!int":
 			v := strings.ReplaceAll(n.Value, "_", "")
 			if i, err := strconv.ParseInt(v, 0, 64); err == nil {
-				return i, true
+				return int(i), true // int, as decoding gives it (compose-go's EnforceUnicity reads ports and expose as int)
 			}
 			// Past int64, as yaml.v3 decodes it: uint64, else a float (12345678901234567890 as a build id).
 			if u, err := strconv.ParseUint(v, 0, 64); err == nil {

@@ -74,6 +74,8 @@ func TestValidateAcceptsEqualItems(t *testing.T) {
 	for src, want := range map[string]string{
 		"services:\n  app:\n    image: x\n    environment:\n      - TZ=Europe/Berlin\n      - TZ=Europe/Berlin\n    labels: [a=b, a=b]\n    ports: [\"80:80\", \"80:80\"]\n": "",
 		"services:\n  app:\n    image: x\n    environment:\n      - TZ=Europe/Berlin\n      - TZ=Europe/Berlin\n    ports: {}\n":                                             "compose.yaml:7: services.app.ports",
+		// Ports and expose written as numbers (EnforceUnicity reads them as int).
+		"services:\n  app:\n    image: x\n    expose: [8080, 8080]\n    ports: [80, 80, 443]\n    environment: [A=1, A=1]\n": "",
 	} {
 		tpl, err := Parse("compose.yaml", []byte(src))
 		if err != nil {
