@@ -383,6 +383,26 @@ func (e *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 		}
 		own = append(own, ek, ev)
 	}
+	// A key of the mapping's own tagged !reset, where a merge gives it, takes the merged value tagged
+	// !override: Compose's parser removes the key it finds tagged !reset while it reads the mapping and
+	// the merge fills it in (`<<: *base` with `environment: !reset {}` keeps base's environment), while
+	// the reset still stops extends: from adding to it — which is what !override means there. Kept as
+	// written, the tag would drop the key from the lock, which has no merge left to fill it.
+	if len(merged) > 0 {
+		fromMerge := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(merged); i += 2 {
+			if _, ok := fromMerge[merged[i].Value]; !ok {
+				fromMerge[merged[i].Value] = merged[i+1]
+			}
+		}
+		for i := 0; i+1 < len(own); i += 2 {
+			if m := fromMerge[own[i].Value]; m != nil && own[i+1].Tag == "!reset" {
+				v := *m
+				v.Tag, v.Style = "!override", v.Style&^yaml.TaggedStyle
+				own[i+1] = &v
+			}
+		}
+	}
 	seen := map[string]bool{}
 	for i := 0; i < len(own); i += 2 {
 		seen[own[i].Value] = true
