@@ -244,8 +244,8 @@ func (r *resolver) includes(f *composeFile, chain []string) error {
 		if err := r.resolveFile(inc, append(chain[:len(chain):len(chain)], abs)); err != nil {
 			return err
 		}
-		if err := rebase(inc.root, filepath.Dir(f.abs), filepath.Dir(abs)); err != nil {
-			return inputErr(name, 0, "", "%v", err)
+		if err := rebase(name, inc.root, filepath.Dir(f.abs), filepath.Dir(abs)); err != nil {
+			return err
 		}
 		if err := r.importFrom(f, inc); err != nil {
 			return err
@@ -359,7 +359,7 @@ func (t *Template) originOf(file, path string) string {
 
 // rebase rewrites the relative paths of a file in dir so that they mean the same from base, the
 // including file's directory. Sections whose paths do not change keep their nodes (and comments).
-func rebase(root *yaml.Node, base, dir string) error {
+func rebase(file string, root *yaml.Node, base, dir string) error {
 	if base == dir {
 		return nil
 	}
@@ -376,11 +376,11 @@ func rebase(root *yaml.Node, base, dir string) error {
 			k, v := sec.Content[i], sec.Content[i+1]
 			v0, ok := toJSON(v)
 			if !ok {
-				return fmt.Errorf("%s.%s: cannot rebase its relative paths (unsupported YAML)", section, k.Value)
+				return inputErr(file, k.Line, section+"."+k.Value, "cannot rebase its relative paths (unsupported YAML)")
 			}
 			after, changed, err := rebaseValue(section, k.Value, v0, rel)
 			if err != nil {
-				return err
+				return inputErr(file, k.Line, section+"."+k.Value, "%v", err)
 			}
 			if changed {
 				n, err := fromJSON(after, k.Line)
@@ -408,7 +408,70 @@ func rebaseValue(section, name string, v any, rel string) (any, bool, error) {
 		return nil, false, fmt.Errorf("%s.%s: %v", section, name, err)
 	}
 	after := wrapped[section].(map[string]any)[name]
+	after = keepHome(before, after)
+	if section == "services" {
+		if err := keepVariableVolumes(v, before, after, rel); err != nil {
+			return nil, false, err
+		}
+	}
 	return after, !reflect.DeepEqual(before, after), nil
+}
+
+// keepVariableVolumes handles the volumes of a service from another directory whose source is written
+// with a variable, which no rebasing can follow: Compose interpolates first, then resolves a relative
+// result from that file's directory, while the lock is interpolated on the target. One whose value with
+// the defaults (${HOSTDIR:-./fallback}) is a relative path is refused; the others keep the short syntax
+// they were written in, so that Compose tells a bind from a named volume after interpolation, as it does
+// for the template (the long syntax fixes `type` from the uninterpolated text: a named volume
+// "./fallback").
+func keepVariableVolumes(v, before, after any, rel string) error {
+	orig, _ := v.(map[string]any)["volumes"].([]any)
+	cb, _ := before.(map[string]any)["volumes"].([]any)
+	ca, _ := after.(map[string]any)["volumes"].([]any)
+	if len(orig) != len(cb) || len(cb) != len(ca) {
+		return nil
+	}
+	for i, item := range orig {
+		m, _ := cb[i].(map[string]any)
+		src, _ := m["source"].(string)
+		if !strings.Contains(src, "$") {
+			continue
+		}
+		p, err := template.SubstituteWithOptions(src, func(string) (string, bool) { return "", false }, template.WithoutLogging)
+		if err == nil && strings.HasPrefix(p, ".") {
+			return fmt.Errorf("volumes[%d]: %s is the relative path %s when the environment does not give its variables: Compose takes it from %s, the lock from the set's directory; write the path relative to the template, or absolute", i, src, p, rel)
+		}
+		if s, ok := item.(string); ok {
+			ca[i] = s
+		}
+	}
+	return nil
+}
+
+// keepHome puts back every path written from the home directory (~/cache) that the resolver expanded
+// with the generator's home: on the target, Compose expands it with the deploying user's.
+func keepHome(before, after any) any {
+	switch b := before.(type) {
+	case string:
+		if strings.HasPrefix(b, "~") {
+			return b
+		}
+	case map[string]any:
+		if a, ok := after.(map[string]any); ok {
+			for k, v := range b {
+				if av, ok := a[k]; ok {
+					a[k] = keepHome(v, av)
+				}
+			}
+		}
+	case []any:
+		if a, ok := after.([]any); ok && len(a) == len(b) {
+			for i := range b {
+				a[i] = keepHome(b[i], a[i])
+			}
+		}
+	}
+	return after
 }
 
 // service merges the extends of f's service name (and of its bases, first) and returns its node; nil
