@@ -157,20 +157,39 @@ func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir stri
 	parts := make([]map[string]any, workers)
 	for w := range workers {
 		lo, hi := w*len(names)/workers, (w+1)*len(names)/workers
-		part := make(map[string]any, len(m))
-		for k, v := range m {
-			if k != "services" {
-				part[k] = deepCopy(v)
-			}
-		}
-		svcs := make(map[string]any, hi-lo)
-		for _, n := range names[lo:hi] {
-			svcs[n] = deepCopy(services[n])
-		}
-		part["services"] = svcs
-		parts[w] = part
+		parts[w] = part(m, names[lo:hi], services)
 	}
 	return loadParts(ctx, lock, parts, services, dir, lookup)
+}
+
+// part is a model of the lock with its own copy (the loader changes what it is given) of every
+// top-level section of m and of the services names of all.
+func part(m map[string]any, names []string, all map[string]any) map[string]any {
+	p := make(map[string]any, len(m))
+	for k, v := range m {
+		if k != "services" {
+			p[k] = deepCopy(v)
+		}
+	}
+	svcs := make(map[string]any, len(names))
+	for _, n := range names {
+		svcs[n] = deepCopy(all[n])
+	}
+	p["services"] = svcs
+	return p
+}
+
+// addStubs gives a part a stub for every service of all that its services refer to and it does not
+// hold, so that references resolve.
+func addStubs(part, all map[string]any) {
+	svcs, _ := part["services"].(map[string]any)
+	for _, n := range slices.Sorted(maps.Keys(svcs)) {
+		for r := range referenced(all[n], all) {
+			if _, ok := svcs[r]; !ok {
+				svcs[r] = map[string]any{"image": "stub"}
+			}
+		}
+	}
 }
 
 // loadParts loads each part (a model of the lock with every top-level section and a share of the
@@ -178,14 +197,7 @@ func check(ctx context.Context, lock []byte, m map[string]any, ok bool, dir stri
 // service of all that a part's services refer to and it does not hold.
 func loadParts(ctx context.Context, lock []byte, parts []map[string]any, all map[string]any, dir string, lookup Lookup) error {
 	for _, part := range parts {
-		svcs, _ := part["services"].(map[string]any)
-		for _, n := range slices.Sorted(maps.Keys(svcs)) {
-			for r := range referenced(all[n], all) {
-				if _, ok := svcs[r]; !ok {
-					svcs[r] = map[string]any{"image": "stub"}
-				}
-			}
-		}
+		addStubs(part, all)
 	}
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
@@ -201,7 +213,14 @@ func loadParts(ctx context.Context, lock []byte, parts []map[string]any, all map
 		// A part failed: the whole lock decides, so that a reference the stubs missed can never refuse
 		// a lock Compose accepts, and the error is the one Compose gives.
 		if _, err = loadFile(ctx, types.ConfigFile{Filename: FileName, Content: lock}, dir, lookup); err != nil {
-			return attribute(ctx, parts[0], all, dir, lookup, err)
+			// The parts went through the loader, which changes what it is given: the lock is decoded
+			// again for the narrowing.
+			if m, ok := lockModel(lock); ok {
+				if svcs, _ := m["services"].(map[string]any); svcs != nil {
+					return attribute(ctx, m, svcs, dir, lookup, err)
+				}
+			}
+			return err
 		}
 	}
 	return nil
@@ -217,25 +236,9 @@ func loadParts(ctx context.Context, lock []byte, parts []map[string]any, all map
 func attribute(ctx context.Context, m, all map[string]any, dir string, lookup Lookup, whole error) error {
 	names := slices.Sorted(maps.Keys(all))
 	load := func(names []string) error {
-		part := make(map[string]any, len(m))
-		for k, v := range m {
-			if k != "services" {
-				part[k] = deepCopy(v)
-			}
-		}
-		svcs := make(map[string]any, len(names))
-		for _, n := range names {
-			svcs[n] = deepCopy(all[n])
-		}
-		for _, n := range names {
-			for r := range referenced(all[n], all) {
-				if _, ok := svcs[r]; !ok {
-					svcs[r] = map[string]any{"image": "stub"}
-				}
-			}
-		}
-		part["services"] = svcs
-		_, err := loadFile(ctx, types.ConfigFile{Filename: FileName, Config: part}, dir, lookup)
+		p := part(m, names, all)
+		addStubs(p, all)
+		_, err := loadFile(ctx, types.ConfigFile{Filename: FileName, Config: p}, dir, lookup)
 		return err
 	}
 	if len(names) == 0 || load(nil) != nil {

@@ -47,6 +47,8 @@ func TestCheckLockInParts(t *testing.T) {
 		{"network_mode service missing", map[int]string{1: "    network_mode: service:nope\n"}, "nope"},
 		{"undefined service", map[int]string{100: "    volumes_from: [nope]\n"}, "compose.yaml:"},
 		{"unknown network", map[int]string{110: "    networks: [back]\n"}, "back"},
+		// Two problems in two parts: the first service in name order, with its line.
+		{"first of two", map[int]string{110: "    networks: [back]\n", 10: "    networks: [zzz]\n"}, `compose.yaml:31: services.s010: Compose refuses the lock: service "s010" refers to undefined network zzz`},
 		{"container name twice", map[int]string{3: "    container_name: c\n", 115: "    container_name: c\n"}, "services.s115.container_name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
