@@ -87,7 +87,7 @@ func (t *Template) pathError(prefix string, err error) error {
 	// compose-go's consistency checks say `service "api" refers to …`.
 	if m := serviceQuoted().FindStringSubmatch(msg); m != nil {
 		if file, line := t.locate([]string{"services", m[1]}); line > 0 {
-			return inputErr(file, line, "services."+m[1], "%s%s", prefix, msg)
+			return inputErr(file, line, "services."+m[1], "%s%s%s", prefix, msg, t.placeholderHint([]string{"services", m[1]}))
 		}
 	}
 	if m := errPath().FindStringSubmatch(msg); m != nil {
@@ -125,10 +125,13 @@ func (t *Template) placeholderHint(path []string) string {
 		return ""
 	}
 	vars := template.ExtractVariables(map[string]any{"v": v}, nil)
-	var missing, empty []string
+	var missing, empty, literal []string
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		if t.lookup != nil {
-			if _, given := t.lookup(name); given {
+			if val, given := t.lookup(name); given {
+				if strings.Contains(val, "$") && val != Placeholder {
+					literal = append(literal, name)
+				}
 				continue
 			}
 		}
@@ -145,6 +148,9 @@ func (t *Template) placeholderHint(path []string) string {
 	}
 	if len(empty) > 0 {
 		hints = append(hints, fmt.Sprintf("%s: not given by the environment and without a default, so empty, as Compose takes it; give it in environment.yaml variables (a .env beside the template is not read)", strings.Join(empty, ", ")))
+	}
+	if len(literal) > 0 {
+		hints = append(hints, fmt.Sprintf("%s: the environment's value is taken as written, $ included: stella.env quotes it, so Compose does not expand it", strings.Join(literal, ", ")))
 	}
 	if len(hints) == 0 {
 		return ""
