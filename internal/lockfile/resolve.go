@@ -409,12 +409,58 @@ func rebaseValue(section, name string, v any, rel string) (any, bool, error) {
 	}
 	after := wrapped[section].(map[string]any)[name]
 	after = keepHome(before, after)
+	after, err = keepVariables("", rel, before, after)
+	if err != nil {
+		return nil, false, err
+	}
 	if section == "services" {
 		if err := keepVariableVolumes(v, before, after, rel); err != nil {
 			return nil, false, err
 		}
 	}
 	return after, !reflect.DeepEqual(before, after), nil
+}
+
+// keepVariables puts back every path written with a variable that the resolver prefixed with the file's
+// directory (sub/${CFG_DIR:-/etc}/app.conf): Compose interpolates before it resolves paths, so such a
+// path is resolved from that directory only when its value is relative. One whose value with the
+// defaults is relative is refused (the lock cannot know the directory on the target); an absolute one,
+// one from the home directory, or an empty one is kept as written.
+func keepVariables(path, rel string, before, after any) (any, error) {
+	switch b := before.(type) {
+	case string:
+		if a, ok := after.(string); !ok || a == b || !strings.Contains(b, "$") {
+			return after, nil
+		}
+		p, err := template.SubstituteWithOptions(b, func(string) (string, bool) { return "", false }, template.WithoutLogging)
+		if err == nil && p != "" && !filepath.IsAbs(p) && !strings.HasPrefix(p, "~") {
+			return nil, fmt.Errorf("%s: %s is the relative path %s when the environment does not give its variables: Compose takes it from %s, the lock from the set's directory; write the path relative to the template, or absolute", path, b, p, rel)
+		}
+		return b, nil
+	case map[string]any:
+		if a, ok := after.(map[string]any); ok {
+			for _, k := range slices.Sorted(maps.Keys(b)) {
+				if av, ok := a[k]; ok {
+					v, err := keepVariables(strings.TrimPrefix(path+"."+k, "."), rel, b[k], av)
+					if err != nil {
+						return nil, err
+					}
+					a[k] = v
+				}
+			}
+		}
+	case []any:
+		if a, ok := after.([]any); ok && len(a) == len(b) {
+			for i := range b {
+				v, err := keepVariables(fmt.Sprintf("%s[%d]", path, i), rel, b[i], a[i])
+				if err != nil {
+					return nil, err
+				}
+				a[i] = v
+			}
+		}
+	}
+	return after, nil
 }
 
 // keepVariableVolumes handles the volumes of a service from another directory whose source is written
