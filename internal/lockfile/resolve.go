@@ -587,7 +587,7 @@ func (r *resolver) service(f *composeFile, name string, stack []string) (*yaml.N
 		}
 		return nil, inputErr(f.name, ref.Line, field, "extends: service %q not found%s", ref.Value, where)
 	}
-	baseMap, err := asMap(baseFile.name, base)
+	baseMap, err := asMap(baseFile.name, resolvedTags(base))
 	if err != nil {
 		return nil, err
 	}
@@ -692,6 +692,30 @@ func baseValue(base *yaml.Node, key string) any {
 
 // asMap is a service node as JSON-shaped values; a shape toJSON cannot convert (a non-string key, a
 // custom tag) is refused at its line.
+// resolvedTags is a service's node as Compose reads it when the service extends nothing: an attribute
+// tagged !reset is dropped and one tagged !override is its value (a base's `command: !reset null`).
+// The node itself is not changed; the lock keeps the service as written.
+func resolvedTags(svc *yaml.Node) *yaml.Node {
+	if svc.Kind != yaml.MappingNode {
+		return svc
+	}
+	c := *svc
+	c.Content = nil
+	for i := 0; i+1 < len(svc.Content); i += 2 {
+		k, v := svc.Content[i], svc.Content[i+1]
+		switch v.Tag {
+		case "!reset":
+			continue
+		case "!override":
+			u := *v
+			u.Tag, u.Style = "", u.Style&^yaml.TaggedStyle
+			v = &u
+		}
+		c.Content = append(c.Content, k, v)
+	}
+	return &c
+}
+
 func asMap(file string, n *yaml.Node) (map[string]any, error) {
 	v, ok := toJSON(n)
 	if !ok {

@@ -315,6 +315,7 @@ type expander struct {
 	file   string
 	active map[*yaml.Node]bool // anchored nodes being expanded: an alias to one of them is a cycle
 	budget int
+	path   []string // keys from the document's root to the node being expanded ("[]" for a list item)
 }
 
 func (e *expander) fail(n *yaml.Node, format string, args ...any) error {
@@ -342,6 +343,8 @@ func (e *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 	c.Anchor = ""
 	c.Content = nil
 	if n.Kind != yaml.MappingNode {
+		e.path = append(e.path, "[]")
+		defer func() { e.path = e.path[:len(e.path)-1] }()
 		for _, x := range n.Content {
 			y, err := e.expand(x)
 			if err != nil {
@@ -377,17 +380,21 @@ func (e *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.path = append(e.path, ek.Value)
 		ev, err := e.expand(v)
+		e.path = e.path[:len(e.path)-1]
 		if err != nil {
 			return nil, err
 		}
 		own = append(own, ek, ev)
 	}
-	// A key of the mapping's own tagged !reset, where a merge gives it, takes the merged value tagged
-	// !override: Compose's parser removes the key it finds tagged !reset while it reads the mapping and
-	// the merge fills it in (`<<: *base` with `environment: !reset {}` keeps base's environment), while
-	// the reset still stops extends: from adding to it — which is what !override means there. Kept as
-	// written, the tag would drop the key from the lock, which has no merge left to fill it.
+	// A key of the mapping's own tagged !reset, where a merge gives it, takes the merged value:
+	// Compose's parser removes the key it finds tagged !reset while it reads the mapping and the merge
+	// fills it in (`<<: *base` with `environment: !reset {}` keeps base's environment). On a service's
+	// attribute the reset still stops extends: from adding to it, which is what !override means there;
+	// deeper, the service's own value wins over its base's anyway. Kept as written, the tag would drop
+	// the key from the lock, which has no merge left to fill it.
+	attr := len(e.path) == 2 && e.path[0] == "services"
 	if len(merged) > 0 {
 		fromMerge := map[string]*yaml.Node{}
 		for i := 0; i+1 < len(merged); i += 2 {
@@ -398,7 +405,10 @@ func (e *expander) expand(n *yaml.Node) (*yaml.Node, error) {
 		for i := 0; i+1 < len(own); i += 2 {
 			if m := fromMerge[own[i].Value]; m != nil && own[i+1].Tag == "!reset" {
 				v := *m
-				v.Tag, v.Style = "!override", v.Style&^yaml.TaggedStyle
+				v.Style &^= yaml.TaggedStyle
+				if attr {
+					v.Tag = "!override"
+				}
 				own[i+1] = &v
 			}
 		}
