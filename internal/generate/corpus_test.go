@@ -38,6 +38,10 @@ func loadProject(t *testing.T, dir, file string, env types.Mapping) *types.Proje
 // withoutStellaChanges clears what the lock may change on purpose: image, build, Stella's labels and
 // the replica count.
 func withoutStellaChanges(s types.ServiceConfig) types.ServiceConfig {
+	// pull_policy: build goes with the build Stella drops.
+	if s.Build != nil && s.PullPolicy == types.PullPolicyBuild {
+		s.PullPolicy = ""
+	}
 	s.Image, s.Build, s.Scale = "", nil, nil
 	s.Labels = withoutStellaLabels(s.Labels)
 	// pre_start hooks inherit the service's image and labels.

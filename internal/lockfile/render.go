@@ -333,8 +333,14 @@ func (t *Template) pinImage(s service, p Pin) {
 		k.HeadComment = strings.TrimSpace(k.HeadComment + "\n" + v.LineComment)
 	}
 	*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: p.Image(), LineComment: comment, Line: v.Line}
-	// The lock deploys the pinned image; it never builds.
-	del(s.node, "build")
+	// The lock deploys the pinned image; it never builds. `pull_policy: build` goes with the build:
+	// Compose neither pulls nor builds such a service, so a host without the image could not start it.
+	if bk, _ := get(s.node, "build"); bk != nil {
+		del(s.node, "build")
+		if _, pp := get(s.node, "pull_policy"); pp != nil && pp.Kind == yaml.ScalarNode && pp.Value == "build" {
+			del(s.node, "pull_policy")
+		}
+	}
 }
 
 func setReplicas(svc *yaml.Node, n int) {
