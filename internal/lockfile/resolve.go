@@ -374,7 +374,7 @@ func rebase(file string, root *yaml.Node, base, dir string) error {
 		}
 		for i := 0; i+1 < len(sec.Content); i += 2 {
 			k, v := sec.Content[i], sec.Content[i+1]
-			v0, ok := toJSON(v)
+			v0, ok := toMerge(v)
 			if !ok {
 				return inputErr(file, k.Line, section+"."+k.Value, "cannot rebase its relative paths (unsupported YAML)")
 			}
@@ -717,7 +717,7 @@ func resolvedTags(svc *yaml.Node) *yaml.Node {
 }
 
 func asMap(file string, n *yaml.Node) (map[string]any, error) {
-	v, ok := toJSON(n)
+	v, ok := toMerge(n)
 	if !ok {
 		return nil, unsupportedNode(file, n)
 	}

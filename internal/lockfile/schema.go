@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -132,13 +133,21 @@ func word(m map[string]any, err error) error {
 // toJSON converts a node tree (without aliases) into the values encoding/json would give: maps, slices,
 // strings, float64/int64, bools and nil. ok is false for a shape it does not know (then the caller
 // decodes the node the general way).
-func toJSON(n *yaml.Node) (v any, ok bool) {
+func toJSON(n *yaml.Node) (v any, ok bool) { return toValues(n, false) }
+
+// toMerge is toJSON for values that are merged and encoded again (extends, rebased paths): an unquoted
+// timestamp stays a time.Time, which the encoder writes as a timestamp again, so that Compose reads the
+// same value from the lock as from the template (`BUILD_DATE: 2026-01-01` in an environment mapping is
+// "2026-01-01 00:00:00 +0000 UTC" to Compose, not the string as written).
+func toMerge(n *yaml.Node) (v any, ok bool) { return toValues(n, true) }
+
+func toValues(n *yaml.Node, times bool) (v any, ok bool) {
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) != 1 {
 			return nil, false
 		}
-		return toJSON(n.Content[0])
+		return toValues(n.Content[0], times)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -146,7 +155,7 @@ func toJSON(n *yaml.Node) (v any, ok bool) {
 			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
 				return nil, false
 			}
-			v, ok := toJSON(n.Content[i+1])
+			v, ok := toValues(n.Content[i+1], times)
 			if !ok {
 				return nil, false
 			}
@@ -156,7 +165,7 @@ func toJSON(n *yaml.Node) (v any, ok bool) {
 	case yaml.SequenceNode:
 		s := make([]any, len(n.Content))
 		for i, c := range n.Content {
-			v, ok := toJSON(c)
+			v, ok := toValues(c, times)
 			if !ok {
 				return nil, false
 			}
@@ -165,7 +174,13 @@ func toJSON(n *yaml.Node) (v any, ok bool) {
 		return s, true
 	case yaml.ScalarNode:
 		switch n.Tag {
-		case "!!str", "!!timestamp", "!!binary":
+		case "!!timestamp":
+			var t time.Time
+			if times && n.Decode(&t) == nil {
+				return t, true
+			}
+			return n.Value, true
+		case "!!str", "!!binary":
 			return n.Value, true
 		case "!!null":
 			return nil, true
@@ -175,6 +190,9 @@ func toJSON(n *yaml.Node) (v any, ok bool) {
 		case "!!int":
 			v := strings.ReplaceAll(n.Value, "_", "")
 			if i, err := strconv.ParseInt(v, 0, 64); err == nil {
+				if i == 0 && times && strings.HasPrefix(v, "-") {
+					return math.Copysign(0, -1), true // Compose reads -0 as -0, and so writes it again
+				}
 				return int(i), true // int, as decoding gives it (compose-go's EnforceUnicity reads ports and expose as int)
 			}
 			// Past int64, as yaml.v3 decodes it: uint64, else a float (12345678901234567890 as a build id).
