@@ -38,8 +38,8 @@ func loadProject(t *testing.T, dir, file string, env types.Mapping) *types.Proje
 // withoutStellaChanges clears what the lock may change on purpose: image, build, Stella's labels and
 // the replica count.
 func withoutStellaChanges(s types.ServiceConfig) types.ServiceConfig {
-	// pull_policy: build goes with the build Stella drops.
-	if s.Build != nil && s.PullPolicy == types.PullPolicyBuild {
+	// pull_policy: build or never goes with the build Stella drops.
+	if s.Build != nil && (s.PullPolicy == types.PullPolicyBuild || s.PullPolicy == types.PullPolicyNever) {
 		s.PullPolicy = ""
 	}
 	s.Image, s.Build, s.Scale = "", nil, nil

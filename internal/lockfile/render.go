@@ -333,11 +333,13 @@ func (t *Template) pinImage(s service, p Pin) {
 		k.HeadComment = strings.TrimSpace(k.HeadComment + "\n" + v.LineComment)
 	}
 	*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: p.Image(), LineComment: comment, Line: v.Line}
-	// The lock deploys the pinned image; it never builds. `pull_policy: build` goes with the build:
-	// Compose neither pulls nor builds such a service, so a host without the image could not start it.
+	// The lock deploys the pinned image; it never builds. `pull_policy: build` or `never` goes with the
+	// build: Compose would neither pull nor build such a service, so a host without the image could not
+	// start it (getsentry/self-hosted builds its own images with never); Compose's default pulls the
+	// pinned image only where it is missing.
 	if bk, _ := get(s.node, "build"); bk != nil {
 		del(s.node, "build")
-		if _, pp := get(s.node, "pull_policy"); pp != nil && pp.Kind == yaml.ScalarNode && pp.Value == "build" {
+		if _, pp := get(s.node, "pull_policy"); pp != nil && pp.Kind == yaml.ScalarNode && (pp.Value == "build" || pp.Value == "never") {
 			del(s.node, "pull_policy")
 		}
 	}

@@ -87,3 +87,19 @@ func TestValidateAcceptsEqualItems(t *testing.T) {
 		}
 	}
 }
+
+// A service with an item Compose's deduplication cannot read keeps its equal items for the schema to
+// report; the others are deduplicated whatever Go's map order (the sweep's opentelemetry-demo, with its
+// port variables empty, was reported for one service or another from run to run).
+func TestValidateEqualItemsDeterministic(t *testing.T) {
+	src := "services:\n  a:\n    image: x\n    ports: [\"80\", \"80\"]\n  b:\n    image: x\n    ports: [\"81\", \"81\"]\n    volumes: [\":/data\"]\n  c:\n    image: x\n    ports: [\"82\", \"82\"]\n"
+	for range 20 {
+		tpl, err := Parse("compose.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tpl.Validate(nil); err == nil || !strings.HasPrefix(err.Error(), "compose.yaml:7: services.b.ports: items at 0 and 1 are equal") {
+			t.Fatalf("Validate = %v", err)
+		}
+	}
+}

@@ -161,14 +161,7 @@ func (t *Template) Validator(lookup Lookup) (func() error, error) {
 		if err != nil {
 			return interpolationError{err}
 		}
-		// Compose keeps one of equal list items (the same port, TZ=… twice) before it validates, where
-		// the schema asks for unique items; the lock keeps them as written and Compose does the same.
-		// An item it cannot read (the volume ":/data") is left to the schema and the loader check, which
-		// name its service and line.
-		if u, err := override.EnforceUnicity(m); err == nil {
-			m = u
-		}
-		return validateModel(m)
+		return validateModel(unique(m))
 	}
 	if !t.textOK {
 		m, err := t.model()
@@ -186,6 +179,35 @@ func (t *Template) Validator(lookup Lookup) (func() error, error) {
 		}
 		return check(m)
 	}, nil
+}
+
+// unique keeps one of equal list items (the same port, TZ=… twice), as Compose does before it validates
+// where the schema asks for unique items; the lock keeps them as written and Compose does the same. Each
+// service and top-level section is done on its own copy, so that one with an item EnforceUnicity cannot
+// read (the volume ":/data", an empty port) is left as it is — to the schema and the loader check, which
+// name its line — and the others are done whatever the map order.
+func unique(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+		if k == "services" {
+			continue
+		}
+		if u, err := override.EnforceUnicity(map[string]any{k: deepCopy(v)}); err == nil {
+			out[k] = u[k]
+		}
+	}
+	if svcs, ok := m["services"].(map[string]any); ok {
+		done := make(map[string]any, len(svcs))
+		for n, s := range svcs {
+			done[n] = s
+			if u, err := override.EnforceUnicity(map[string]any{"services": map[string]any{n: deepCopy(s)}}); err == nil {
+				done[n] = u["services"].(map[string]any)[n]
+			}
+		}
+		out["services"] = done
+	}
+	return out
 }
 
 type interpolationError struct{ error }
