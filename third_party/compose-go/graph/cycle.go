@@ -18,7 +18,6 @@ package graph
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -38,8 +37,13 @@ func (g *graph[T]) checkCycle() error {
 	// iterate on vertices in a name-order to render a predicable error message
 	// this is required by tests and enforce command reproducibility by user, which otherwise could be confusing
 	names := utils.MapKeys(g.vertices)
+	// Stella: a vertex whose descendants were all searched without a cycle is not searched again, and
+	// the path is also kept as a set, so that the search is linear in the graph (it was quadratic on a
+	// chain of depends_on and exponential on a lattice); the first cycle found, and so the message, is
+	// the one the exhaustive search found.
+	done := map[*vertex[T]]bool{}
 	for _, name := range names {
-		err := searchCycle([]string{name}, g.vertices[name])
+		err := searchCycle([]string{name}, map[string]int{name: 0}, g.vertices[name], done)
 		if err != nil {
 			return err
 		}
@@ -47,17 +51,23 @@ func (g *graph[T]) checkCycle() error {
 	return nil
 }
 
-func searchCycle[T any](path []string, v *vertex[T]) error {
+func searchCycle[T any](path []string, onPath map[string]int, v *vertex[T], done map[*vertex[T]]bool) error {
+	if done[v] {
+		return nil
+	}
 	names := utils.MapKeys(v.children)
 	for _, name := range names {
-		if i := slices.Index(path, name); i >= 0 {
+		if i, ok := onPath[name]; ok {
 			return fmt.Errorf("dependency cycle detected: %s -> %s", strings.Join(path[i:], " -> "), name)
 		}
 		ch := v.children[name]
-		err := searchCycle(append(path, name), ch)
+		onPath[name] = len(path)
+		err := searchCycle(append(path, name), onPath, ch, done)
+		delete(onPath, name)
 		if err != nil {
 			return err
 		}
 	}
+	done[v] = true
 	return nil
 }
