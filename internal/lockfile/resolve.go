@@ -333,7 +333,8 @@ func (r *resolver) importFrom(f, inc *composeFile) error {
 				if a != nil && reflect.DeepEqual(a, b) {
 					continue // the same file reached twice (a diamond), as Compose allows
 				}
-				return inputErr(f.name, ok.Line, section+"."+k.Value, "also defined in the included file %s (line %d); Stella does not merge a resource across include: define it once", inc.name, k.Line)
+				// The first definition may itself come from an earlier include.
+				return inputErr(r.t.originOf(f.name, section+"."+k.Value), ok.Line, section+"."+k.Value, "also defined in the included file %s (line %d); Stella does not merge a resource across include: define it once", inc.name, k.Line)
 			}
 			to.Content = append(to.Content, k, v)
 			r.t.setOrigin(section+"."+k.Value, r.t.originOf(inc.name, section+"."+k.Value))
