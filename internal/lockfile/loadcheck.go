@@ -245,15 +245,18 @@ func attribute(ctx context.Context, m, all map[string]any, dir string, lookup Lo
 		return whole
 	}
 	lo, hi := 0, len(names) // names[lo:hi] fails (the whole lock does)
+	var err error           // its error, once names[lo:hi] was loaded alone
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		if load(names[lo:mid]) != nil {
+		if err = load(names[lo:mid]); err != nil {
 			hi = mid
 		} else {
 			lo = mid
 		}
 	}
-	err := load(names[lo:hi])
+	if err == nil {
+		err = load(names[lo:hi])
+	}
 	if err == nil || ctx.Err() != nil {
 		return whole
 	}

@@ -409,8 +409,7 @@ func rebaseValue(section, name string, v any, rel string) (any, bool, error) {
 		return nil, false, fmt.Errorf("%s.%s: %v", section, name, err)
 	}
 	after := wrapped[section].(map[string]any)[name]
-	after = keepHome(before, after)
-	after, err = keepVariables("", rel, before, after)
+	after, err = keepAsWritten("", rel, before, after)
 	if err != nil {
 		return nil, false, err
 	}
@@ -422,27 +421,32 @@ func rebaseValue(section, name string, v any, rel string) (any, bool, error) {
 	return after, !reflect.DeepEqual(before, after), nil
 }
 
-// keepVariables puts back every path written with a variable that the resolver prefixed with the file's
-// directory (sub/${CFG_DIR:-/etc}/app.conf): Compose interpolates before it resolves paths, so such a
-// path is resolved from that directory only when its value is relative. One whose value with the
-// defaults is relative is refused (the lock cannot know the directory on the target); an absolute one,
-// one from the home directory, or an empty one is kept as written.
-func keepVariables(path, rel string, before, after any) (any, error) {
+// keepAsWritten puts back the paths the resolver changed that Compose resolves only on the target:
+// one from the home directory (~/cache), which it expanded with the generator's home, and one written
+// with a variable, which it prefixed with the file's directory (sub/${CFG_DIR:-/etc}/app.conf) —
+// Compose interpolates before it resolves paths, so such a path is taken from that directory only when
+// its value is relative. One whose value with the defaults is relative is refused (the lock cannot know
+// the directory on the target); an absolute one, one from the home directory, or an empty one is kept.
+func keepAsWritten(path, rel string, before, after any) (any, error) {
 	switch b := before.(type) {
 	case string:
-		if a, ok := after.(string); !ok || a == b || !strings.Contains(b, "$") {
+		switch a, ok := after.(string); {
+		case !ok || a == b:
+			return after, nil
+		case strings.HasPrefix(b, "~"):
+			return b, nil
+		case !strings.Contains(b, "$"):
 			return after, nil
 		}
-		p, err := template.SubstituteWithOptions(b, func(string) (string, bool) { return "", false }, template.WithoutLogging)
-		if err == nil && p != "" && !filepath.IsAbs(p) && !strings.HasPrefix(p, "~") {
-			return nil, fmt.Errorf("%s: %s is the relative path %s when the environment does not give its variables: Compose takes it from %s, the lock from the set's directory; write the path relative to the template, or absolute", path, b, p, rel)
+		if p, ok := withDefaults(b); ok && p != "" && !filepath.IsAbs(p) && !strings.HasPrefix(p, "~") {
+			return nil, relativeVariable(path, b, p, rel)
 		}
 		return b, nil
 	case map[string]any:
 		if a, ok := after.(map[string]any); ok {
 			for _, k := range slices.Sorted(maps.Keys(b)) {
 				if av, ok := a[k]; ok {
-					v, err := keepVariables(strings.TrimPrefix(path+"."+k, "."), rel, b[k], av)
+					v, err := keepAsWritten(strings.TrimPrefix(path+"."+k, "."), rel, b[k], av)
 					if err != nil {
 						return nil, err
 					}
@@ -453,7 +457,7 @@ func keepVariables(path, rel string, before, after any) (any, error) {
 	case []any:
 		if a, ok := after.([]any); ok && len(a) == len(b) {
 			for i := range b {
-				v, err := keepVariables(fmt.Sprintf("%s[%d]", path, i), rel, b[i], a[i])
+				v, err := keepAsWritten(fmt.Sprintf("%s[%d]", path, i), rel, b[i], a[i])
 				if err != nil {
 					return nil, err
 				}
@@ -462,6 +466,17 @@ func keepVariables(path, rel string, before, after any) (any, error) {
 		}
 	}
 	return after, nil
+}
+
+// withDefaults is s interpolated as Compose would when the environment gives none of its variables;
+// ok is false when that is an error (a required variable).
+func withDefaults(s string) (string, bool) {
+	p, err := template.SubstituteWithOptions(s, func(string) (string, bool) { return "", false }, template.WithoutLogging)
+	return p, err == nil
+}
+
+func relativeVariable(path, written, value, rel string) error {
+	return fmt.Errorf("%s: %s is the relative path %s when the environment does not give its variables: Compose takes it from %s, the lock from the set's directory; write the path relative to the template, or absolute", path, written, value, rel)
 }
 
 // keepVariableVolumes handles the volumes of a service from another directory whose source is written
@@ -484,41 +499,14 @@ func keepVariableVolumes(v, before, after any, rel string) error {
 		if !strings.Contains(src, "$") {
 			continue
 		}
-		p, err := template.SubstituteWithOptions(src, func(string) (string, bool) { return "", false }, template.WithoutLogging)
-		if err == nil && strings.HasPrefix(p, ".") {
-			return fmt.Errorf("volumes[%d]: %s is the relative path %s when the environment does not give its variables: Compose takes it from %s, the lock from the set's directory; write the path relative to the template, or absolute", i, src, p, rel)
+		if p, ok := withDefaults(src); ok && strings.HasPrefix(p, ".") {
+			return relativeVariable(fmt.Sprintf("volumes[%d]", i), src, p, rel)
 		}
 		if s, ok := item.(string); ok {
 			ca[i] = s
 		}
 	}
 	return nil
-}
-
-// keepHome puts back every path written from the home directory (~/cache) that the resolver expanded
-// with the generator's home: on the target, Compose expands it with the deploying user's.
-func keepHome(before, after any) any {
-	switch b := before.(type) {
-	case string:
-		if strings.HasPrefix(b, "~") {
-			return b
-		}
-	case map[string]any:
-		if a, ok := after.(map[string]any); ok {
-			for k, v := range b {
-				if av, ok := a[k]; ok {
-					a[k] = keepHome(v, av)
-				}
-			}
-		}
-	case []any:
-		if a, ok := after.([]any); ok && len(a) == len(b) {
-			for i := range b {
-				a[i] = keepHome(b[i], a[i])
-			}
-		}
-	}
-	return after
 }
 
 // service merges the extends of f's service name (and of its bases, first) and returns its node; nil

@@ -189,25 +189,26 @@ func (t *Template) Validator(lookup Lookup) (func() error, error) {
 func unique(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
-		out[k] = v
-		if k == "services" {
+		svcs, ok := v.(map[string]any)
+		if k != "services" || !ok {
+			out[k] = dedupe(k, v)
 			continue
 		}
-		if u, err := override.EnforceUnicity(map[string]any{k: deepCopy(v)}); err == nil {
-			out[k] = u[k]
-		}
-	}
-	if svcs, ok := m["services"].(map[string]any); ok {
 		done := make(map[string]any, len(svcs))
-		for n, s := range svcs {
-			done[n] = s
-			if u, err := override.EnforceUnicity(map[string]any{"services": map[string]any{n: deepCopy(s)}}); err == nil {
-				done[n] = u["services"].(map[string]any)[n]
-			}
+		for n, svc := range svcs {
+			done[n] = dedupe("services", map[string]any{n: svc}).(map[string]any)[n]
 		}
-		out["services"] = done
+		out[k] = done
 	}
 	return out
+}
+
+// dedupe is EnforceUnicity of the top-level section key holding v, on a copy; v itself where it fails.
+func dedupe(key string, v any) any {
+	if u, err := override.EnforceUnicity(map[string]any{key: deepCopy(v)}); err == nil {
+		return u[key]
+	}
+	return v
 }
 
 type interpolationError struct{ error }
