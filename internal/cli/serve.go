@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/stella-ops/stella/internal/fault"
+	"github.com/stella-ops/stella/internal/logbuf"
 	"github.com/stella-ops/stella/internal/resolve"
 	"github.com/stella-ops/stella/internal/retention"
 	"github.com/stella-ops/stella/internal/server"
@@ -34,7 +36,7 @@ var _ = register(newServeCommand)
 func newServeCommand(g *Globals) *cobra.Command {
 	var o dbOptions
 	var addr, addrFile, storeURL, keyringDir, keyRef, tlsCert, tlsKey string
-	var driftEvery, retentionEvery, lookupTTL time.Duration
+	var driftEvery, retentionEvery, lookupTTL, logFlush time.Duration
 	var pubs []string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -90,7 +92,13 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 			if g.Verbose {
 				level = slog.LevelDebug
 			}
-			log := slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+			var logOut io.Writer = g.Stderr
+			if logFlush > 0 {
+				lw := logbuf.New(g.Stderr, logFlush, 64<<10)
+				defer lw.Close()
+				logOut = lw
+			}
+			log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 			if _, _, err := net.SplitHostPort(addr); err != nil {
 				return fault.Inputf("--addr %s: %v", addr, err)
 			}
@@ -150,6 +158,7 @@ SIGTERM stops accepting connections and lets requests in flight finish.`,
 	keyringFlag(cmd, &keyringDir)
 	cmd.Flags().StringVar(&tlsCert, "tls-cert", "", "serve HTTPS with this certificate chain (PEM); with --tls-key")
 	cmd.Flags().StringVar(&tlsKey, "tls-key", "", "the private key of --tls-cert (PEM)")
+	cmd.Flags().DurationVar(&logFlush, "log-flush", 100*time.Millisecond, "write the log (a line a request) in batches this often, or when 64 KiB are held (0: each line at once)")
 	cmd.Flags().DurationVar(&lookupTTL, "lookup-cache", 5*time.Second, "keep what the lookups of a bearer token and of a deployment's artifact records found this long (0: look up on every request); a revoked token or agent is refused within this time")
 	cmd.Flags().DurationVar(&driftEvery, "drift-interval", 10*time.Minute, "ask every registered agent to read its sticker this often (0: never); results are drift checks")
 	cmd.Flags().DurationVar(&retentionEvery, "retention-interval", 0, "run the retention sweep this often (e.g. 24h; 0: never), on one replica at a time (a lease in the database)")

@@ -28,6 +28,8 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, addrFile string
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnContext:       corkContext,
+		ConnState:         uncorkIdle,
 	}
 	if addrFile != "" {
 		if err := atomicfile.Write(addrFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
@@ -37,7 +39,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, addrFile string
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(corkListener{ln}) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)

@@ -240,6 +240,7 @@ func (w *statusRecorder) WriteHeader(code int) {
 		w.bytes += int64(n)
 		return
 	}
+	corkFor(w.req, w.Header(), code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
