@@ -240,7 +240,7 @@ func Generate(ctx context.Context, req Request) (*Result, error) {
 	if !known {
 		lockfile.WarmUp()
 	}
-	lookup := lockfile.EnvLookup(env)
+	lookup := tpl.Environment(env)
 	// Schema validation runs on its own copy of the tree while the lock is rendered.
 	done := make(chan error, 1)
 	if known {

@@ -40,6 +40,22 @@ func EnvLookup(env *release.Environment) Lookup {
 	}
 }
 
+// Environment is EnvLookup(env), remembered with the names of env's secrets for the errors of the
+// checks: a secret stands in a value Compose parses (a bind's source, a port's address) only as the
+// placeholder, and an error there says so. Call it before Validator and CheckLock.
+func (t *Template) Environment(env *release.Environment) Lookup {
+	t.lookup = EnvLookup(env)
+	t.secrets = map[string]bool{}
+	if env != nil {
+		for _, s := range env.Secrets {
+			if _, isVar := env.Variables[s.Name]; !isVar {
+				t.secrets[s.Name] = true
+			}
+		}
+	}
+	return t.lookup
+}
+
 // substitute is Compose's template.Substitute, except that a required variable without a value takes
 // the placeholder: its value may come from the target's environment.
 func substitute(s string, m template.Mapping) (string, error) {
@@ -114,6 +130,9 @@ func (t *Template) pathError(prefix string, err error) error {
 func (t *Template) placeholderHint(path []string) string {
 	n := t.root
 	for _, p := range path {
+		if p == "[]" { // compose-go's word for an item of a list: the list's variables
+			break
+		}
 		_, v := get(n, p)
 		if v == nil {
 			return ""
@@ -125,8 +144,12 @@ func (t *Template) placeholderHint(path []string) string {
 		return ""
 	}
 	vars := template.ExtractVariables(map[string]any{"v": v}, nil)
-	var missing, empty, literal []string
+	var missing, empty, literal, secret []string
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		if t.secrets[name] {
+			secret = append(secret, name)
+			continue
+		}
 		if t.lookup != nil {
 			if val, given := t.lookup(name); given {
 				if strings.Contains(val, "$") && val != Placeholder {
@@ -148,6 +171,9 @@ func (t *Template) placeholderHint(path []string) string {
 	}
 	if len(empty) > 0 {
 		hints = append(hints, fmt.Sprintf("%s: not given by the environment and without a default, so empty, as Compose takes it; give it in environment.yaml variables (a .env beside the template is not read)", strings.Join(empty, ", ")))
+	}
+	if len(secret) > 0 {
+		hints = append(hints, fmt.Sprintf("%s: %s of the environment, resolved only on the target, so checked with the placeholder %q; a value Compose parses (a bind's source path, a port's address) cannot be a secret: give it in environment.yaml variables", strings.Join(secret, ", "), plural(secret, "a secret", "secrets"), Placeholder))
 	}
 	if len(literal) > 0 {
 		hints = append(hints, fmt.Sprintf("%s: the environment's value is taken as written, $ included: stella.env quotes it, so Compose does not expand it", strings.Join(literal, ", ")))

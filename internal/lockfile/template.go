@@ -33,8 +33,10 @@ type Template struct {
 	sources []Source
 	// origin names the file a resolved service came from (an included one), for errors.
 	origin map[string]string
-	// lookup is the variables the checks interpolate with, for their errors.
-	lookup Lookup
+	// lookup is the variables the checks interpolate with, for their errors; secrets are the names of
+	// the environment's secrets among them (Environment), checked with the placeholder.
+	lookup  Lookup
+	secrets map[string]bool
 }
 
 // Source is one input file of a template.
